@@ -1,0 +1,113 @@
+//! Decodes an LLM chat-completion stream, as an HTTP client receives it, and prints its events.
+//!
+//! ```text
+//! cargo run --example stream                 # the stream shipped in examples/data/
+//! cargo run --example stream -- FILE [SIZE]  # any text/event-stream body, fed SIZE bytes at a time
+//! ```
+//!
+//! The body is fed in small pieces that cut lines, CRLF pairs and UTF-8 characters apart, the way
+//! a network delivers it; the decoder gives the same events however it is cut.
+
+use std::{env, fs, process::ExitCode};
+
+use bytes::Bytes;
+use sse_wire::sse::{BytesDecoder, Item};
+
+const SHIPPED: &[u8] = include_bytes!("data/chat-completion.sse");
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let body = match args.first() {
+        Some(path) => match fs::read(path) {
+            Ok(body) => Bytes::from(body),
+            Err(e) => {
+                eprintln!("cannot read {path}: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        None => Bytes::from_static(SHIPPED),
+    };
+    let piece_len = args
+        .get(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(61)
+        .max(1);
+
+    let mut decoder = BytesDecoder::new();
+    let mut answer = String::new();
+    let (mut events, mut comments) = (0, 0);
+    let mut offset = 0;
+    while offset < body.len() {
+        let end = (offset + piece_len).min(body.len());
+        // `slice` shares the body's memory: pieces are not copied, and neither are the events.
+        decoder.push(body.slice(offset..end));
+        offset = end;
+        for item in &mut decoder {
+            match item {
+                Ok(Item::Event(event)) => {
+                    events += 1;
+                    let data = event.data();
+                    if data == "[DONE]" {
+                        println!("event #{events:<3} {:<8} [DONE]", event.event_type());
+                        continue;
+                    }
+                    let token = json_string_field(data, "content");
+                    if let Some(token) = &token {
+                        answer.push_str(token);
+                    }
+                    println!(
+                        "event #{events:<3} {:<8} {} bytes of data, token {:?}",
+                        event.event_type(),
+                        data.len(),
+                        token.as_deref().unwrap_or("-"),
+                    );
+                }
+                Ok(Item::Comment(text)) => {
+                    comments += 1;
+                    println!("comment    {:?}", text.as_str());
+                }
+                Ok(_) => {}
+                Err(e) => eprintln!("skipped an event: {e}"),
+            }
+        }
+    }
+
+    println!();
+    println!("{events} events, {comments} comments, fed in {piece_len}-byte pieces");
+    println!("assembled answer: {answer}");
+    match decoder.finish() {
+        Ok(()) => {
+            println!("stream ended cleanly");
+            ExitCode::SUCCESS
+        }
+        Err(truncated) => {
+            println!("stream was cut off: {truncated}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The value of the first `"name":"…"` string in `json` (enough JSON for this demo: the
+/// escapes `\"`, `\\`, `\n`, `\t`, `\uXXXX` are decoded).
+fn json_string_field(json: &str, name: &str) -> Option<String> {
+    let key = format!("\"{name}\":\"");
+    let start = json.find(&key)? + key.len();
+    let mut out = String::new();
+    let mut chars = json[start..].chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return Some(out),
+            '\\' => match chars.next()? {
+                'n' => out.push('\n'),
+                't' => out.push('\t'),
+                'u' => {
+                    let hex: String = chars.by_ref().take(4).collect();
+                    out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+                }
+                other => out.push(other),
+            },
+            c => out.push(c),
+        }
+    }
+    None
+}

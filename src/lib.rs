@@ -1,0 +1,76 @@
+//! Sans-IO codecs for Server-Sent Events and HTTP/1.1 chunked framing.
+//!
+//! `sse-wire` turns bytes into events and events into bytes, and nothing else: it never opens a
+//! socket, never spawns, never sleeps and never reads a clock. Any runtime (tokio, async-std,
+//! smol, embedded executors, WASM) and any HTTP client or server can drive it.
+//!
+//! * [`sse`]: the `text/event-stream` format, decoded exactly as the WHATWG HTML standard's
+//!   "Server-sent events" section parses it.
+//! * [`chunked`]: HTTP/1.1 chunked transfer coding (RFC 9112 section 7.1), strict by default.
+//!
+//! # Decoding a stream
+//!
+//! Feed the body in pieces of any size, exactly as they arrive; take events out:
+//!
+//! ```
+//! use bytes::Bytes;
+//! use sse_wire::sse::{BytesDecoder, Item};
+//!
+//! let mut decoder = BytesDecoder::new();
+//! let mut answer = String::new();
+//! for piece in ["data: {\"delta\":\"Hel", "lo\"}\r", "\n\r\ndata: [DONE]\n\n"] {
+//!     decoder.push(Bytes::from(piece));
+//!     for item in &mut decoder {
+//!         match item? {
+//!             Item::Event(event) if event.data() == "[DONE]" => answer.push_str(" <done>"),
+//!             Item::Event(event) => answer.push_str(event.data()),
+//!             _ => {} // comments (keep-alives)
+//!         }
+//!     }
+//! }
+//! assert_eq!(answer, r#"{"delta":"Hello"} <done>"#);
+//! // Tell a finished stream from a cut-off one.
+//! assert!(decoder.finish().is_ok());
+//! # Ok::<(), sse_wire::sse::DecodeError>(())
+//! ```
+//!
+//! # Zero-copy, linear time, bounded memory
+//!
+//! An event whose data came in one line of one input buffer is handed out as a slice of that
+//! buffer ([`Str`]), validated as UTF-8 once. The decoders keep a scan cursor, so a long line fed
+//! one byte at a time is still scanned once. Every buffer the caller must keep is bounded by
+//! configurable limits ([`sse::Limits`]), and exceeding one is a typed error that names the limit
+//! and the stream offset.
+//!
+//! # Crate features
+//!
+//! * `std` (default): runtime CPU feature detection in `memchr` (faster scanning), and
+//!   `From<DecodeError> for std::io::Error`. Without it the crate is `#![no_std]` and needs only
+//!   `alloc`.
+
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![warn(
+    unreachable_pub,
+    elided_lifetimes_in_paths,
+    clippy::std_instead_of_core,
+    clippy::alloc_instead_of_core
+)]
+#![doc(test(attr(deny(warnings))))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod chunked;
+pub mod sse;
+mod str;
+
+pub use crate::str::Str;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

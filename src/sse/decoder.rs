@@ -1,0 +1,797 @@
+use alloc::{collections::VecDeque, string::String};
+use core::{fmt, time::Duration};
+
+use bytes::{Buf, Bytes, BytesMut};
+
+use super::engine::{push_lossy, Engine, Raw, Span};
+use super::{DecodeError, Truncated};
+use crate::Str;
+
+/// Size limits that bound the memory a [`Decoder`] makes its caller hold.
+///
+/// Both limits count raw input bytes. Exceeding one returns a [`DecodeError`]; the event in
+/// progress is discarded and decoding resumes after the next blank line.
+///
+/// ```
+/// use sse_wire::sse::{Decoder, Limits};
+///
+/// let limits = Limits::default().max_line_len(64 * 1024).max_event_size(256 * 1024);
+/// let decoder = Decoder::with_limits(limits);
+/// assert_eq!(decoder.limits().max_event_size, 256 * 1024);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Longest line accepted, line end excluded. Default: 8 MiB.
+    ///
+    /// This bounds the bytes a caller must keep for a line that has not ended yet.
+    pub max_line_len: usize,
+    /// Most data one event may carry (the joined `data` lines, as dispatched). Default: 16 MiB.
+    pub max_event_size: usize,
+}
+
+impl Limits {
+    /// Default for [`max_line_len`](Limits::max_line_len): 8 MiB.
+    pub const DEFAULT_MAX_LINE_LEN: usize = 8 << 20;
+    /// Default for [`max_event_size`](Limits::max_event_size): 16 MiB.
+    pub const DEFAULT_MAX_EVENT_SIZE: usize = 16 << 20;
+
+    /// Sets [`max_line_len`](Limits::max_line_len).
+    #[must_use]
+    pub const fn max_line_len(mut self, bytes: usize) -> Self {
+        self.max_line_len = bytes;
+        self
+    }
+
+    /// Sets [`max_event_size`](Limits::max_event_size).
+    #[must_use]
+    pub const fn max_event_size(mut self, bytes: usize) -> Self {
+        self.max_event_size = bytes;
+        self
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_line_len: Self::DEFAULT_MAX_LINE_LEN,
+            max_event_size: Self::DEFAULT_MAX_EVENT_SIZE,
+        }
+    }
+}
+
+/// The last event ID string, kept in whichever form the decoding path made it.
+#[derive(Clone)]
+enum LastId {
+    Shared(Str),
+    Owned(String),
+}
+
+impl LastId {
+    fn as_str(&self) -> &str {
+        match self {
+            LastId::Shared(s) => s,
+            LastId::Owned(s) => s,
+        }
+    }
+
+    fn owned(&mut self) -> &mut String {
+        if let LastId::Shared(_) = self {
+            *self = LastId::Owned(String::new());
+        }
+        match self {
+            LastId::Owned(s) => s,
+            LastId::Shared(_) => unreachable!(),
+        }
+    }
+
+    fn shared(&mut self) -> Str {
+        match self {
+            LastId::Shared(s) => s.clone(),
+            LastId::Owned(s) => {
+                let s = Str::from(core::mem::take(s));
+                *self = LastId::Shared(s.clone());
+                s
+            }
+        }
+    }
+}
+
+/// An incremental, sans-IO `text/event-stream` decoder.
+///
+/// It parses exactly as the WHATWG HTML standard's "Server-sent events" section does: CRLF, LF
+/// or a lone CR end a line (a CR and LF split across two inputs still make one line end), one
+/// leading BOM is skipped, `:` starts a comment, `data` lines are joined with LF, `id` holding
+/// NUL is ignored, `retry` takes ASCII digits only, a blank line dispatches, and invalid UTF-8
+/// becomes U+FFFD. It never does I/O and never reads a clock.
+///
+/// Three ways in, one parser underneath:
+///
+/// * [`decode`](Decoder::decode): borrowed `&[u8]` in, an [`ItemRef`] borrowing from it out.
+///   The caller owns the buffer and drops [`Decoded::consumed`] bytes from its front after each
+///   call (the rustls/httparse shape). Needs no copy at all.
+/// * [`decode_buf`](Decoder::decode_buf) / [`decode_bytes`](Decoder::decode_bytes): a
+///   `BytesMut` or `Bytes` buffer in (the `tokio_util::codec::Decoder` shape), owned
+///   [`Item`]s out, whose fields are slices of the buffer when the field came in one line.
+/// * [`BytesDecoder`]: push `Bytes` pieces as an HTTP client yields them, iterate items out.
+///
+/// Every item decoded before an error is returned before it; after an error the decoder goes
+/// on (see [`DecodeError`]).
+///
+/// # Example
+///
+/// ```
+/// use sse_wire::sse::{Decoder, ItemRef};
+///
+/// let mut decoder = Decoder::new();
+/// let mut buf: &[u8] = b"event: greeting\ndata: hello\ndata: world\n\n: ping\n";
+/// let mut seen = Vec::new();
+/// loop {
+///     let decoded = decoder.decode(buf).unwrap();
+///     match decoded.item {
+///         Some(ItemRef::Event(ev)) => seen.push(format!("{}: {}", ev.event_type(), ev.data())),
+///         Some(ItemRef::Comment(c)) => seen.push(format!("comment{c}")),
+///         Some(_) => {}
+///         None => break,
+///     }
+///     buf = &buf[decoded.consumed..];
+/// }
+/// assert_eq!(seen, ["greeting: hello\nworld", "comment ping"]);
+/// assert!(decoder.finish().is_ok());
+/// ```
+#[derive(Clone)]
+pub struct Decoder {
+    engine: Engine,
+    last_id: LastId,
+}
+
+/// What one call to [`Decoder::decode`] produced.
+#[derive(Debug)]
+#[must_use = "the caller must drop `consumed` bytes from its buffer"]
+pub struct Decoded<'a> {
+    /// How many bytes at the front of the input the decoder no longer needs. The caller MUST drop
+    /// exactly these before the next call and keep the rest (followed by new input).
+    pub consumed: usize,
+    /// The next item, or `None` when the input holds no complete item: call again with more.
+    pub item: Option<ItemRef<'a>>,
+}
+
+/// A decoded item borrowing from the input (and from the decoder).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ItemRef<'a> {
+    /// A dispatched event.
+    Event(EventRef<'a>),
+    /// A comment line's text after the `:` (nothing stripped). Browsers ignore comments;
+    /// servers send them as keep-alives. See [`Decoder::comments`].
+    Comment(&'a str),
+}
+
+/// A dispatched event, borrowing from the input (and from the decoder).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct EventRef<'a> {
+    event_type: &'a str,
+    data: &'a str,
+    id: &'a str,
+    retry: Option<Duration>,
+}
+
+impl<'a> EventRef<'a> {
+    /// The event type: the last `event` field's value, or `"message"` when there was none or it
+    /// was empty.
+    #[must_use]
+    pub fn event_type(&self) -> &'a str {
+        self.event_type
+    }
+
+    /// The data: the `data` lines joined with LF.
+    #[must_use]
+    pub fn data(&self) -> &'a str {
+        self.data
+    }
+
+    /// The last event ID in force when the event was dispatched (empty when none was set).
+    #[must_use]
+    pub fn id(&self) -> &'a str {
+        self.id
+    }
+
+    /// The reconnection time in force when the event was dispatched, if the stream set one.
+    #[must_use]
+    pub fn retry(&self) -> Option<Duration> {
+        self.retry
+    }
+
+    /// Copies the event into an owned [`Event`].
+    #[must_use]
+    pub fn to_owned_event(&self) -> Event {
+        Event {
+            event_type: str_or_message(self.event_type),
+            data: Str::from(self.data),
+            id: Str::from(self.id),
+            retry: self.retry,
+        }
+    }
+}
+
+impl fmt::Debug for EventRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventRef")
+            .field("event_type", &self.event_type)
+            .field("data", &self.data)
+            .field("id", &self.id)
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+/// A decoded item that owns its text (shared, reference-counted [`Str`]s).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Item {
+    /// A dispatched event.
+    Event(Event),
+    /// A comment line's text after the `:` (nothing stripped).
+    Comment(Str),
+}
+
+/// A dispatched event that owns its fields.
+///
+/// Each field is a [`Str`]; when the field arrived as one line of an owned input buffer it is a
+/// slice of that buffer, not a copy.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Event {
+    event_type: Str,
+    data: Str,
+    id: Str,
+    retry: Option<Duration>,
+}
+
+impl Event {
+    /// The event type: the last `event` field's value, or `"message"` when there was none or it
+    /// was empty.
+    #[must_use]
+    pub fn event_type(&self) -> &str {
+        &self.event_type
+    }
+
+    /// The data: the `data` lines joined with LF.
+    #[must_use]
+    pub fn data(&self) -> &str {
+        &self.data
+    }
+
+    /// The last event ID in force when the event was dispatched (empty when none was set).
+    #[must_use]
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The reconnection time in force when the event was dispatched, if the stream set one.
+    #[must_use]
+    pub fn retry(&self) -> Option<Duration> {
+        self.retry
+    }
+
+    /// The data as a shared [`Str`] (no copy).
+    #[must_use]
+    pub fn data_str(&self) -> &Str {
+        &self.data
+    }
+
+    /// Takes the event apart: `(event_type, data, id, retry)`.
+    #[must_use]
+    pub fn into_parts(self) -> (Str, Str, Str, Option<Duration>) {
+        (self.event_type, self.data, self.id, self.retry)
+    }
+}
+
+impl fmt::Debug for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Event")
+            .field("event_type", &self.event_type.as_str())
+            .field("data", &self.data.as_str())
+            .field("id", &self.id.as_str())
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+const MESSAGE: &str = "message";
+
+fn str_or_message(s: &str) -> Str {
+    if s.is_empty() || s == MESSAGE {
+        Str::from_static(MESSAGE)
+    } else {
+        Str::from(s)
+    }
+}
+
+/// `buf[s..e]` as text: borrowed when valid UTF-8, else repaired into `scratch`.
+fn text<'a>(buf: &'a [u8], s: usize, e: usize, scratch: &'a mut String) -> &'a str {
+    match core::str::from_utf8(&buf[s..e]) {
+        Ok(t) => t,
+        Err(_) => {
+            scratch.clear();
+            push_lossy(scratch, &buf[s..e]);
+            scratch
+        }
+    }
+}
+
+impl Default for Decoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for Decoder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Decoder")
+            .field("limits", &self.engine.limits)
+            .field("last_event_id", &self.last_event_id())
+            .field("retry", &self.retry())
+            .field("offset", &self.engine.offset())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Decoder {
+    /// A decoder with the default [`Limits`].
+    #[must_use]
+    pub fn new() -> Self {
+        Self::with_limits(Limits::default())
+    }
+
+    /// A decoder with the given limits.
+    #[must_use]
+    pub fn with_limits(limits: Limits) -> Self {
+        Decoder {
+            engine: Engine::new(limits),
+            last_id: LastId::Shared(Str::new()),
+        }
+    }
+
+    /// Whether comment lines come out as items (the default) or are skipped.
+    ///
+    /// ```
+    /// use sse_wire::sse::Decoder;
+    ///
+    /// let mut decoder = Decoder::new().comments(false);
+    /// let decoded = decoder.decode(b": keep-alive\n").unwrap();
+    /// assert!(decoded.item.is_none());
+    /// ```
+    #[must_use]
+    pub fn comments(mut self, emit: bool) -> Self {
+        self.engine.comments = emit;
+        self
+    }
+
+    /// The limits in force.
+    #[must_use]
+    pub fn limits(&self) -> &Limits {
+        &self.engine.limits
+    }
+
+    /// The last event ID string: the ID buffer's value at the last blank line. Send it as the
+    /// `Last-Event-ID` header when reconnecting (when not empty).
+    #[must_use]
+    pub fn last_event_id(&self) -> &str {
+        self.last_id.as_str()
+    }
+
+    /// The reconnection time the stream asked for, if any: the last valid `retry` field seen,
+    /// whether or not an event was dispatched after it. The decoder only reports it; waiting is
+    /// the caller's business.
+    #[must_use]
+    pub fn retry(&self) -> Option<Duration> {
+        self.engine.retry()
+    }
+
+    /// Offset in the stream of the first byte the caller still has to hold.
+    #[must_use]
+    pub fn position(&self) -> u64 {
+        self.engine.offset()
+    }
+
+    /// Decodes the next item from `buf`, borrowing from it.
+    ///
+    /// `buf` MUST start with the bytes the previous call did not consume (`buf[consumed..]` of
+    /// the previous input), followed by any new input. The decoder remembers how far it has
+    /// scanned, so no byte is looked at twice however the stream is cut. Before the next call the
+    /// caller MUST drop [`Decoded::consumed`] bytes; the bytes it keeps are at most one event plus
+    /// one line (see [`Limits`]), and usually much less.
+    ///
+    /// On error nothing is consumed: call again with the same buffer to go on.
+    ///
+    /// # Errors
+    ///
+    /// A [`DecodeError`] when a limit is exceeded, or when `buf` is shorter than the bytes the
+    /// previous call retained.
+    pub fn decode<'a>(&'a mut self, buf: &'a [u8]) -> Result<Decoded<'a>, DecodeError> {
+        let mut consumed = 0;
+        let (raw, base) = loop {
+            let input = &buf[consumed..];
+            let (n, raw) = self.engine.decode(input)?;
+            let base = consumed;
+            consumed += n;
+            match raw {
+                None => {
+                    return Ok(Decoded {
+                        consumed,
+                        item: None,
+                    })
+                }
+                Some(Raw::Dispatch {
+                    data: Span::None,
+                    id,
+                    ..
+                }) => self.commit_id_borrowed(input, &id),
+                Some(raw) => break (raw, base),
+            }
+        };
+        let input = &buf[base..];
+        let retry = self.engine.retry();
+        let engine = &mut self.engine;
+        let item = match raw {
+            Raw::Comment(r) => ItemRef::Comment(text(input, r.start, r.end, &mut engine.data_buf)),
+            Raw::Dispatch {
+                data,
+                event_type,
+                id,
+            } => {
+                commit_borrowed(&mut self.last_id, &engine.id_buf, input, &id);
+                let data = match data {
+                    Span::Ref(s, e) => text(input, s, e, &mut engine.data_buf),
+                    _ => engine.data_buf.as_str(),
+                };
+                let event_type = match event_type {
+                    Span::Ref(s, e) => text(input, s, e, &mut engine.type_buf),
+                    Span::Owned => engine.type_buf.as_str(),
+                    Span::None => "",
+                };
+                ItemRef::Event(EventRef {
+                    event_type: if event_type.is_empty() {
+                        MESSAGE
+                    } else {
+                        event_type
+                    },
+                    data,
+                    id: self.last_id.as_str(),
+                    retry,
+                })
+            }
+        };
+        Ok(Decoded {
+            consumed,
+            item: Some(item),
+        })
+    }
+
+    fn commit_id_borrowed(&mut self, input: &[u8], id: &Span) {
+        commit_borrowed(&mut self.last_id, &self.engine.id_buf, input, id);
+    }
+
+    /// Decodes the next item from a `BytesMut` the caller appends input to, in the manner of
+    /// `tokio_util::codec::Decoder::decode`: bytes the decoder is done with are split off the
+    /// front of `buf`, and an event's fields are slices of them when they came in one line.
+    ///
+    /// Returns `Ok(None)` when `buf` holds no complete item; append more input and call again.
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use sse_wire::sse::{Decoder, Item};
+    ///
+    /// let mut decoder = Decoder::new();
+    /// let mut buf = BytesMut::from(&b"data: {\"token\":\"Hel"[..]);
+    /// assert!(decoder.decode_buf(&mut buf).unwrap().is_none());
+    /// buf.extend_from_slice(b"lo\"}\n\n");
+    /// let Some(Item::Event(event)) = decoder.decode_buf(&mut buf).unwrap() else { panic!() };
+    /// assert_eq!(event.data(), r#"{"token":"Hello"}"#);
+    /// assert!(buf.is_empty());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`decode`](Decoder::decode); on error nothing is split off `buf`.
+    pub fn decode_buf(&mut self, buf: &mut BytesMut) -> Result<Option<Item>, DecodeError> {
+        self.decode_owned(buf)
+    }
+
+    /// As [`decode_buf`](Decoder::decode_buf), for input the caller holds as one [`Bytes`].
+    ///
+    /// When this returns `Ok(None)`, `buf` holds the start of an unfinished item: the next call
+    /// must see those bytes followed by the next input (join them, or use [`BytesDecoder`], which
+    /// does it with the fewest copies).
+    ///
+    /// # Errors
+    ///
+    /// As [`decode`](Decoder::decode); on error nothing is split off `buf`.
+    pub fn decode_bytes(&mut self, buf: &mut Bytes) -> Result<Option<Item>, DecodeError> {
+        self.decode_owned(buf)
+    }
+
+    fn decode_owned<B: OwnedInput>(&mut self, buf: &mut B) -> Result<Option<Item>, DecodeError> {
+        loop {
+            let (n, raw) = self.engine.decode(buf.as_slice())?;
+            let Some(raw) = raw else {
+                buf.drop_front(n);
+                return Ok(None);
+            };
+            let block = buf.take_front(n);
+            let engine = &mut self.engine;
+            // Ranges at or past `n` lie in the part still retained: copy those (only comments
+            // that arrive inside an event whose fields are still retained).
+            let slice = |r: core::ops::Range<usize>| -> Str {
+                if r.end <= block.len() {
+                    Str::slice_lossy(&block, r)
+                } else {
+                    let mut s = String::new();
+                    push_lossy(&mut s, buf_tail(&block, buf.as_slice(), r));
+                    Str::from(s)
+                }
+            };
+            match raw {
+                Raw::Comment(r) => return Ok(Some(Item::Comment(slice(r)))),
+                Raw::Dispatch {
+                    data,
+                    event_type,
+                    id,
+                } => {
+                    match id {
+                        Span::Ref(s, e) => self.last_id = LastId::Shared(slice(s..e)),
+                        Span::Owned => {
+                            self.last_id = LastId::Shared(Str::from(engine.id_buf.as_str()));
+                        }
+                        Span::None => {}
+                    }
+                    let data = match data {
+                        Span::Ref(s, e) => slice(s..e),
+                        Span::Owned => Str::from(engine.data_buf.as_str()),
+                        Span::None => continue,
+                    };
+                    let event_type = match event_type {
+                        Span::Ref(s, e) if e > s => {
+                            let t = slice(s..e);
+                            if t == MESSAGE {
+                                Str::from_static(MESSAGE)
+                            } else {
+                                t
+                            }
+                        }
+                        Span::Owned => str_or_message(&engine.type_buf),
+                        _ => Str::from_static(MESSAGE),
+                    };
+                    return Ok(Some(Item::Event(Event {
+                        event_type,
+                        data,
+                        id: self.last_id.shared(),
+                        retry: engine.retry(),
+                    })));
+                }
+            }
+        }
+    }
+
+    /// Ends the stream: whatever was pending is discarded, as the standard says, and reported.
+    ///
+    /// Returns `Ok(())` when the stream ended cleanly between events, or [`Truncated`] saying
+    /// what was thrown away (an event without its closing blank line, or an unterminated line).
+    /// The caller's unconsumed bytes are no longer needed.
+    ///
+    /// The decoder is then ready for a new stream (a reconnection): it checks for a BOM again,
+    /// and keeps [`last_event_id`](Decoder::last_event_id) and [`retry`](Decoder::retry), so that
+    /// events of the new stream without an `id` carry the one in force, as browsers do.
+    ///
+    /// ```
+    /// use sse_wire::sse::Decoder;
+    ///
+    /// let mut decoder = Decoder::new();
+    /// let d = decoder.decode(b"data: partial answ").unwrap();
+    /// assert!(d.item.is_none());
+    /// let truncated = decoder.finish().unwrap_err();
+    /// assert_eq!(truncated.partial_line, 18);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Truncated`] when the stream did not end at an event boundary.
+    pub fn finish(&mut self) -> Result<(), Truncated> {
+        let p = self.engine.finish();
+        if p.fields == 0 && p.partial_line == 0 {
+            Ok(())
+        } else {
+            Err(Truncated {
+                fields: p.fields,
+                data_len: p.data_len,
+                partial_line: p.partial_line,
+            })
+        }
+    }
+}
+
+fn commit_borrowed(last_id: &mut LastId, id_buf: &str, input: &[u8], id: &Span) {
+    match *id {
+        Span::Ref(s, e) => {
+            let out = last_id.owned();
+            out.clear();
+            push_lossy(out, &input[s..e]);
+        }
+        Span::Owned => {
+            let out = last_id.owned();
+            out.clear();
+            out.push_str(id_buf);
+        }
+        Span::None => {}
+    }
+}
+
+/// The bytes of `r` (relative to the start of `block` followed by `rest`).
+fn buf_tail<'a>(block: &'a [u8], rest: &'a [u8], r: core::ops::Range<usize>) -> &'a [u8] {
+    let n = block.len();
+    &rest[r.start - n..r.end - n]
+}
+
+/// An owned buffer the decoder can split items off.
+trait OwnedInput {
+    fn as_slice(&self) -> &[u8];
+    fn take_front(&mut self, n: usize) -> Bytes;
+    fn drop_front(&mut self, n: usize);
+}
+
+impl OwnedInput for BytesMut {
+    fn as_slice(&self) -> &[u8] {
+        self
+    }
+    fn take_front(&mut self, n: usize) -> Bytes {
+        self.split_to(n).freeze()
+    }
+    fn drop_front(&mut self, n: usize) {
+        self.advance(n);
+    }
+}
+
+impl OwnedInput for Bytes {
+    fn as_slice(&self) -> &[u8] {
+        self
+    }
+    fn take_front(&mut self, n: usize) -> Bytes {
+        self.split_to(n)
+    }
+    fn drop_front(&mut self, n: usize) {
+        self.advance(n);
+    }
+}
+
+/// A decoder fed with [`Bytes`] pieces, as HTTP clients (hyper, reqwest, …) hand out a body.
+///
+/// Push each piece with [`push`](BytesDecoder::push), then take items with
+/// [`next`](Iterator::next) until it returns `None`. An event that lies within one piece comes
+/// out as slices of that piece (no copy); only the lines of an event that straddles two pieces
+/// are copied, once, into an internal buffer.
+///
+/// ```
+/// use bytes::Bytes;
+/// use sse_wire::sse::{BytesDecoder, Item};
+///
+/// let mut decoder = BytesDecoder::new();
+/// let mut data = Vec::new();
+/// for piece in ["data: {\"delta\":\"Hel", "lo\"}\n\ndata: [DO", "NE]\n\n"] {
+///     decoder.push(Bytes::from(piece));
+///     for item in &mut decoder {
+///         if let Item::Event(event) = item.unwrap() {
+///             data.push(event.data().to_owned());
+///         }
+///     }
+/// }
+/// assert_eq!(data, [r#"{"delta":"Hello"}"#, "[DONE]"]);
+/// assert!(decoder.finish().is_ok());
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct BytesDecoder {
+    decoder: Decoder,
+    pieces: VecDeque<Bytes>,
+    /// The start of an event that straddles pieces, extended a line at a time.
+    tail: BytesMut,
+}
+
+impl BytesDecoder {
+    /// A decoder with the default [`Limits`].
+    #[must_use]
+    pub fn new() -> Self {
+        Self::from_decoder(Decoder::new())
+    }
+
+    /// Wraps a configured [`Decoder`].
+    #[must_use]
+    pub fn from_decoder(decoder: Decoder) -> Self {
+        BytesDecoder {
+            decoder,
+            pieces: VecDeque::new(),
+            tail: BytesMut::new(),
+        }
+    }
+
+    /// Queues the next piece of the stream.
+    pub fn push(&mut self, piece: Bytes) {
+        if !piece.is_empty() {
+            self.pieces.push_back(piece);
+        }
+    }
+
+    /// The wrapped decoder (for [`last_event_id`](Decoder::last_event_id),
+    /// [`retry`](Decoder::retry), …).
+    #[must_use]
+    pub fn decoder(&self) -> &Decoder {
+        &self.decoder
+    }
+
+    /// Ends the stream; see [`Decoder::finish`]. Pieces not yet decoded are decoded first only
+    /// if the caller drained the iterator; anything left is counted as truncated.
+    ///
+    /// # Errors
+    ///
+    /// [`Truncated`] when the stream did not end at an event boundary.
+    pub fn finish(&mut self) -> Result<(), Truncated> {
+        let unread: usize = self.pieces.iter().map(Bytes::len).sum();
+        self.pieces.clear();
+        self.tail.clear();
+        match self.decoder.finish() {
+            Ok(()) if unread == 0 => Ok(()),
+            Ok(()) => Err(Truncated {
+                fields: 0,
+                data_len: 0,
+                partial_line: unread,
+            }),
+            Err(mut t) => {
+                t.partial_line += unread;
+                Err(t)
+            }
+        }
+    }
+
+    fn step(&mut self) -> Result<Option<Item>, DecodeError> {
+        loop {
+            if self.tail.is_empty() {
+                let Some(piece) = self.pieces.front_mut() else {
+                    return Ok(None);
+                };
+                if let Some(item) = self.decoder.decode_bytes(piece)? {
+                    if piece.is_empty() {
+                        self.pieces.pop_front();
+                    }
+                    return Ok(Some(item));
+                }
+                // The piece ends inside an item: keep its start.
+                if let Some(rest) = self.pieces.pop_front() {
+                    self.tail.extend_from_slice(&rest);
+                }
+                if self.pieces.is_empty() {
+                    return Ok(None);
+                }
+            } else {
+                let Some(piece) = self.pieces.front_mut() else {
+                    return Ok(None);
+                };
+                // Move one more line (or the whole piece, if it ends mid-line) into the tail.
+                let take = memchr::memchr2(b'\n', b'\r', piece).map_or(piece.len(), |i| i + 1);
+                self.tail.extend_from_slice(&piece[..take]);
+                piece.advance(take);
+                if piece.is_empty() {
+                    self.pieces.pop_front();
+                }
+                if let Some(item) = self.decoder.decode_buf(&mut self.tail)? {
+                    return Ok(Some(item));
+                }
+            }
+        }
+    }
+}
+
+impl Iterator for BytesDecoder {
+    type Item = Result<Item, DecodeError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.step().transpose()
+    }
+}

@@ -1,0 +1,495 @@
+//! The one `text/event-stream` parser every decoding path runs on.
+//!
+//! The engine works over a *retained buffer*: the caller's bytes that the engine has not yet
+//! released (`consumed`), followed by whatever arrived since. Offsets are relative to the start of
+//! that buffer and are shifted when the caller drops consumed bytes, so the engine never copies
+//! input to keep it and never scans a byte twice:
+//!
+//! * `pos` is where the next unprocessed line starts; `scan` is how far that line has already
+//!   been searched for a line end (the bytes in `pos..scan` hold no CR or LF);
+//! * a field of the pending event that fits the zero-copy case is kept as a [`Span::Ref`] into the
+//!   buffer, which keeps that part of the buffer retained until the event is dispatched; anything
+//!   else is appended to an engine-owned `String` ([`Span::Owned`]).
+//!
+//! Rules are cited as "WHATWG SSE" = HTML Living Standard, section 9.2 "Server-sent events",
+//! subsections "Parsing an event stream" and "Interpreting an event stream".
+
+use alloc::string::String;
+use core::{ops::Range, time::Duration};
+
+use super::{DecodeError, Limits};
+
+/// UTF-8 byte order mark, stripped once at the start of the stream (WHATWG SSE: the stream is
+/// decoded with "UTF-8 decode", which removes one leading BOM).
+const BOM: &[u8; 3] = b"\xEF\xBB\xBF";
+
+/// Unreferenced bytes the engine lets the caller keep for a pending event before it copies the
+/// event's referenced fields out and releases the buffer (keeps comments or long multi-line data
+/// from pinning an unbounded amount of caller memory).
+const MAX_RETAINED_WASTE: usize = 4096;
+
+/// Where a field of the pending event lives.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) enum Span {
+    /// Not set.
+    #[default]
+    None,
+    /// Bytes `start..end` of the retained buffer (raw, not yet UTF-8 checked).
+    Ref(usize, usize),
+    /// In the engine's own `String` for that field (already valid UTF-8).
+    Owned,
+}
+
+impl Span {
+    fn shift(&mut self, by: usize) {
+        if let Span::Ref(s, e) = self {
+            *s -= by;
+            *e -= by;
+        }
+    }
+}
+
+/// What a call to [`Engine::decode`] produced, as offsets into the buffer it was given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Raw {
+    /// A blank line ended an event. `data` is [`Span::None`] when the data buffer was empty: then
+    /// nothing is dispatched, but `id` (when set) still becomes the last event ID.
+    Dispatch {
+        data: Span,
+        event_type: Span,
+        id: Span,
+    },
+    /// A comment line; the range excludes the leading `:`.
+    Comment(Range<usize>),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Engine {
+    pub(crate) limits: Limits,
+    pub(crate) comments: bool,
+    /// Stream offset of byte 0 of the retained buffer.
+    base: u64,
+    pos: usize,
+    scan: usize,
+    /// The last line ended with a CR at the end of the input: an LF at `pos` belongs to it.
+    cr_pending: bool,
+    /// True until the first bytes of the stream have been checked for a BOM.
+    at_start: bool,
+    /// After a limit error: lines are discarded until the next blank line.
+    skipping: bool,
+    /// While skipping: part of the current line was already released (so it is not blank).
+    skipped_part: bool,
+
+    // The pending event.
+    fields: usize,
+    data: Span,
+    /// Bytes the data buffer would hold per the spec (each line's value plus an LF).
+    data_len: usize,
+    event_type: Span,
+    id: Span,
+    pub(crate) data_buf: String,
+    pub(crate) type_buf: String,
+    pub(crate) id_buf: String,
+
+    retry: Option<Duration>,
+}
+
+/// What [`Engine::finish`] found pending at end of stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Pending {
+    pub(crate) fields: usize,
+    pub(crate) data_len: usize,
+    pub(crate) partial_line: usize,
+}
+
+impl Engine {
+    pub(crate) fn new(limits: Limits) -> Self {
+        Engine {
+            limits,
+            comments: true,
+            base: 0,
+            pos: 0,
+            scan: 0,
+            cr_pending: false,
+            at_start: true,
+            skipping: false,
+            skipped_part: false,
+            fields: 0,
+            data: Span::None,
+            data_len: 0,
+            event_type: Span::None,
+            id: Span::None,
+            data_buf: String::new(),
+            type_buf: String::new(),
+            id_buf: String::new(),
+            retry: None,
+        }
+    }
+
+    pub(crate) fn retry(&self) -> Option<Duration> {
+        self.retry
+    }
+
+    /// Stream offset of the first byte the caller still holds.
+    pub(crate) fn offset(&self) -> u64 {
+        self.base
+    }
+
+    /// Parses lines from `buf` until one produces an item or the input runs out.
+    ///
+    /// `buf` must start with the bytes not consumed by the previous call. Returns how many bytes
+    /// the caller must now drop from the front, and the item, whose offsets are relative to
+    /// `buf` as given (before dropping).
+    pub(crate) fn decode(&mut self, buf: &[u8]) -> Result<(usize, Option<Raw>), DecodeError> {
+        if buf.len() < self.scan {
+            return Err(DecodeError::InputShrunk {
+                retained: self.scan,
+                given: buf.len(),
+            });
+        }
+        let item = self.run(buf)?;
+        Ok((self.release(), item))
+    }
+
+    fn run(&mut self, buf: &[u8]) -> Result<Option<Raw>, DecodeError> {
+        loop {
+            if self.pos == self.scan {
+                // At a line start: settle what the previous line end or the stream start left open.
+                if self.cr_pending {
+                    match buf.get(self.pos) {
+                        None => return Ok(None),
+                        Some(&b) => {
+                            self.cr_pending = false;
+                            if b == b'\n' {
+                                self.pos += 1;
+                                self.scan = self.pos;
+                            }
+                        }
+                    }
+                }
+                if self.at_start {
+                    let head = &buf[self.pos..];
+                    let n = head.len().min(3);
+                    if head[..n] != BOM[..n] {
+                        self.at_start = false;
+                    } else if n < 3 {
+                        return Ok(None);
+                    } else {
+                        self.at_start = false;
+                        self.pos += 3;
+                        self.scan = self.pos;
+                    }
+                }
+            }
+            let Some(i) = memchr::memchr2(b'\n', b'\r', &buf[self.scan..]) else {
+                self.scan = buf.len();
+                return self.check_partial_line();
+            };
+            let end = self.scan + i;
+            let mut next = end + 1;
+            if buf[end] == b'\r' {
+                match buf.get(next) {
+                    Some(b'\n') => next += 1,
+                    Some(_) => {}
+                    None => self.cr_pending = true,
+                }
+            }
+            let start = self.pos;
+            self.pos = next;
+            self.scan = next;
+            if end - start > self.limits.max_line_len {
+                return Err(self.line_too_long(start));
+            }
+            if let Some(item) = self.line(buf, start, end)? {
+                return Ok(Some(item));
+            }
+        }
+    }
+
+    /// An unterminated line is kept in the caller's buffer, but never past the line limit.
+    fn check_partial_line(&mut self) -> Result<Option<Raw>, DecodeError> {
+        let len = self.scan - self.pos;
+        if self.skipping {
+            // Nothing of a skipped line is needed: release it as it streams by.
+            self.skipped_part |= len > 0;
+            self.pos = self.scan;
+            return Ok(None);
+        }
+        if len > self.limits.max_line_len {
+            let start = self.pos;
+            let err = self.line_too_long(start);
+            // The rest of this line is discarded as it arrives.
+            self.skipped_part = true;
+            self.pos = self.scan;
+            return Err(err);
+        }
+        Ok(None)
+    }
+
+    fn line_too_long(&mut self, start: usize) -> DecodeError {
+        let offset = self.base + (start + self.limits.max_line_len) as u64;
+        self.abandon_event();
+        DecodeError::LineTooLong {
+            limit: self.limits.max_line_len,
+            offset,
+        }
+    }
+
+    /// Drops the pending event after a limit error and skips to the next blank line.
+    fn abandon_event(&mut self) {
+        self.skipping = true;
+        self.reset_event();
+    }
+
+    fn reset_event(&mut self) {
+        self.fields = 0;
+        self.data = Span::None;
+        self.data_len = 0;
+        self.event_type = Span::None;
+        self.id = Span::None;
+    }
+
+    /// Processes one complete line, `buf[start..end]` (line end excluded).
+    #[inline]
+    fn line(&mut self, buf: &[u8], start: usize, end: usize) -> Result<Option<Raw>, DecodeError> {
+        let line = &buf[start..end];
+        if self.skipping {
+            if line.is_empty() && !self.skipped_part {
+                self.skipping = false;
+            }
+            self.skipped_part = false;
+            return Ok(None);
+        }
+        // WHATWG SSE, "Interpreting": "If the line is empty (a blank line): Dispatch the event".
+        let Some(&first) = line.first() else {
+            return Ok(self.dispatch());
+        };
+        // "If the line starts with a U+003A COLON character (:): Ignore the line."
+        if first == b':' {
+            return Ok(self.comments.then(|| Raw::Comment(start + 1..end)));
+        }
+        // "If the line contains a U+003A COLON character": field is what precedes the first colon,
+        // value what follows it, minus one leading U+0020 SPACE. "Otherwise": the whole line is the
+        // field name and the value is empty.
+        let (name, value) = if line.starts_with(b"data:") {
+            (&b"data"[..], start + 5)
+        } else {
+            match memchr::memchr(b':', line) {
+                Some(c) => (&line[..c], start + c + 1),
+                None => (line, end),
+            }
+        };
+        let value = if buf.get(value) == Some(&b' ') && value < end {
+            value + 1
+        } else {
+            value
+        };
+        self.fields += 1;
+        // "Field names must be compared literally, with no case folding performed."
+        match name {
+            b"data" => self.data_line(buf, value, end)?,
+            // "event": "Set the event type buffer to field value."
+            b"event" => self.event_type = Span::Ref(value, end),
+            // "id": "If the field value does not contain U+0000 NULL, then set the last event ID
+            // buffer to the field value. Otherwise, ignore the field."
+            b"id" if memchr::memchr(0, &buf[value..end]).is_none() => {
+                self.id = Span::Ref(value, end);
+            }
+            // "retry": "If the field value consists of only ASCII digits, then interpret the field
+            // value as an integer in base ten, and set the event stream's reconnection time to that
+            // integer. Otherwise, ignore the field."
+            b"retry" => {
+                if let Some(ms) = parse_retry(&buf[value..end]) {
+                    self.retry = Some(Duration::from_millis(ms));
+                }
+            }
+            // "Otherwise: The field is ignored."
+            _ => {}
+        }
+        self.limit_retention(buf);
+        Ok(None)
+    }
+
+    /// "data": "Append the field value to the data buffer, then append a single U+000A LINE FEED
+    /// (LF) character to the data buffer."
+    fn data_line(&mut self, buf: &[u8], value: usize, end: usize) -> Result<(), DecodeError> {
+        let added = end - value + 1;
+        let total = self.data_len + added;
+        // The dispatched data is the buffer without its final LF.
+        if total - 1 > self.limits.max_event_size {
+            let within = self.limits.max_event_size.saturating_sub(self.data_len);
+            let offset = self.base + (value + within) as u64;
+            let limit = self.limits.max_event_size;
+            self.abandon_event();
+            return Err(DecodeError::EventTooLarge { limit, offset });
+        }
+        self.data_len = total;
+        match self.data {
+            Span::None => self.data = Span::Ref(value, end),
+            Span::Ref(s, e) => {
+                // Second line: the data is no longer one slice of the input, so join it here.
+                self.data_buf.clear();
+                push_lossy(&mut self.data_buf, &buf[s..e]);
+                self.data_buf.push('\n');
+                push_lossy(&mut self.data_buf, &buf[value..end]);
+                self.data = Span::Owned;
+            }
+            Span::Owned => {
+                self.data_buf.push('\n');
+                push_lossy(&mut self.data_buf, &buf[value..end]);
+            }
+        }
+        Ok(())
+    }
+
+    /// Copies the pending event's referenced fields out of the caller's buffer once the bytes
+    /// they pin (but do not use) pass [`MAX_RETAINED_WASTE`].
+    #[inline]
+    fn limit_retention(&mut self, buf: &[u8]) {
+        let mut first = self.pos;
+        let mut used = 0;
+        for span in [&self.data, &self.event_type, &self.id] {
+            if let Span::Ref(s, e) = *span {
+                first = first.min(s);
+                used += e - s;
+            }
+        }
+        if self.pos - first - used <= MAX_RETAINED_WASTE {
+            return;
+        }
+        detach(&mut self.data, &mut self.data_buf, buf);
+        detach(&mut self.event_type, &mut self.type_buf, buf);
+        detach(&mut self.id, &mut self.id_buf, buf);
+    }
+
+    /// The blank-line step: hands the pending event's fields to the caller and resets them.
+    fn dispatch(&mut self) -> Option<Raw> {
+        self.fields = 0;
+        let data = core::mem::take(&mut self.data);
+        let event_type = core::mem::take(&mut self.event_type);
+        let id = core::mem::take(&mut self.id);
+        self.data_len = 0;
+        if data == Span::None && id == Span::None {
+            // Nothing to dispatch and no last event ID to update; the event type buffer is reset.
+            return None;
+        }
+        Some(Raw::Dispatch {
+            data,
+            event_type,
+            id,
+        })
+    }
+
+    /// How many leading bytes of the buffer no pending span needs; shifts every offset by it.
+    fn release(&mut self) -> usize {
+        let mut keep = self.pos;
+        for span in [&self.data, &self.event_type, &self.id] {
+            if let Span::Ref(s, _) = *span {
+                keep = keep.min(s);
+            }
+        }
+        if keep > 0 {
+            self.pos -= keep;
+            self.scan -= keep;
+            self.data.shift(keep);
+            self.event_type.shift(keep);
+            self.id.shift(keep);
+            self.base += keep as u64;
+        }
+        keep
+    }
+
+    /// End of stream: reports and drops whatever was pending, and readies the engine for a new
+    /// stream (BOM check, line state); the reconnection time is kept.
+    pub(crate) fn finish(&mut self) -> Pending {
+        let pending = Pending {
+            fields: if self.skipping { 0 } else { self.fields },
+            data_len: if self.skipping {
+                0
+            } else {
+                self.data_len.saturating_sub(1)
+            },
+            partial_line: self.scan - self.pos,
+        };
+        self.reset_event();
+        self.base += self.scan as u64;
+        self.pos = 0;
+        self.scan = 0;
+        self.cr_pending = false;
+        self.at_start = true;
+        self.skipping = false;
+        self.skipped_part = false;
+        pending
+    }
+}
+
+fn detach(span: &mut Span, owned: &mut String, buf: &[u8]) {
+    if let Span::Ref(s, e) = *span {
+        owned.clear();
+        push_lossy(owned, &buf[s..e]);
+        *span = Span::Owned;
+    }
+}
+
+/// Appends `raw` decoded as UTF-8, each invalid sequence replaced by U+FFFD.
+///
+/// Lines are split only at ASCII bytes (CR, LF, `:`, space), which can never be part of a
+/// multi-byte sequence, so decoding each piece on its own gives exactly what decoding the whole
+/// stream first (as the spec does) would give.
+pub(crate) fn push_lossy(out: &mut String, raw: &[u8]) {
+    match core::str::from_utf8(raw) {
+        Ok(s) => out.push_str(s),
+        Err(_) => push_lossy_slow(out, raw),
+    }
+}
+
+#[cold]
+fn push_lossy_slow(out: &mut String, raw: &[u8]) {
+    for chunk in raw.utf8_chunks() {
+        out.push_str(chunk.valid());
+        if !chunk.invalid().is_empty() {
+            out.push(char::REPLACEMENT_CHARACTER);
+        }
+    }
+}
+
+/// One or more ASCII digits, as milliseconds. A value too large for `u64` is ignored, as Chromium
+/// does (it parses the field as an unsigned 64-bit integer and drops it when that fails).
+fn parse_retry(value: &[u8]) -> Option<u64> {
+    if value.is_empty() {
+        return None;
+    }
+    let mut ms: u64 = 0;
+    for &b in value {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        ms = ms.checked_mul(10)?.checked_add(u64::from(digit))?;
+    }
+    Some(ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_values() {
+        assert_eq!(parse_retry(b"0"), Some(0));
+        assert_eq!(parse_retry(b"007"), Some(7));
+        assert_eq!(parse_retry(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(parse_retry(b"18446744073709551616"), None);
+        assert_eq!(parse_retry(b""), None);
+        assert_eq!(parse_retry(b"+5"), None);
+        assert_eq!(parse_retry(b"5 "), None);
+        assert_eq!(parse_retry(b"\xd9\xa5"), None);
+    }
+
+    #[test]
+    fn lossy_matches_std() {
+        let mut s = String::new();
+        push_lossy(&mut s, b"a\xff\xfeb\xe2\x82");
+        assert_eq!(s, String::from_utf8_lossy(b"a\xff\xfeb\xe2\x82"));
+    }
+}

@@ -1,0 +1,12 @@
+//! Server-Sent Events: the `text/event-stream` format.
+//!
+//! Decoding follows the WHATWG HTML Living Standard, section "Server-sent events",
+//! subsections "Parsing an event stream" and "Interpreting an event stream", to the letter.
+//! See [`Decoder`] for the ways to feed it and [`Limits`] for the bounds it keeps.
+
+mod decoder;
+mod engine;
+mod error;
+
+pub use decoder::{BytesDecoder, Decoded, Decoder, Event, EventRef, Item, ItemRef, Limits};
+pub use error::{DecodeError, Truncated};

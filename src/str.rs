@@ -1,0 +1,194 @@
+//! [`Str`]: an immutable, cheaply cloneable UTF-8 string backed by [`Bytes`].
+
+use alloc::string::String;
+use core::{borrow::Borrow, fmt, hash, ops::Deref};
+
+use bytes::Bytes;
+use bytestring::ByteString;
+
+/// An immutable UTF-8 string that shares its storage with the [`Bytes`] it was cut from.
+///
+/// Decoded events hand out their fields as `Str`: when a field came in one piece of an owned
+/// input buffer, the `Str` is a slice of that buffer (no copy, no allocation), and cloning it
+/// only bumps a reference count. The UTF-8 check happens once, when the `Str` is made; every
+/// [`as_str`](Str::as_str) after that is free.
+///
+/// ```
+/// use sse_wire::Str;
+///
+/// let s = Str::from_static("hello");
+/// assert_eq!(s, "hello");
+/// assert_eq!(s.len(), 5);
+/// let bytes: bytes::Bytes = s.clone().into_bytes();
+/// assert_eq!(&bytes[..], b"hello");
+/// ```
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Str(ByteString);
+
+impl Str {
+    /// An empty string. Does not allocate.
+    #[must_use]
+    pub const fn new() -> Self {
+        Str(ByteString::new())
+    }
+
+    /// A string that points at static text. Does not allocate.
+    #[must_use]
+    pub const fn from_static(s: &'static str) -> Self {
+        Str(ByteString::from_static(s))
+    }
+
+    /// Wraps `bytes` if they are valid UTF-8, without copying them.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use sse_wire::Str;
+    ///
+    /// assert!(Str::from_utf8(Bytes::from_static(b"ok")).is_ok());
+    /// assert!(Str::from_utf8(Bytes::from_static(b"\xff")).is_err());
+    /// ```
+    pub fn from_utf8(bytes: Bytes) -> Result<Self, core::str::Utf8Error> {
+        ByteString::try_from(bytes).map(Str)
+    }
+
+    /// Wraps `bytes`, replacing each invalid UTF-8 sequence with U+FFFD (as the WHATWG
+    /// "UTF-8 decode" algorithm does). Valid input is wrapped without copying.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use sse_wire::Str;
+    ///
+    /// assert_eq!(Str::from_utf8_lossy(Bytes::from_static(b"a\xffb")), "a\u{FFFD}b");
+    /// ```
+    #[must_use]
+    pub fn from_utf8_lossy(bytes: Bytes) -> Self {
+        let whole = bytes.clone();
+        Self::slice_lossy(&whole, 0..whole.len())
+    }
+
+    /// `block[range]` as a `Str`: a shared slice of `block` when valid, a repaired copy if not.
+    pub(crate) fn slice_lossy(block: &Bytes, range: core::ops::Range<usize>) -> Self {
+        match ByteString::try_from(block.slice(range.clone())) {
+            Ok(s) => Str(s),
+            Err(_) => Self::lossy_copy(&block[range]),
+        }
+    }
+
+    #[cold]
+    fn lossy_copy(raw: &[u8]) -> Self {
+        Str::from(String::from_utf8_lossy(raw).into_owned())
+    }
+
+    /// The text.
+    #[inline]
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The UTF-8 bytes, as a shared [`Bytes`] handle.
+    #[inline]
+    #[must_use]
+    pub fn as_bytes(&self) -> &Bytes {
+        self.0.as_bytes()
+    }
+
+    /// Unwraps the underlying [`Bytes`] (no copy).
+    #[inline]
+    #[must_use]
+    pub fn into_bytes(self) -> Bytes {
+        self.0.into_bytes()
+    }
+}
+
+impl Deref for Str {
+    type Target = str;
+    #[inline]
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Str {
+    fn as_ref(&self) -> &str {
+        self
+    }
+}
+
+impl AsRef<[u8]> for Str {
+    fn as_ref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl Borrow<str> for Str {
+    fn borrow(&self) -> &str {
+        self
+    }
+}
+
+impl hash::Hash for Str {
+    fn hash<H: hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl fmt::Debug for Str {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Str {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.as_str(), f)
+    }
+}
+
+impl From<String> for Str {
+    fn from(s: String) -> Self {
+        Str(ByteString::from(s))
+    }
+}
+
+impl From<&str> for Str {
+    fn from(s: &str) -> Self {
+        Str(ByteString::from(s))
+    }
+}
+
+impl From<Str> for Bytes {
+    fn from(s: Str) -> Self {
+        s.into_bytes()
+    }
+}
+
+impl PartialEq<str> for Str {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Str {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<Str> for str {
+    fn eq(&self, other: &Str) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<Str> for &str {
+    fn eq(&self, other: &Str) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<String> for Str {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
