@@ -5,8 +5,10 @@
 //! See [`Decoder`] for the ways to feed it and [`Limits`] for the bounds it keeps.
 
 mod decoder;
+mod encoder;
 mod engine;
 mod error;
 
 pub use decoder::{BytesDecoder, Decoded, Decoder, Event, EventRef, Item, ItemRef, Limits};
+pub use encoder::{EncodeError, EncodedEvent, Encoder, OutEvent};
 pub use error::{DecodeError, Truncated};

@@ -1,0 +1,690 @@
+use core::time::Duration;
+
+use bytes::{Buf, BufMut, Bytes};
+use thiserror::Error;
+
+use super::Event;
+
+/// Why an event could not be encoded. Nothing is written when encoding fails.
+///
+/// The `text/event-stream` format has no escaping: a line break in an `event` or `id` value would
+/// end the field early and turn the rest into a new line, which a reader would take as another
+/// field (field injection). Such values are refused rather than split or dropped.
+#[derive(Error, Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EncodeError {
+    /// The event type holds a CR or LF (at this byte offset of the value).
+    #[error("event type contains a line break (CR or LF) at byte {at}")]
+    LineBreakInEventType {
+        /// Byte offset in the event type.
+        at: usize,
+    },
+    /// The id holds a CR or LF (at this byte offset of the value).
+    #[error("event id contains a line break (CR or LF) at byte {at}")]
+    LineBreakInId {
+        /// Byte offset in the id.
+        at: usize,
+    },
+    /// The id holds U+0000 NULL, which makes every reader ignore the whole `id` field.
+    #[error("event id contains NUL at byte {at}; readers would ignore it")]
+    NulInId {
+        /// Byte offset in the id.
+        at: usize,
+    },
+    /// The reconnection time does not fit the `u64` milliseconds that readers accept.
+    #[error("retry of {secs} s is too large to send as u64 milliseconds")]
+    RetryTooLarge {
+        /// The requested time, in whole seconds.
+        secs: u64,
+    },
+    /// The destination buffer cannot take the encoded bytes (a fixed-size `BufMut`).
+    #[error("destination has room for {available} bytes but the event needs {needed}")]
+    BufferTooSmall {
+        /// Bytes the encoding needs.
+        needed: usize,
+        /// Bytes the destination can take.
+        available: usize,
+    },
+}
+
+/// An event to send: borrowed fields, built up with chained calls.
+///
+/// Fields left unset are not written. Compare `axum::response::sse::Event`, but fallible
+/// instead of panicking: an `event` or `id` value a reader would misread is an [`EncodeError`]
+/// when the event is encoded.
+///
+/// ```
+/// use core::time::Duration;
+/// use sse_wire::sse::{Encoder, OutEvent};
+///
+/// let event = OutEvent::data("line one\nline two")
+///     .event("update")
+///     .id("42")
+///     .retry(Duration::from_secs(3));
+/// let mut out = Vec::new();
+/// Encoder::new().encode(&event, &mut out).unwrap();
+/// assert_eq!(out, b"event: update\nid: 42\nretry: 3000\ndata: line one\ndata: line two\n\n");
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[must_use]
+pub struct OutEvent<'a> {
+    data: Option<&'a str>,
+    event: Option<&'a str>,
+    id: Option<&'a str>,
+    retry: Option<Duration>,
+}
+
+impl<'a> OutEvent<'a> {
+    /// An event with no fields (encodes as a lone blank line, which dispatches nothing).
+    pub const fn new() -> Self {
+        OutEvent {
+            data: None,
+            event: None,
+            id: None,
+            retry: None,
+        }
+    }
+
+    /// An event carrying `data`. Line breaks (CR, LF, CRLF) in it become separate `data:`
+    /// lines, which a reader joins back with LF.
+    pub const fn data(data: &'a str) -> Self {
+        OutEvent {
+            data: Some(data),
+            event: None,
+            id: None,
+            retry: None,
+        }
+    }
+
+    /// Sets the data (replacing any set before).
+    pub const fn with_data(mut self, data: &'a str) -> Self {
+        self.data = Some(data);
+        self
+    }
+
+    /// Sets the event type (readers default to `message`). Must hold no CR or LF.
+    pub const fn event(mut self, event_type: &'a str) -> Self {
+        self.event = Some(event_type);
+        self
+    }
+
+    /// Sets the event id, which becomes the reader's last event ID. Must hold no CR, LF or NUL.
+    /// An empty id resets the reader's last event ID.
+    pub const fn id(mut self, id: &'a str) -> Self {
+        self.id = Some(id);
+        self
+    }
+
+    /// Sets the reader's reconnection time (sent in whole milliseconds, rounded down).
+    pub const fn retry(mut self, retry: Duration) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// The data, if set.
+    #[must_use]
+    pub const fn get_data(&self) -> Option<&'a str> {
+        self.data
+    }
+
+    /// Checks the fields a reader could misread, and returns the encoded length of everything
+    /// but the data lines.
+    fn check(&self) -> Result<usize, EncodeError> {
+        let mut len = 1; // the blank line that ends the event
+        if let Some(t) = self.event {
+            if let Some(at) = memchr::memchr2(b'\r', b'\n', t.as_bytes()) {
+                return Err(EncodeError::LineBreakInEventType { at });
+            }
+            len += EVENT.len() + t.len() + 1;
+        }
+        if let Some(id) = self.id {
+            if let Some(at) = memchr::memchr3(b'\r', b'\n', 0, id.as_bytes()) {
+                return Err(if id.as_bytes()[at] == 0 {
+                    EncodeError::NulInId { at }
+                } else {
+                    EncodeError::LineBreakInId { at }
+                });
+            }
+            len += ID.len() + id.len() + 1;
+        }
+        if let Some(r) = self.retry {
+            len += RETRY.len() + decimal_len(retry_ms(r)?) + 1;
+        }
+        Ok(len)
+    }
+}
+
+impl<'a> From<&'a Event> for OutEvent<'a> {
+    /// The event as a reader would re-send it: its data, its type unless `message`, and its id
+    /// unless empty. The reconnection time in force is not copied: it belongs to the stream
+    /// (see [`Decoder::retry`](super::Decoder::retry) and [`Encoder::retry`]).
+    fn from(event: &'a Event) -> Self {
+        let mut out = OutEvent::data(event.data());
+        if event.event_type() != "message" {
+            out = out.event(event.event_type());
+        }
+        if !event.id().is_empty() {
+            out = out.id(event.id());
+        }
+        out
+    }
+}
+
+const DATA: &[u8] = b"data: ";
+const EVENT: &[u8] = b"event: ";
+const ID: &[u8] = b"id: ";
+const RETRY: &[u8] = b"retry: ";
+
+fn retry_ms(r: Duration) -> Result<u64, EncodeError> {
+    u64::try_from(r.as_millis()).map_err(|_| EncodeError::RetryTooLarge { secs: r.as_secs() })
+}
+
+fn decimal_len(mut n: u64) -> usize {
+    let mut len = 1;
+    while n >= 10 {
+        n /= 10;
+        len += 1;
+    }
+    len
+}
+
+fn put_decimal<B: BufMut>(dst: &mut B, n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    dst.put_slice(&digits[i..]);
+}
+
+/// Length of `text` written as one `prefix` line per line of it.
+fn lines_len(prefix: usize, text: &[u8]) -> usize {
+    let mut len = prefix + text.len() + 1;
+    let mut rest = text;
+    while let Some(i) = memchr::memchr2(b'\r', b'\n', rest) {
+        let brk = if rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n') {
+            2
+        } else {
+            1
+        };
+        // The break's bytes are replaced by "\n" + prefix.
+        len = len + 1 + prefix - brk;
+        rest = &rest[i + brk..];
+    }
+    len
+}
+
+/// Writes `text` as one `prefix` line per line of it (CR, LF and CRLF all end a line).
+fn put_lines<B: BufMut>(dst: &mut B, prefix: &[u8], text: &[u8]) {
+    let mut rest = text;
+    loop {
+        dst.put_slice(prefix);
+        match memchr::memchr2(b'\r', b'\n', rest) {
+            None => {
+                dst.put_slice(rest);
+                dst.put_u8(b'\n');
+                return;
+            }
+            Some(i) => {
+                dst.put_slice(&rest[..i]);
+                dst.put_u8(b'\n');
+                let brk = if rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n') {
+                    2
+                } else {
+                    1
+                };
+                rest = &rest[i + brk..];
+            }
+        }
+    }
+}
+
+/// Writes events as `text/event-stream` bytes that every conforming reader reads back as meant.
+///
+/// The encoder is stateless and writes into any [`BufMut`] (a `BytesMut`, a `Vec<u8>`, a fixed
+/// `&mut [u8]`) without allocating. It checks that the destination has room first, so it never
+/// hits `BufMut::put_slice`'s out-of-room panic, and it writes nothing when it returns an error.
+///
+/// What the format can carry, and how:
+///
+/// | input | written | read back as |
+/// |---|---|---|
+/// | data with LF, CR or CRLF | one `data:` line per line | the lines joined with LF (CR and CRLF become LF) |
+/// | empty data, or data ending in a line break | an empty last `data:` line | exactly that |
+/// | data starting with a space | `data: ` then the value | the value (a reader strips only the one space) |
+/// | CR or LF in `event` or `id` | nothing: [`EncodeError`] | |
+/// | NUL in `id` | nothing: [`EncodeError::NulInId`] | |
+/// | comment with line breaks | one `:` line per line | one comment item per line |
+///
+/// ```
+/// use bytes::BytesMut;
+/// use sse_wire::sse::{Encoder, OutEvent};
+///
+/// let encoder = Encoder::new();
+/// let mut out = BytesMut::new();
+/// for token in ["Hel", "lo"] {
+///     encoder.data(token, &mut out).unwrap();
+/// }
+/// encoder.data("[DONE]", &mut out).unwrap();
+/// assert_eq!(&out[..], b"data: Hel\n\ndata: lo\n\ndata: [DONE]\n\n");
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Encoder {
+    _private: (),
+}
+
+impl Encoder {
+    /// A new encoder.
+    #[must_use]
+    pub const fn new() -> Self {
+        Encoder { _private: () }
+    }
+
+    /// Exactly how many bytes [`encode`](Encoder::encode) writes for `event`.
+    ///
+    /// # Errors
+    ///
+    /// The [`EncodeError`] that `encode` would return.
+    pub fn encoded_len(&self, event: &OutEvent<'_>) -> Result<usize, EncodeError> {
+        let head = event.check()?;
+        Ok(head
+            + event
+                .data
+                .map_or(0, |d| lines_len(DATA.len(), d.as_bytes())))
+    }
+
+    /// Writes `event` to `dst`.
+    ///
+    /// # Errors
+    ///
+    /// An invalid `event`/`id`/`retry` field, or a destination without room; nothing is written
+    /// then.
+    pub fn encode<B: BufMut>(&self, event: &OutEvent<'_>, dst: &mut B) -> Result<(), EncodeError> {
+        let head = event.check()?;
+        let data = event.data.map(str::as_bytes);
+        // A break costs at most `DATA.len()` extra bytes: skip the exact count when there is room
+        // for the worst case anyway (always so for `BytesMut` and `Vec`).
+        let worst = head + data.map_or(0, |d| DATA.len() + 1 + d.len() * (DATA.len() + 1));
+        let available = dst.remaining_mut();
+        if available < worst {
+            let needed = head + data.map_or(0, |d| lines_len(DATA.len(), d));
+            if available < needed {
+                return Err(EncodeError::BufferTooSmall { needed, available });
+            }
+        }
+        if let Some(t) = event.event {
+            dst.put_slice(EVENT);
+            dst.put_slice(t.as_bytes());
+            dst.put_u8(b'\n');
+        }
+        if let Some(id) = event.id {
+            dst.put_slice(ID);
+            dst.put_slice(id.as_bytes());
+            dst.put_u8(b'\n');
+        }
+        if let Some(r) = event.retry {
+            dst.put_slice(RETRY);
+            put_decimal(dst, retry_ms(r)?);
+            dst.put_u8(b'\n');
+        }
+        if let Some(d) = data {
+            put_lines(dst, DATA, d);
+        }
+        dst.put_u8(b'\n');
+        Ok(())
+    }
+
+    /// Writes an event that carries only `data` (the LLM-token case).
+    ///
+    /// # Errors
+    ///
+    /// A destination without room; nothing is written then.
+    pub fn data<B: BufMut>(&self, data: &str, dst: &mut B) -> Result<(), EncodeError> {
+        self.encode(&OutEvent::data(data), dst)
+    }
+
+    /// Writes a comment: `:` and the text, one comment line per line of it. Readers ignore
+    /// comments; proxies and load balancers see traffic. The text is written as given (a
+    /// decoder hands it back unchanged).
+    ///
+    /// ```
+    /// use sse_wire::sse::Encoder;
+    ///
+    /// let mut out = Vec::new();
+    /// Encoder::new().comment(" two\nlines", &mut out).unwrap();
+    /// assert_eq!(out, b": two\n:lines\n");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A destination without room; nothing is written then.
+    pub fn comment<B: BufMut>(&self, text: &str, dst: &mut B) -> Result<(), EncodeError> {
+        let needed = lines_len(1, text.as_bytes());
+        room(dst, needed)?;
+        put_lines(dst, b":", text.as_bytes());
+        Ok(())
+    }
+
+    /// Writes the smallest keep-alive: an empty comment line, `:\n`.
+    ///
+    /// # Errors
+    ///
+    /// A destination without room; nothing is written then.
+    pub fn keep_alive<B: BufMut>(&self, dst: &mut B) -> Result<(), EncodeError> {
+        room(dst, 2)?;
+        dst.put_slice(b":\n");
+        Ok(())
+    }
+
+    /// Writes a lone `retry:` block, setting the reader's reconnection time without an event.
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use sse_wire::sse::Encoder;
+    ///
+    /// let mut out = Vec::new();
+    /// Encoder::new().retry(Duration::from_millis(2500), &mut out).unwrap();
+    /// assert_eq!(out, b"retry: 2500\n\n");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A time beyond `u64` milliseconds, or a destination without room.
+    pub fn retry<B: BufMut>(&self, retry: Duration, dst: &mut B) -> Result<(), EncodeError> {
+        self.encode(&OutEvent::new().retry(retry), dst)
+    }
+
+    /// Frames `data` as an event without copying it: the returned [`EncodedEvent`] is a [`Buf`]
+    /// that yields the field lines, then slices of `data` between its line breaks, each with its
+    /// `data: ` prefix and line end. Hand it to a vectored write (`chunks_vectored`) or chain it.
+    ///
+    /// `event.data` is ignored: `data` is the payload. Line breaks in `data` are handled as by
+    /// [`encode`](Encoder::encode), and the bytes are identical.
+    ///
+    /// ```
+    /// use bytes::{Buf, Bytes};
+    /// use sse_wire::sse::{Encoder, OutEvent};
+    ///
+    /// let payload = Bytes::from(vec![b'x'; 64 * 1024]);
+    /// let mut framed = Encoder::new().frame(&OutEvent::new().id("7"), payload.clone()).unwrap();
+    /// assert_eq!(framed.remaining(), 4 + 1 + 1 + 6 + 64 * 1024 + 1 + 1);
+    /// let out = framed.copy_to_bytes(framed.remaining());
+    /// assert!(out.starts_with(b"id: 7\ndata: xxx"));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// An invalid `event`/`id`/`retry` field.
+    pub fn frame(&self, event: &OutEvent<'_>, data: Bytes) -> Result<EncodedEvent, EncodeError> {
+        let head_len = event.check()?;
+        let mut head = HeadBuf::default();
+        // `check` bounded every field, but not their total: a head that does not fit inline is
+        // written through the copying path into the payload's place instead.
+        let meta = OutEvent {
+            data: None,
+            ..*event
+        };
+        let total = head_len - 1 + lines_len(DATA.len(), &data) + 1;
+        if head_len - 1 + DATA.len() <= HEAD_CAP {
+            let mut w = &mut head.bytes[..];
+            let before = w.len();
+            if let Some(t) = meta.event {
+                w.put_slice(EVENT);
+                w.put_slice(t.as_bytes());
+                w.put_u8(b'\n');
+            }
+            if let Some(id) = meta.id {
+                w.put_slice(ID);
+                w.put_slice(id.as_bytes());
+                w.put_u8(b'\n');
+            }
+            if let Some(r) = meta.retry {
+                w.put_slice(RETRY);
+                put_decimal(&mut w, retry_ms(r)?);
+                w.put_u8(b'\n');
+            }
+            w.put_slice(DATA);
+            head.len = (before - w.len()) as u8;
+            Ok(EncodedEvent {
+                head,
+                head_pos: 0,
+                spill: Bytes::new(),
+                data,
+                seg: 0,
+                state: State::Head,
+                remaining: total,
+            })
+        } else {
+            let mut spill = alloc::vec::Vec::with_capacity(head_len + DATA.len());
+            self.encode(&meta, &mut spill)?;
+            spill.pop(); // the blank line comes after the data
+            spill.extend_from_slice(DATA);
+            Ok(EncodedEvent {
+                head,
+                head_pos: 0,
+                spill: Bytes::from(spill),
+                data,
+                seg: 0,
+                state: State::Head,
+                remaining: total,
+            })
+        }
+    }
+}
+
+fn room<B: BufMut>(dst: &B, needed: usize) -> Result<(), EncodeError> {
+    let available = dst.remaining_mut();
+    if available < needed {
+        return Err(EncodeError::BufferTooSmall { needed, available });
+    }
+    Ok(())
+}
+
+const HEAD_CAP: usize = 96;
+
+#[derive(Debug, Clone)]
+struct HeadBuf {
+    bytes: [u8; HEAD_CAP],
+    len: u8,
+}
+
+impl Default for HeadBuf {
+    fn default() -> Self {
+        HeadBuf {
+            bytes: [0; HEAD_CAP],
+            len: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Field lines and the first `data: ` (inline or spilled).
+    Head,
+    /// `seg` payload bytes up to the next line break (or the end).
+    Segment,
+    /// `\n` + `data: ` replacing a line break; the offset into it.
+    Break(u8),
+    /// The final `\n\n` (the data line's end and the blank line); the offset into it.
+    Tail(u8),
+}
+
+const BREAK: &[u8] = b"\ndata: ";
+const TAIL: &[u8] = b"\n\n";
+
+/// An event framed around a caller's [`Bytes`] payload without copying it; see
+/// [`Encoder::frame`].
+#[derive(Debug, Clone)]
+pub struct EncodedEvent {
+    head: HeadBuf,
+    head_pos: u8,
+    spill: Bytes,
+    /// The payload from the current segment on.
+    data: Bytes,
+    /// Bytes of `data` before its next line break (or its end).
+    seg: usize,
+    state: State,
+    remaining: usize,
+}
+
+fn segment_len(data: &[u8]) -> usize {
+    memchr::memchr2(b'\r', b'\n', data).unwrap_or(data.len())
+}
+
+/// Bytes of the line break at the front of `data` (CRLF counts as one break).
+fn break_len(data: &[u8]) -> usize {
+    if data.starts_with(b"\r\n") {
+        2
+    } else {
+        1
+    }
+}
+
+impl EncodedEvent {
+    fn head(&self) -> &[u8] {
+        if self.spill.is_empty() {
+            &self.head.bytes[usize::from(self.head_pos)..usize::from(self.head.len)]
+        } else {
+            &self.spill
+        }
+    }
+
+    /// After the segment in `data` is spent: on to the next line break, or to the tail.
+    fn end_segment(&mut self) {
+        if self.data.is_empty() {
+            self.state = State::Tail(0);
+        } else {
+            let n = break_len(&self.data);
+            self.data.advance(n);
+            self.state = State::Break(0);
+        }
+    }
+
+    fn start_segment(&mut self) {
+        self.seg = segment_len(&self.data);
+        self.state = State::Segment;
+        if self.seg == 0 {
+            self.end_segment();
+        }
+    }
+}
+
+impl Buf for EncodedEvent {
+    fn remaining(&self) -> usize {
+        self.remaining
+    }
+
+    fn chunk(&self) -> &[u8] {
+        match self.state {
+            State::Head => self.head(),
+            State::Segment => &self.data[..self.seg],
+            State::Break(at) => &BREAK[usize::from(at)..],
+            State::Tail(at) => &TAIL[usize::from(at)..],
+        }
+    }
+
+    fn advance(&mut self, mut cnt: usize) {
+        assert!(
+            cnt <= self.remaining,
+            "advance past the end of an EncodedEvent"
+        );
+        self.remaining -= cnt;
+        while cnt > 0 {
+            match self.state {
+                State::Head => {
+                    let left = self.head().len();
+                    let n = cnt.min(left);
+                    cnt -= n;
+                    if self.spill.is_empty() {
+                        self.head_pos += n as u8;
+                    } else {
+                        self.spill.advance(n);
+                    }
+                    if n == left {
+                        self.spill = Bytes::new();
+                        self.start_segment();
+                    }
+                }
+                State::Segment => {
+                    let n = cnt.min(self.seg);
+                    cnt -= n;
+                    self.data.advance(n);
+                    self.seg -= n;
+                    if self.seg == 0 {
+                        self.end_segment();
+                    }
+                }
+                State::Break(at) => {
+                    let left = BREAK.len() - usize::from(at);
+                    let n = cnt.min(left);
+                    cnt -= n;
+                    if n == left {
+                        self.start_segment();
+                    } else {
+                        self.state = State::Break(at + n as u8);
+                    }
+                }
+                State::Tail(at) => {
+                    // `remaining` was checked, so the tail holds the rest.
+                    self.state = State::Tail(at + cnt as u8);
+                    cnt = 0;
+                }
+            }
+        }
+    }
+
+    #[cfg(feature = "std")]
+    fn chunks_vectored<'a>(&'a self, dst: &mut [std::io::IoSlice<'a>]) -> usize {
+        let mut n = 0;
+        let mut push = |s: &'a [u8], n: &mut usize| -> bool {
+            if *n == dst.len() {
+                return false;
+            }
+            if !s.is_empty() {
+                dst[*n] = std::io::IoSlice::new(s);
+                *n += 1;
+            }
+            true
+        };
+        if self.remaining == 0 || !push(self.chunk(), &mut n) {
+            return n;
+        }
+        // What follows the current piece: the rest of the payload, segment by segment.
+        let mut rest: &'a [u8] = match self.state {
+            State::Head => {
+                let seg = segment_len(&self.data);
+                if !push(&self.data[..seg], &mut n) {
+                    return n;
+                }
+                &self.data[seg..]
+            }
+            State::Segment => &self.data[self.seg..],
+            State::Break(_) => {
+                let seg = segment_len(&self.data);
+                if !push(&self.data[..seg], &mut n) {
+                    return n;
+                }
+                &self.data[seg..]
+            }
+            State::Tail(_) => return n,
+        };
+        loop {
+            if rest.is_empty() {
+                push(TAIL, &mut n);
+                return n;
+            }
+            rest = &rest[break_len(rest)..];
+            let seg = segment_len(rest);
+            if !push(BREAK, &mut n) || !push(&rest[..seg], &mut n) {
+                return n;
+            }
+            rest = &rest[seg..];
+        }
+    }
+}

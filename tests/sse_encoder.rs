@@ -1,0 +1,280 @@
+//! The SSE encoder: exact bytes for the common cases, refusals for what a reader would misread,
+//! and the zero-copy framing path byte-identical to the copying one.
+
+use core::time::Duration;
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use sse_wire::sse::{Decoder, EncodeError, Encoder, Item, OutEvent};
+
+fn encode(ev: &OutEvent<'_>) -> Vec<u8> {
+    let mut out = Vec::new();
+    Encoder::new().encode(ev, &mut out).unwrap();
+    assert_eq!(
+        Encoder::new().encoded_len(ev).unwrap(),
+        out.len(),
+        "encoded_len must be exact"
+    );
+    out
+}
+
+/// Drains a `Buf` through `chunk`/`advance` in steps of at most `step` bytes.
+fn drain(mut b: impl Buf, step: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    while b.has_remaining() {
+        let c = b.chunk();
+        assert!(
+            !c.is_empty(),
+            "a Buf with bytes remaining returned an empty chunk"
+        );
+        let n = c.len().min(step);
+        out.extend_from_slice(&c[..n]);
+        b.advance(n);
+    }
+    out
+}
+
+// Golden bytes. The field syntax is WHATWG SSE "Parsing an event stream": field ":" [" "] value
+// end-of-line, an event ended by a blank line.
+
+#[test]
+fn golden_simple_message() {
+    assert_eq!(encode(&OutEvent::data("hello")), b"data: hello\n\n");
+}
+
+#[test]
+fn golden_typed_event_with_id() {
+    let ev = OutEvent::data("{}").event("delta").id("msg-1");
+    assert_eq!(encode(&ev), b"event: delta\nid: msg-1\ndata: {}\n\n");
+}
+
+#[test]
+fn golden_retry() {
+    let ev = OutEvent::data("x").retry(Duration::from_millis(1500));
+    assert_eq!(encode(&ev), b"retry: 1500\ndata: x\n\n");
+    let mut out = Vec::new();
+    Encoder::new()
+        .retry(Duration::from_secs(10), &mut out)
+        .unwrap();
+    assert_eq!(out, b"retry: 10000\n\n");
+    // Sub-millisecond parts are dropped, never rounded up past what was asked.
+    assert_eq!(
+        encode(&OutEvent::new().retry(Duration::from_micros(2999))),
+        b"retry: 2\n\n"
+    );
+}
+
+#[test]
+fn golden_comment_and_keep_alive() {
+    let mut out = Vec::new();
+    let enc = Encoder::new();
+    enc.comment(" keep-alive", &mut out).unwrap();
+    enc.keep_alive(&mut out).unwrap();
+    enc.comment("a\r\nb\rc\nd", &mut out).unwrap();
+    assert_eq!(out, b": keep-alive\n:\n:a\n:b\n:c\n:d\n");
+}
+
+#[test]
+fn golden_multiline_data() {
+    assert_eq!(
+        encode(&OutEvent::data("one\ntwo\r\nthree\rfour")),
+        b"data: one\ndata: two\ndata: three\ndata: four\n\n"
+    );
+}
+
+#[test]
+fn golden_done_sentinel() {
+    let mut out = BytesMut::new();
+    let enc = Encoder::new();
+    enc.data(r#"{"choices":[{"delta":{"content":"Hi"}}]}"#, &mut out)
+        .unwrap();
+    enc.data("[DONE]", &mut out).unwrap();
+    assert_eq!(
+        &out[..],
+        &b"data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}\n\ndata: [DONE]\n\n"[..]
+    );
+}
+
+#[test]
+fn golden_edge_data() {
+    // Empty data still dispatches: the reader's data buffer gets "\n", then loses it.
+    assert_eq!(encode(&OutEvent::data("")), b"data: \n\n");
+    // A trailing break survives as an empty last line.
+    assert_eq!(encode(&OutEvent::data("a\n")), b"data: a\ndata: \n\n");
+    assert_eq!(encode(&OutEvent::data("\r\n")), b"data: \ndata: \n\n");
+    // The reader strips exactly one space, so a leading space is kept by the one written.
+    assert_eq!(encode(&OutEvent::data(" x")), b"data:  x\n\n");
+    // No fields at all: a lone blank line.
+    assert_eq!(encode(&OutEvent::new()), b"\n");
+    // An empty id is written (it resets the reader's last event ID).
+    assert_eq!(encode(&OutEvent::new().id("")), b"id: \n\n");
+}
+
+#[test]
+fn invalid_fields_are_errors_and_write_nothing() {
+    let enc = Encoder::new();
+    let cases = [
+        (
+            OutEvent::data("x").event("a\nb"),
+            EncodeError::LineBreakInEventType { at: 1 },
+        ),
+        (
+            OutEvent::data("x").event("ab\r"),
+            EncodeError::LineBreakInEventType { at: 2 },
+        ),
+        (
+            OutEvent::data("x").id("1\r\n2"),
+            EncodeError::LineBreakInId { at: 1 },
+        ),
+        (
+            OutEvent::data("x").id("\n"),
+            EncodeError::LineBreakInId { at: 0 },
+        ),
+        (
+            OutEvent::data("x").id("a\0"),
+            EncodeError::NulInId { at: 1 },
+        ),
+        (
+            OutEvent::data("x").retry(Duration::MAX),
+            EncodeError::RetryTooLarge {
+                secs: Duration::MAX.as_secs(),
+            },
+        ),
+    ];
+    for (ev, err) in cases {
+        let mut out = Vec::new();
+        assert_eq!(enc.encode(&ev, &mut out), Err(err), "{ev:?}");
+        assert!(out.is_empty(), "nothing may be written on error: {ev:?}");
+        assert_eq!(enc.encoded_len(&ev), Err(err));
+        assert_eq!(enc.frame(&ev, Bytes::from_static(b"x")).err(), Some(err));
+    }
+}
+
+#[test]
+fn fixed_buffer_too_small_is_an_error_not_a_panic() {
+    let enc = Encoder::new();
+    let ev = OutEvent::data("a\nb");
+    let needed = enc.encoded_len(&ev).unwrap();
+    for size in 0..needed {
+        let mut storage = vec![0u8; size];
+        let mut dst: &mut [u8] = &mut storage;
+        assert_eq!(
+            enc.encode(&ev, &mut dst),
+            Err(EncodeError::BufferTooSmall {
+                needed,
+                available: size
+            })
+        );
+    }
+    let mut storage = vec![0u8; needed];
+    let mut dst: &mut [u8] = &mut storage;
+    enc.encode(&ev, &mut dst).unwrap();
+    assert_eq!(dst.remaining_mut(), 0);
+    assert_eq!(storage, b"data: a\ndata: b\n\n");
+    let mut tiny = [0u8; 1];
+    assert!(enc.keep_alive(&mut &mut tiny[..]).is_err());
+    assert!(enc.comment("x", &mut &mut tiny[..]).is_err());
+}
+
+#[test]
+fn frame_is_byte_identical_to_encode() {
+    let enc = Encoder::new();
+    let long_id = "i".repeat(200); // too long for the inline head: takes the spill path
+    let payloads = [
+        "",
+        "x",
+        "single line payload",
+        "a\nb",
+        "a\r\nb\rc\n",
+        "\n\n",
+        "\r",
+        "\r\n",
+        " leading",
+    ];
+    for data in payloads {
+        for ev in [
+            OutEvent::new(),
+            OutEvent::new()
+                .event("t")
+                .id("9")
+                .retry(Duration::from_secs(1)),
+            OutEvent::new().id(&long_id),
+        ] {
+            let want = encode(&ev.with_data(data));
+            for step in [1, 2, 3, 7, usize::MAX] {
+                let framed = enc
+                    .frame(&ev, Bytes::copy_from_slice(data.as_bytes()))
+                    .unwrap();
+                assert_eq!(framed.remaining(), want.len());
+                assert_eq!(drain(framed, step), want, "data {data:?} step {step}");
+            }
+        }
+    }
+}
+
+#[test]
+fn frame_does_not_copy_a_single_line_payload() {
+    let payload = Bytes::from(vec![b'z'; 1 << 16]);
+    let mut framed = Encoder::new()
+        .frame(&OutEvent::new(), payload.clone())
+        .unwrap();
+    framed.advance(b"data: ".len());
+    // The chunk handed out is the caller's own memory.
+    assert_eq!(framed.chunk().as_ptr(), payload.as_ptr());
+    assert_eq!(framed.chunk().len(), payload.len());
+}
+
+#[test]
+fn frame_vectored_matches() {
+    let data = "l1\nl2\r\nl3\r\n";
+    let want = encode(&OutEvent::data(data).event("e"));
+    let framed = Encoder::new()
+        .frame(
+            &OutEvent::new().event("e"),
+            Bytes::from_static(data.as_bytes()),
+        )
+        .unwrap();
+    for cap in 1..12 {
+        let mut f = framed.clone();
+        let mut got = Vec::new();
+        while f.has_remaining() {
+            let mut slices = vec![std::io::IoSlice::new(&[]); cap];
+            let n = f.chunks_vectored(&mut slices);
+            assert!(n >= 1);
+            let total: usize = slices[..n].iter().map(|s| s.len()).sum();
+            for s in &slices[..n] {
+                got.extend_from_slice(s);
+            }
+            f.advance(total);
+        }
+        assert_eq!(got, want, "cap {cap}");
+    }
+}
+
+#[test]
+fn many_events_into_one_buffer_do_not_allocate_after_reserve() {
+    let enc = Encoder::new();
+    let ev = OutEvent::data(r#"{"choices":[{"delta":{"content":"tok"}}]}"#);
+    let one = enc.encoded_len(&ev).unwrap();
+    let mut out = BytesMut::with_capacity(one * 1000);
+    let cap = out.capacity();
+    let ptr = out.as_ptr();
+    for _ in 0..1000 {
+        enc.encode(&ev, &mut out).unwrap();
+    }
+    assert_eq!(out.len(), one * 1000);
+    assert_eq!(out.capacity(), cap, "no reallocation");
+    assert_eq!(out.as_ptr(), ptr, "no reallocation");
+}
+
+#[test]
+fn decoded_event_re_encodes() {
+    let mut dec = Decoder::new();
+    let mut buf = BytesMut::from(&b"event: e\nid: 5\ndata: a\ndata: b\n\n"[..]);
+    let Some(Item::Event(ev)) = dec.decode_buf(&mut buf).unwrap() else {
+        panic!("no event")
+    };
+    assert_eq!(
+        encode(&OutEvent::from(&ev)),
+        b"event: e\nid: 5\ndata: a\ndata: b\n\n"
+    );
+}
