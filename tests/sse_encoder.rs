@@ -278,3 +278,56 @@ fn decoded_event_re_encodes() {
         b"event: e\nid: 5\ndata: a\ndata: b\n\n"
     );
 }
+
+#[cfg(feature = "json")]
+mod json {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(serde::Serialize)]
+    struct Chunk {
+        id: String,
+        choices: Vec<Choice>,
+    }
+    #[derive(serde::Serialize)]
+    struct Choice {
+        delta: std::collections::BTreeMap<String, String>,
+    }
+
+    proptest! {
+        /// Compact JSON of any strings (line breaks, NUL, U+2028, …) is one `data:` line and
+        /// decodes back to the very same JSON text.
+        #[test]
+        fn compact_json_is_always_one_data_line(
+            id in any::<String>(),
+            delta in prop::collection::btree_map(any::<String>(), any::<String>(), 0..4),
+        ) {
+            let value = Chunk { id, choices: vec![Choice { delta }] };
+            let mut out = Vec::new();
+            Encoder::new().json(&OutEvent::new().event("chunk"), &value, &mut out).unwrap();
+            let json = serde_json::to_string(&value).unwrap();
+            prop_assert!(!json.contains(['\r', '\n']));
+            let body = &out[b"event: chunk\n".len()..];
+            prop_assert_eq!(memchr::memchr2_iter(b'\r', b'\n', body).count(), 2);
+            let mut buf = BytesMut::from(&out[..]);
+            let Some(Item::Event(ev)) = Decoder::new().decode_buf(&mut buf).unwrap() else {
+                panic!("no event");
+            };
+            prop_assert_eq!(ev.data(), json.as_str());
+            prop_assert_eq!(ev.event_type(), "chunk");
+        }
+    }
+
+    #[test]
+    fn json_with_invalid_id_writes_nothing() {
+        let mut out = Vec::new();
+        let err = Encoder::new()
+            .json(&OutEvent::new().id("a\nb"), &1, &mut out)
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            sse_wire::sse::JsonError::Encode(EncodeError::LineBreakInId { at: 1 })
+        ));
+        assert!(out.is_empty());
+    }
+}

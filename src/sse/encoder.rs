@@ -478,6 +478,53 @@ impl Encoder {
     }
 }
 
+/// Why [`Encoder::json`] could not write an event.
+#[cfg(feature = "json")]
+#[derive(Error, Debug)]
+#[non_exhaustive]
+pub enum JsonError {
+    /// The event's other fields were invalid, or the destination too small.
+    #[error(transparent)]
+    Encode(#[from] EncodeError),
+    /// The value could not be serialized.
+    #[error("cannot serialize event data as JSON: {0}")]
+    Serialize(#[from] serde_json::Error),
+}
+
+#[cfg(feature = "json")]
+impl Encoder {
+    /// Writes an event whose data is `value` serialized as compact JSON, with the other fields
+    /// of `event` (its data, if set, is replaced).
+    ///
+    /// Compact JSON never holds a raw CR or LF (line breaks inside strings are escaped as
+    /// `\n`/`\r`), so the data is always one `data:` line. Serializing allocates one buffer.
+    ///
+    /// ```
+    /// use sse_wire::sse::{Encoder, OutEvent};
+    ///
+    /// #[derive(serde::Serialize)]
+    /// struct Delta<'a> { content: &'a str }
+    ///
+    /// let mut out = Vec::new();
+    /// Encoder::new().json(&OutEvent::new().event("delta"), &Delta { content: "a\nb" }, &mut out).unwrap();
+    /// assert_eq!(out, b"event: delta\ndata: {\"content\":\"a\\nb\"}\n\n");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`JsonError::Serialize`] when `value` cannot be serialized, [`JsonError::Encode`] as for
+    /// [`encode`](Encoder::encode). Nothing is written on error.
+    pub fn json<T, B>(&self, event: &OutEvent<'_>, value: &T, dst: &mut B) -> Result<(), JsonError>
+    where
+        T: serde::Serialize + ?Sized,
+        B: BufMut,
+    {
+        let json = serde_json::to_string(value)?;
+        self.encode(&event.with_data(&json), dst)?;
+        Ok(())
+    }
+}
+
 fn room<B: BufMut>(dst: &B, needed: usize) -> Result<(), EncodeError> {
     let available = dst.remaining_mut();
     if available < needed {

@@ -10,5 +10,7 @@ mod engine;
 mod error;
 
 pub use decoder::{BytesDecoder, Decoded, Decoder, Event, EventRef, Item, ItemRef, Limits};
+#[cfg(feature = "json")]
+pub use encoder::JsonError;
 pub use encoder::{EncodeError, EncodedEvent, Encoder, OutEvent};
 pub use error::{DecodeError, Truncated};
