@@ -1,4 +1,6 @@
-//! Decodes an LLM chat-completion stream, as an HTTP client receives it, and prints its events.
+//! Decodes an LLM chat-completion stream, as an HTTP client receives it, prints its events, then
+//! re-encodes them (as a proxy would) and checks that the re-encoded stream decodes to the same
+//! events.
 //!
 //! ```text
 //! cargo run --example stream                 # the stream shipped in examples/data/
@@ -10,8 +12,8 @@
 
 use std::{env, fs, process::ExitCode};
 
-use bytes::Bytes;
-use sse_wire::sse::{BytesDecoder, Item};
+use bytes::{Bytes, BytesMut};
+use sse_wire::sse::{BytesDecoder, Encoder, Event, Item, OutEvent};
 
 const SHIPPED: &[u8] = include_bytes!("data/chat-completion.sse");
 
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
         .max(1);
 
     let mut decoder = BytesDecoder::new();
+    let mut received: Vec<Event> = Vec::new();
     let mut answer = String::new();
     let (mut events, mut comments) = (0, 0);
     let mut offset = 0;
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
             match item {
                 Ok(Item::Event(event)) => {
                     events += 1;
+                    received.push(event.clone());
                     let data = event.data();
                     if data == "[DONE]" {
                         println!("event #{events:<3} {:<8} [DONE]", event.event_type());
@@ -75,15 +79,49 @@ fn main() -> ExitCode {
     println!();
     println!("{events} events, {comments} comments, fed in {piece_len}-byte pieces");
     println!("assembled answer: {answer}");
-    match decoder.finish() {
+    let clean = match decoder.finish() {
         Ok(()) => {
             println!("stream ended cleanly");
-            ExitCode::SUCCESS
+            true
         }
         Err(truncated) => {
             println!("stream was cut off: {truncated}");
-            ExitCode::FAILURE
+            false
         }
+    };
+
+    // The server side: encode the events again, into one buffer, without allocating per event.
+    let encoder = Encoder::new();
+    let mut wire = BytesMut::new();
+    for event in &received {
+        if let Err(e) = encoder.encode(&OutEvent::from(event), &mut wire) {
+            eprintln!("cannot re-encode an event: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    let mut again = BytesDecoder::new();
+    again.push(wire.clone().freeze());
+    let round_trip: Vec<Event> = again
+        .filter_map(|item| match item {
+            Ok(Item::Event(event)) => Some(event),
+            _ => None,
+        })
+        .collect();
+    let same = round_trip == received;
+    println!(
+        "re-encoded {} events into {} bytes; decoded again: {}",
+        received.len(),
+        wire.len(),
+        if same {
+            "identical events"
+        } else {
+            "DIFFERENT events"
+        }
+    );
+    if clean && same {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
 

@@ -264,7 +264,7 @@ fn put_lines<B: BufMut>(dst: &mut B, prefix: &[u8], text: &[u8]) {
 ///
 /// ```
 /// use bytes::BytesMut;
-/// use sse_wire::sse::{Encoder, OutEvent};
+/// use sse_wire::sse::Encoder;
 ///
 /// let encoder = Encoder::new();
 /// let mut out = BytesMut::new();
