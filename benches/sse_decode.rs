@@ -1,5 +1,6 @@
-//! SSE decoding throughput on three workloads, beside `memchr` line counting over the same bytes
-//! (the speed-of-light reference: any decoder must at least find every line end).
+//! SSE decoding throughput on three workloads, beside `memchr` newline counting and `memchr2`
+//! CR/LF iteration over the same bytes (speed-of-light references: any decoder must at least find
+//! every line end).
 //!
 //! * `llm_1k`: ~200k LLM-token events (`data: {"choices":[{"delta":{"content":"word"}}]}` and a
 //!   blank line), then `data: [DONE]`, fed in 1 KiB pieces.
@@ -145,6 +146,11 @@ fn bench(c: &mut Criterion) {
             BenchmarkId::new("memchr_newlines", piece),
             stream,
             |b, s| b.iter(|| memchr::memchr_iter(b'\n', black_box(s)).count()),
+        );
+        g.bench_with_input(
+            BenchmarkId::new("memchr2_line_ends", piece),
+            stream,
+            |b, s| b.iter(|| memchr::memchr2_iter(b'\r', b'\n', black_box(s)).count()),
         );
         g.bench_with_input(BenchmarkId::new("borrowed", piece), stream, |b, s| {
             b.iter(|| borrowed(black_box(s), piece))
