@@ -143,6 +143,8 @@ impl LastId {
 pub struct Decoder {
     engine: Engine,
     last_id: LastId,
+    /// Where the borrowed path repairs a comment that is not valid UTF-8.
+    scratch: String,
 }
 
 /// What one call to [`Decoder::decode`] produced.
@@ -349,6 +351,7 @@ impl Decoder {
         Decoder {
             engine: Engine::new(limits),
             last_id: LastId::Shared(Str::new()),
+            scratch: String::new(),
         }
     }
 
@@ -409,32 +412,25 @@ impl Decoder {
     /// A [`DecodeError`] when a limit is exceeded, or when `buf` is shorter than the bytes the
     /// previous call retained.
     pub fn decode<'a>(&'a mut self, buf: &'a [u8]) -> Result<Decoded<'a>, DecodeError> {
-        let mut consumed = 0;
-        let (raw, base) = loop {
-            let input = &buf[consumed..];
-            let (n, raw) = self.engine.decode(input)?;
-            let base = consumed;
-            consumed += n;
-            match raw {
-                None => {
-                    return Ok(Decoded {
-                        consumed,
-                        item: None,
-                    })
-                }
-                Some(Raw::Dispatch {
-                    data: Span::None,
-                    id,
-                    ..
-                }) => self.commit_id_borrowed(input, &id),
-                Some(raw) => break (raw, base),
-            }
+        let step = self.engine.decode(buf);
+        commit_borrowed(
+            &mut self.last_id,
+            &self.engine.committed_buf,
+            buf,
+            &step.committed_id,
+        );
+        let consumed = step.consumed;
+        let Some(raw) = step.item? else {
+            return Ok(Decoded {
+                consumed,
+                item: None,
+            });
         };
-        let input = &buf[base..];
+        let input = buf;
         let retry = self.engine.retry();
         let engine = &mut self.engine;
         let item = match raw {
-            Raw::Comment(r) => ItemRef::Comment(text(input, r.start, r.end, &mut engine.data_buf)),
+            Raw::Comment(r) => ItemRef::Comment(text(input, r.start, r.end, &mut self.scratch)),
             Raw::Dispatch {
                 data,
                 event_type,
@@ -466,10 +462,6 @@ impl Decoder {
             consumed,
             item: Some(item),
         })
-    }
-
-    fn commit_id_borrowed(&mut self, input: &[u8], id: &Span) {
-        commit_borrowed(&mut self.last_id, &self.engine.id_buf, input, id);
     }
 
     /// Decodes the next item from a `BytesMut` the caller appends input to, in the manner of
@@ -512,65 +504,70 @@ impl Decoder {
     }
 
     fn decode_owned<B: OwnedInput>(&mut self, buf: &mut B) -> Result<Option<Item>, DecodeError> {
-        loop {
-            let (n, raw) = self.engine.decode(buf.as_slice())?;
-            let Some(raw) = raw else {
-                buf.drop_front(n);
-                return Ok(None);
-            };
-            let block = buf.take_front(n);
-            let engine = &mut self.engine;
-            // Ranges at or past `n` lie in the part still retained: copy those (only comments
-            // that arrive inside an event whose fields are still retained).
-            let slice = |r: core::ops::Range<usize>| -> Str {
-                if r.end <= block.len() {
-                    Str::slice_lossy(&block, r)
-                } else {
-                    let mut s = String::new();
-                    push_lossy(&mut s, buf_tail(&block, buf.as_slice(), r));
-                    Str::from(s)
-                }
-            };
-            match raw {
-                Raw::Comment(r) => return Ok(Some(Item::Comment(slice(r)))),
-                Raw::Dispatch {
-                    data,
-                    event_type,
-                    id,
-                } => {
-                    match id {
-                        Span::Ref(s, e) => self.last_id = LastId::Shared(slice(s..e)),
-                        Span::Owned => {
-                            self.last_id = LastId::Shared(Str::from(engine.id_buf.as_str()));
-                        }
-                        Span::None => {}
-                    }
-                    let data = match data {
-                        Span::Ref(s, e) => slice(s..e),
-                        Span::Owned => Str::from(engine.data_buf.as_str()),
-                        Span::None => continue,
-                    };
-                    let event_type = match event_type {
-                        Span::Ref(s, e) if e > s => {
-                            let t = slice(s..e);
-                            if t == MESSAGE {
-                                Str::from_static(MESSAGE)
-                            } else {
-                                t
-                            }
-                        }
-                        Span::Owned => str_or_message(&engine.type_buf),
-                        _ => Str::from_static(MESSAGE),
-                    };
-                    return Ok(Some(Item::Event(Event {
-                        event_type,
-                        data,
-                        id: self.last_id.shared(),
-                        retry: engine.retry(),
-                    })));
-                }
+        let step = self.engine.decode(buf.as_slice());
+        // An id from a blank line that dispatched nothing: rare, so copied.
+        commit_borrowed(
+            &mut self.last_id,
+            &self.engine.committed_buf,
+            buf.as_slice(),
+            &step.committed_id,
+        );
+        let n = step.consumed;
+        let Some(raw) = step.item? else {
+            buf.drop_front(n);
+            return Ok(None);
+        };
+        let block = buf.take_front(n);
+        let engine = &mut self.engine;
+        // Ranges at or past `n` lie in the part still retained: copy those (only comments
+        // that arrive inside an event whose fields are still retained).
+        let slice = |r: core::ops::Range<usize>| -> Str {
+            if r.end <= block.len() {
+                Str::slice_lossy(&block, r)
+            } else {
+                let mut s = String::new();
+                push_lossy(&mut s, buf_tail(&block, buf.as_slice(), r));
+                Str::from(s)
             }
-        }
+        };
+        Ok(Some(match raw {
+            Raw::Comment(r) => Item::Comment(slice(r)),
+            Raw::Dispatch {
+                data,
+                event_type,
+                id,
+            } => {
+                match id {
+                    Span::Ref(s, e) => self.last_id = LastId::Shared(slice(s..e)),
+                    Span::Owned => {
+                        self.last_id = LastId::Shared(Str::from(engine.id_buf.as_str()));
+                    }
+                    Span::None => {}
+                }
+                let data = match data {
+                    Span::Ref(s, e) => slice(s..e),
+                    _ => Str::from(engine.data_buf.as_str()),
+                };
+                let event_type = match event_type {
+                    Span::Ref(s, e) if e > s => {
+                        let t = slice(s..e);
+                        if t == MESSAGE {
+                            Str::from_static(MESSAGE)
+                        } else {
+                            t
+                        }
+                    }
+                    Span::Owned => str_or_message(&engine.type_buf),
+                    _ => Str::from_static(MESSAGE),
+                };
+                Item::Event(Event {
+                    event_type,
+                    data,
+                    id: self.last_id.shared(),
+                    retry: engine.retry(),
+                })
+            }
+        }))
     }
 
     /// Ends the stream: whatever was pending is discarded, as the standard says, and reported.
@@ -610,7 +607,8 @@ impl Decoder {
     }
 }
 
-fn commit_borrowed(last_id: &mut LastId, id_buf: &str, input: &[u8], id: &Span) {
+/// Sets the last event ID from `id` (a range of `input`, or the text in `owned`).
+fn commit_borrowed(last_id: &mut LastId, owned: &str, input: &[u8], id: &Span) {
     match *id {
         Span::Ref(s, e) => {
             let out = last_id.owned();
@@ -620,7 +618,7 @@ fn commit_borrowed(last_id: &mut LastId, id_buf: &str, input: &[u8], id: &Span) 
         Span::Owned => {
             let out = last_id.owned();
             out.clear();
-            out.push_str(id_buf);
+            out.push_str(owned);
         }
         Span::None => {}
     }

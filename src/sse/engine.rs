@@ -52,8 +52,8 @@ impl Span {
 /// What a call to [`Engine::decode`] produced, as offsets into the buffer it was given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Raw {
-    /// A blank line ended an event. `data` is [`Span::None`] when the data buffer was empty: then
-    /// nothing is dispatched, but `id` (when set) still becomes the last event ID.
+    /// A blank line ended an event with data (never [`Span::None`]); `id` is set when the event's
+    /// own lines set it.
     Dispatch {
         data: Span,
         event_type: Span,
@@ -61,6 +61,14 @@ pub(crate) enum Raw {
     },
     /// A comment line; the range excludes the leading `:`.
     Comment(Range<usize>),
+}
+
+/// The result of one [`Engine::decode`] call.
+#[derive(Debug)]
+pub(crate) struct Step {
+    pub(crate) consumed: usize,
+    pub(crate) item: Result<Option<Raw>, DecodeError>,
+    pub(crate) committed_id: Span,
 }
 
 #[derive(Debug, Clone)]
@@ -87,6 +95,11 @@ pub(crate) struct Engine {
     data_len: usize,
     event_type: Span,
     id: Span,
+    /// The id of the last blank line since the previous return that dispatched nothing but set
+    /// an id: the last event ID string still changes (WHATWG SSE dispatch step 1).
+    committed: Span,
+    /// Holds `committed` when it is [`Span::Owned`].
+    pub(crate) committed_buf: String,
     pub(crate) data_buf: String,
     pub(crate) type_buf: String,
     pub(crate) id_buf: String,
@@ -119,6 +132,8 @@ impl Engine {
             data_len: 0,
             event_type: Span::None,
             id: Span::None,
+            committed: Span::None,
+            committed_buf: String::new(),
             data_buf: String::new(),
             type_buf: String::new(),
             id_buf: String::new(),
@@ -135,26 +150,53 @@ impl Engine {
         self.base
     }
 
-    /// Parses lines from `buf` until one produces an item or the input runs out.
+    /// Parses lines from `buf` until one produces an item, the input runs out, or a limit is
+    /// exceeded.
     ///
-    /// `buf` must start with the bytes not consumed by the previous call. Returns how many bytes
-    /// the caller must now drop from the front, and the item, whose offsets are relative to
-    /// `buf` as given (before dropping).
-    pub(crate) fn decode(&mut self, buf: &[u8]) -> Result<(usize, Option<Raw>), DecodeError> {
+    /// `buf` must start with the bytes not consumed by the previous call. Offsets in the result
+    /// are relative to `buf` as given. The caller must first commit `committed_id` (whatever
+    /// the item), then drop `consumed` bytes (none after an error).
+    pub(crate) fn decode(&mut self, buf: &[u8]) -> Step {
         if buf.len() < self.scan {
-            return Err(DecodeError::InputShrunk {
-                retained: self.scan,
-                given: buf.len(),
-            });
+            return Step {
+                consumed: 0,
+                item: Err(DecodeError::InputShrunk {
+                    retained: self.scan,
+                    given: buf.len(),
+                }),
+                committed_id: Span::None,
+            };
         }
-        let item = self.run(buf)?;
-        Ok((self.release(), item))
+        let item = self.run(buf);
+        let committed_id = core::mem::take(&mut self.committed);
+        let consumed = if item.is_ok() { self.release() } else { 0 };
+        Step {
+            consumed,
+            item,
+            committed_id,
+        }
     }
 
     fn run(&mut self, buf: &[u8]) -> Result<Option<Raw>, DecodeError> {
+        if self.at_start {
+            // WHATWG "UTF-8 decode" strips one leading BOM: hold up to two bytes until it is
+            // clear whether they start one.
+            let head = &buf[self.pos..];
+            let n = head.len().min(3);
+            if head[..n] != BOM[..n] {
+                self.at_start = false;
+            } else if n < 3 {
+                self.scan = buf.len();
+                return Ok(None);
+            } else {
+                self.at_start = false;
+                self.pos += 3;
+            }
+            self.scan = self.pos;
+        }
         loop {
             if self.pos == self.scan {
-                // At a line start: settle what the previous line end or the stream start left open.
+                // At a line start: settle what the previous line end left open.
                 if self.cr_pending {
                     match buf.get(self.pos) {
                         None => return Ok(None),
@@ -165,19 +207,6 @@ impl Engine {
                                 self.scan = self.pos;
                             }
                         }
-                    }
-                }
-                if self.at_start {
-                    let head = &buf[self.pos..];
-                    let n = head.len().min(3);
-                    if head[..n] != BOM[..n] {
-                        self.at_start = false;
-                    } else if n < 3 {
-                        return Ok(None);
-                    } else {
-                        self.at_start = false;
-                        self.pos += 3;
-                        self.scan = self.pos;
                     }
                 }
             }
@@ -197,7 +226,7 @@ impl Engine {
             let start = self.pos;
             self.pos = next;
             self.scan = next;
-            if end - start > self.limits.max_line_len {
+            if end - start > self.limits.max_line_len && !self.skipping {
                 return Err(self.line_too_long(start));
             }
             if let Some(item) = self.line(buf, start, end)? {
@@ -369,8 +398,16 @@ impl Engine {
         let event_type = core::mem::take(&mut self.event_type);
         let id = core::mem::take(&mut self.id);
         self.data_len = 0;
-        if data == Span::None && id == Span::None {
-            // Nothing to dispatch and no last event ID to update; the event type buffer is reset.
+        if data == Span::None {
+            // Nothing to dispatch ("If the data buffer is an empty string, set the data buffer
+            // and the event type buffer to the empty string and return"), but the last event ID
+            // string is set first.
+            if id == Span::Owned {
+                self.committed_buf.clone_from(&self.id_buf);
+            }
+            if id != Span::None {
+                self.committed = id;
+            }
             return None;
         }
         Some(Raw::Dispatch {
