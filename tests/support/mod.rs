@@ -231,10 +231,8 @@ pub fn reference_seeded(
                 }
                 // "If the field value does not contain U+0000 NULL, then set the last event ID
                 // buffer to the field value. Otherwise, ignore the field."
-                "id" => {
-                    if !value.contains('\0') {
-                        last_event_id_buffer = value.to_owned();
-                    }
+                "id" if !value.contains('\0') => {
+                    last_event_id_buffer = value.to_owned();
                 }
                 // "If the field value consists of only ASCII digits, then interpret the field
                 // value as an integer in base ten, and set the event stream's reconnection time
@@ -571,7 +569,10 @@ pub fn run_bytes_decoder_on(decoder: &mut BytesDecoder, pieces: &[&[u8]]) -> Run
 }
 
 /// The ways in, by name.
-pub const PATHS: [(&str, fn(&Decoder, &[&[u8]]) -> Run); 4] = [
+/// Runs a configured decoder over the pieces through one path.
+pub type Path = fn(&Decoder, &[&[u8]]) -> Run;
+
+pub const PATHS: [(&str, Path); 4] = [
     ("decode (borrowed)", run_borrowed),
     ("decode_buf (BytesMut)", run_decode_buf),
     ("decode_bytes (Bytes)", run_decode_bytes),
