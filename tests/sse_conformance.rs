@@ -318,6 +318,10 @@ fn comments_can_be_suppressed() {
     assert!(d.item.is_none());
     let d = decoder.decode(b"data: x\n\n").unwrap();
     assert!(matches!(d.item, Some(ItemRef::Event(e)) if e.data() == "x"));
+    assert_eq!(
+        check_no_comments(b": keep-alive\n: another\ndata: x\n\n").ok_items(),
+        [msg("x")]
+    );
 }
 
 // =============================================================================================
@@ -461,6 +465,11 @@ fn nul_and_controls_in_data_are_kept() {
         &[msg("a\tb\x0Bc\x0C\x7Fd\x1B\0")],
     );
     assert_items("data: trailing  \n\n", &[msg("trailing  ")]);
+    // No rule strips NUL from an event type or a comment either.
+    assert_items_bytes(
+        b"event: a\0b\ndata: x\n\n:\0\n",
+        &[ev("a\0b", "x", "", None), comment("\0")],
+    );
 }
 
 // WHATWG SSE "Interpreting an event stream": the spec's example with four blocks: a comment, an
@@ -501,6 +510,38 @@ fn spec_example_last_block_discarded() {
 // =============================================================================================
 // event
 // =============================================================================================
+
+// WHATWG SSE "Interpreting an event stream": an event's fields stay what they were set to however
+// much else (comments, unknown fields) comes between them and the blank line; the crate copies
+// its zero-copy fields out once more than 4 KiB would be pinned, which must change nothing. Input
+// of about 10 KB: cut every 61 bytes and fed one byte at a time rather than at every boundary.
+#[test]
+fn fields_survive_long_comments_and_unknown_fields() {
+    let pad = "p".repeat(5000);
+    let input = format!(
+        "event: big\nid: 7\n:{pad}\ndata: a\nx-pad: {pad}\ndata: b\n\nid: 8\n:{pad}\n\ndata: c\n\n"
+    );
+    let input = input.as_bytes();
+    let expected = [
+        comment(&pad),
+        ev("big", "a\nb", "7", None),
+        comment(&pad),
+        ev("message", "c", "8", None),
+    ];
+    let proto = Decoder::new();
+    let whole = run_all_paths(&proto, &[input]);
+    assert_eq!(whole.ok_items(), expected);
+    assert_eq!(whole.last_event_id, "8");
+    support::assert_matches_reference(&whole, &support::reference(input, true), input);
+    for step in [61, 4099, 5003] {
+        let pieces: Vec<&[u8]> = input.chunks(step).collect();
+        assert_eq!(run_all_paths(&proto, &pieces), whole, "pieces of {step}");
+    }
+    let bytewise: Vec<&[u8]> = input.chunks(1).collect();
+    assert_eq!(run_all_paths(&proto, &bytewise), whole);
+    let quiet = run_all_paths(&Decoder::new().comments(false), &[input]);
+    assert_eq!(quiet.events(), whole.events());
+}
 
 // WHATWG SSE dispatch steps: "Initialize event's type attribute to "message"", then "If the event
 // type buffer has a value other than the empty string, change the type", then "Set the data
@@ -659,6 +700,9 @@ fn last_event_id_updates_at_the_blank_line_not_mid_event() {
     let d = decoder.decode(&buf).unwrap();
     assert!(d.item.is_none(), "an id-only block fires nothing");
     assert_eq!(decoder.last_event_id(), "6");
+    let run = check(b"id: 5\ndata: x\n\nid: 6\n\n");
+    assert_eq!(run.ok_items(), [ev("message", "x", "5", None)]);
+    assert_eq!(run.last_event_id, "6");
 }
 
 // WHATWG SSE "Interpreting an event stream": "Once the end of the file is reached, any pending
@@ -1071,6 +1115,7 @@ fn long_line_cut_after_the_limit() {
         let run = run_all_paths(&decoder, &[&bytes[..cut], &bytes[cut..]]);
         assert_eq!(run.items, expected, "cut at {cut}");
     }
+    assert_eq!(check_splits(&decoder, bytes).items, expected);
 }
 
 // Documented: the limit counts the line without its line end: a line of exactly the limit is
@@ -1228,6 +1273,22 @@ fn borrowed_decode_error_consumes_nothing_and_resumes() {
     );
     assert!(buf.is_empty());
     assert_eq!(decoder.finish(), Ok(()));
+    let run = check_splits(
+        &limited(12, 1 << 20),
+        b"data: a\n\ndata: b\n\ndata: 0123456789\n\ndata: c\n\n",
+    );
+    assert_eq!(
+        run.items,
+        [
+            Ok(msg("a")),
+            Ok(msg("b")),
+            Err(DecodeError::LineTooLong {
+                limit: 12,
+                offset: 30
+            }),
+            Ok(msg("c")),
+        ]
+    );
 }
 
 // Documented: "On error nothing is consumed: call again with the same buffer to go on." Here the
@@ -1433,6 +1494,7 @@ fn borrowed_decode_reports_a_shrunk_input() {
     buf.extend_from_slice(b"tial\n\n");
     let d = decoder.decode(&buf).unwrap();
     assert!(matches!(d.item, Some(ItemRef::Event(e)) if e.data() == "partial"));
+    assert_eq!(check(b"data: partial\n\n").ok_items(), [msg("partial")]);
 }
 
 // Documented: `Decoded::item` is `None` when the input "holds no complete item", and the event
@@ -1461,4 +1523,6 @@ fn borrowed_decode_item_accessors() {
     assert_eq!(d.consumed, 33);
     assert_eq!(decoder.last_event_id(), "x");
     assert_eq!(decoder.retry(), ms(3));
+    let run = check(b"retry: 3\nid: x\nevent: e\ndata: d\n\n");
+    assert_eq!(run.ok_items(), [ev("e", "d", "x", Some(3))]);
 }

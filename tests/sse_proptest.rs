@@ -4,7 +4,9 @@
 //! cut at random points, decoded through every path and compared with the reference decoder in
 //! `support` (written from 9.2.6 "Interpreting an event stream").
 //!
-//! Default limits only: they are far above anything generated here, so no limit error occurs.
+//! Properties (a)-(c) use the default limits, far above anything generated here, so no limit
+//! error occurs; (d) uses small limits and checks only that errors and items do not depend on how
+//! the input is cut or which path decodes it.
 
 mod support;
 
