@@ -1,0 +1,598 @@
+//! The chunked body encoder: zero-copy `Buf` framing and a `BufMut` writer.
+
+use bytes::{buf::Chain, Buf, BufMut};
+
+use super::error::EncodeError;
+use super::grammar::{is_field_vchar, is_quoted_pair_char, is_token, is_ws};
+
+const CRLF: &[u8] = b"\r\n";
+const EMPTY: &[u8] = b"";
+/// The last chunk with no extensions and no trailer fields.
+const LAST_CHUNK: &[u8] = b"0\r\n\r\n";
+
+/// A chunk's size line (`<lowercase hex size>\r\n`), formatted on the stack; a [`Buf`].
+///
+/// At most 18 bytes: 16 hex digits and CRLF. Made by [`Encoder::chunk`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SizeLine {
+    bytes: [u8; 18],
+    pos: u8,
+    end: u8,
+}
+
+impl SizeLine {
+    /// The line for a chunk of `size` bytes (`size > 0`), or an empty buffer for `size == 0`.
+    fn new(size: u64) -> Self {
+        let mut line = SizeLine {
+            bytes: [0; 18],
+            pos: 0,
+            end: 0,
+        };
+        if size > 0 {
+            let n = write_hex(size, &mut line.bytes);
+            line.bytes[n] = b'\r'; // n <= 16 < 18
+            line.bytes[n + 1] = b'\n';
+            line.end = n as u8 + 2;
+        }
+        line
+    }
+
+    /// The bytes not yet advanced past.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
+        self.bytes
+            .get(usize::from(self.pos)..usize::from(self.end))
+            .unwrap_or_default()
+    }
+}
+
+impl Buf for SizeLine {
+    fn remaining(&self) -> usize {
+        usize::from(self.end - self.pos)
+    }
+
+    fn chunk(&self) -> &[u8] {
+        self.as_bytes()
+    }
+
+    fn advance(&mut self, cnt: usize) {
+        // Advancing past the end stops at the end instead of panicking.
+        let cnt = cnt.min(self.remaining());
+        self.pos += cnt as u8;
+    }
+}
+
+/// Number of lowercase hex digits of `n` (1 for 0).
+const fn hex_digits(n: u64) -> usize {
+    if n == 0 {
+        1
+    } else {
+        (64 - n.leading_zeros() as usize).div_ceil(4)
+    }
+}
+
+/// Writes `n` in lowercase hex at the start of `out`; returns the digit count (at most 16).
+fn write_hex(n: u64, out: &mut [u8; 18]) -> usize {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digits = hex_digits(n);
+    for (k, slot) in out.iter_mut().take(digits).enumerate() {
+        let shift = 4 * (digits - 1 - k);
+        *slot = HEX[((n >> shift) & 0xf) as usize];
+    }
+    digits
+}
+
+/// A validated chunk extension to send: `;name` or `;name=value`.
+///
+/// The value is sent as a token when it is one, and as a quoted-string (with `"` and `\`
+/// escaped) otherwise; an empty value becomes `""`.
+///
+/// ```
+/// use sse_wire::chunked::{ChunkExt, EncodeError};
+///
+/// assert!(ChunkExt::new("sig").is_ok());
+/// assert!(ChunkExt::with_value("note", "a \"b\"").is_ok());
+/// assert_eq!(ChunkExt::new("bad name").unwrap_err(), EncodeError::InvalidExtensionName);
+/// assert_eq!(ChunkExt::with_value("x", "a\r\nb").unwrap_err(), EncodeError::InvalidExtensionValue);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkExt<'a> {
+    name: &'a [u8],
+    value: Option<&'a [u8]>,
+    quoted: bool,
+    len: usize,
+}
+
+impl<'a> ChunkExt<'a> {
+    /// An extension with no value.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::InvalidExtensionName`] unless `name` is a non-empty token.
+    pub fn new<N: AsRef<[u8]> + ?Sized>(name: &'a N) -> Result<Self, EncodeError> {
+        let name = name.as_ref();
+        if !is_token(name) {
+            return Err(EncodeError::InvalidExtensionName);
+        }
+        Ok(ChunkExt {
+            name,
+            value: None,
+            quoted: false,
+            len: 1 + name.len(),
+        })
+    }
+
+    /// An extension with a value.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::InvalidExtensionName`] unless `name` is a non-empty token;
+    /// [`EncodeError::InvalidExtensionValue`] if `value` holds a control byte other than HTAB.
+    pub fn with_value<N, V>(name: &'a N, value: &'a V) -> Result<Self, EncodeError>
+    where
+        N: AsRef<[u8]> + ?Sized,
+        V: AsRef<[u8]> + ?Sized,
+    {
+        let mut ext = Self::new(name)?;
+        let value = value.as_ref();
+        if !value.iter().all(|&b| is_quoted_pair_char(b)) {
+            return Err(EncodeError::InvalidExtensionValue);
+        }
+        ext.quoted = !is_token(value);
+        let escapes = if ext.quoted {
+            value.iter().filter(|&&b| b == b'"' || b == b'\\').count() + 2
+        } else {
+            0
+        };
+        ext.len += 1 + value.len() + escapes;
+        ext.value = Some(value);
+        Ok(ext)
+    }
+
+    /// The name.
+    #[must_use]
+    pub fn name(&self) -> &'a [u8] {
+        self.name
+    }
+
+    /// The value, unescaped.
+    #[must_use]
+    pub fn value(&self) -> Option<&'a [u8]> {
+        self.value
+    }
+
+    /// Bytes this extension takes on the wire.
+    #[must_use]
+    pub fn encoded_len(&self) -> usize {
+        self.len
+    }
+
+    fn write<D: BufMut + ?Sized>(&self, dst: &mut D) {
+        dst.put_u8(b';');
+        dst.put_slice(self.name);
+        let Some(mut value) = self.value else { return };
+        dst.put_u8(b'=');
+        if !self.quoted {
+            dst.put_slice(value);
+            return;
+        }
+        dst.put_u8(b'"');
+        while let Some(at) = memchr::memchr2(b'"', b'\\', value) {
+            let (run, rest) = value.split_at(at);
+            dst.put_slice(run);
+            dst.put_u8(b'\\');
+            dst.put_slice(rest.get(..1).unwrap_or_default());
+            value = rest.get(1..).unwrap_or_default();
+        }
+        dst.put_slice(value);
+        dst.put_u8(b'"');
+    }
+}
+
+/// Field names never sent in a trailer section: framing, routing, authentication, request
+/// modifiers and content metadata (RFC 9110 §6.5.1; hyper's list).
+const FORBIDDEN_TRAILERS: &[&[u8]] = &[
+    b"authorization",
+    b"cache-control",
+    b"content-encoding",
+    b"content-length",
+    b"content-range",
+    b"content-type",
+    b"host",
+    b"max-forwards",
+    b"set-cookie",
+    b"te",
+    b"trailer",
+    b"transfer-encoding",
+];
+
+/// A validated trailer field to send (`name: value`).
+///
+/// ```
+/// use sse_wire::chunked::{EncodeError, TrailerField};
+///
+/// assert!(TrailerField::new("Server-Timing", "db;dur=53").is_ok());
+/// assert_eq!(TrailerField::new("x", "a\nb").unwrap_err(), EncodeError::InvalidTrailerValue);
+/// assert_eq!(TrailerField::new("Content-Length", "5").unwrap_err(), EncodeError::ForbiddenTrailer);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrailerField<'a> {
+    name: &'a [u8],
+    value: &'a [u8],
+}
+
+impl<'a> TrailerField<'a> {
+    /// A trailer field.
+    ///
+    /// The caller remains responsible for the HTTP-level rules: send trailers only to a peer
+    /// that accepts them (`TE: trailers`) and announce each name in the `Trailer` header field.
+    ///
+    /// # Errors
+    ///
+    /// * [`EncodeError::InvalidTrailerName`] unless `name` is a non-empty token;
+    /// * [`EncodeError::InvalidTrailerValue`] if `value` holds a control byte other than HTAB
+    ///   (CR, LF and NUL included), or starts or ends with SP/HTAB;
+    /// * [`EncodeError::ForbiddenTrailer`] for `Authorization`, `Cache-Control`,
+    ///   `Content-Encoding`, `Content-Length`, `Content-Range`, `Content-Type`, `Host`,
+    ///   `Max-Forwards`, `Set-Cookie`, `TE`, `Trailer` and `Transfer-Encoding`, which a sender
+    ///   must not put in trailers (RFC 9110 §6.5.1).
+    pub fn new<N, V>(name: &'a N, value: &'a V) -> Result<Self, EncodeError>
+    where
+        N: AsRef<[u8]> + ?Sized,
+        V: AsRef<[u8]> + ?Sized,
+    {
+        let (name, value) = (name.as_ref(), value.as_ref());
+        if !is_token(name) {
+            return Err(EncodeError::InvalidTrailerName);
+        }
+        let content_ok = value.iter().all(|&b| is_field_vchar(b) || is_ws(b));
+        let edges_ok =
+            !value.first().is_some_and(|&b| is_ws(b)) && !value.last().is_some_and(|&b| is_ws(b));
+        if !content_ok || !edges_ok {
+            return Err(EncodeError::InvalidTrailerValue);
+        }
+        if FORBIDDEN_TRAILERS
+            .iter()
+            .any(|f| f.eq_ignore_ascii_case(name))
+        {
+            return Err(EncodeError::ForbiddenTrailer);
+        }
+        Ok(TrailerField { name, value })
+    }
+
+    /// The name.
+    #[must_use]
+    pub fn name(&self) -> &'a [u8] {
+        self.name
+    }
+
+    /// The value.
+    #[must_use]
+    pub fn value(&self) -> &'a [u8] {
+        self.value
+    }
+
+    /// Bytes this field takes on the wire (`name: value\r\n`).
+    #[must_use]
+    pub fn encoded_len(&self) -> usize {
+        self.name.len() + 2 + self.value.len() + 2
+    }
+}
+
+/// A chunk framed for a vectored write: size line, the caller's data, CRLF. See
+/// [`Encoder::chunk`].
+pub type EncodedChunk<B> = Chain<Chain<SizeLine, B>, &'static [u8]>;
+
+/// A sans-IO encoder for an HTTP/1.1 chunked body (RFC 9112 §7.1).
+///
+/// Each payload becomes one chunk: its size in lowercase hex with no leading zeros, CRLF, the
+/// payload, CRLF. An empty payload writes nothing (an empty chunk would end the body).
+/// [`finish`](Encoder::finish) (or [`finish_with_trailers`](Encoder::finish_with_trailers),
+/// [`finish_static`](Encoder::finish_static)) writes the last chunk `0\r\n`, the trailer fields
+/// and the final CRLF; after that every call fails with [`EncodeError::Finished`].
+///
+/// Two ways out:
+///
+/// * [`chunk`](Encoder::chunk): zero copy. Returns a [`Buf`] chaining a stack-formatted size
+///   line, the caller's own `Buf` and a static CRLF, ready for `chunks_vectored`/`writev`.
+/// * [`encode_chunk`](Encoder::encode_chunk): copies the payload into a [`BufMut`]. It checks
+///   `remaining_mut` first and fails with [`EncodeError::BufferTooSmall`] instead of panicking;
+///   [`encoded_len`](Encoder::encoded_len) gives the exact size to reserve.
+///
+/// ```
+/// use bytes::{Buf, BufMut, Bytes};
+/// use sse_wire::chunked::Encoder;
+///
+/// let mut encoder = Encoder::new();
+/// let mut wire = Vec::new();
+/// encoder.encode_chunk(b"hello ", &mut wire)?;
+/// let framed = encoder.chunk(Bytes::from_static(b"world"))?; // no copy of the payload
+/// assert_eq!(framed.remaining(), Encoder::encoded_len(5));
+/// wire.put(framed); // a real writer would hand `framed.chunks_vectored` to writev
+/// encoder.finish(&mut wire)?;
+/// assert_eq!(wire, b"6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n");
+/// assert!(encoder.encode_chunk(b"late", &mut wire).is_err());
+/// # Ok::<(), sse_wire::chunked::EncodeError>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Encoder {
+    finished: bool,
+}
+
+impl Encoder {
+    /// A new encoder, at the start of a body.
+    #[must_use]
+    pub const fn new() -> Self {
+        Encoder { finished: false }
+    }
+
+    /// `true` once the last chunk was written.
+    #[must_use]
+    pub const fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    /// Exact bytes [`encode_chunk`](Encoder::encode_chunk) writes (and [`chunk`](Encoder::chunk)
+    /// yields) for a payload of `data_len` bytes: 0 for an empty payload.
+    #[must_use]
+    pub const fn encoded_len(data_len: usize) -> usize {
+        if data_len == 0 {
+            0
+        } else {
+            hex_digits(data_len as u64)
+                .saturating_add(4)
+                .saturating_add(data_len)
+        }
+    }
+
+    /// Exact bytes [`encode_chunk_with_extensions`](Encoder::encode_chunk_with_extensions)
+    /// writes: 0 for an empty payload.
+    #[must_use]
+    pub fn encoded_len_with_extensions(data_len: usize, extensions: &[ChunkExt<'_>]) -> usize {
+        if data_len == 0 {
+            return 0;
+        }
+        extensions.iter().fold(Self::encoded_len(data_len), |n, e| {
+            n.saturating_add(e.encoded_len())
+        })
+    }
+
+    /// Exact bytes [`finish_with_trailers`](Encoder::finish_with_trailers) writes
+    /// (`0\r\n`, the fields, `\r\n`); 5 with no fields.
+    #[must_use]
+    pub fn finished_len(trailers: &[TrailerField<'_>]) -> usize {
+        trailers
+            .iter()
+            .fold(LAST_CHUNK.len(), |n, t| n.saturating_add(t.encoded_len()))
+    }
+
+    /// Frames `data` as one chunk without copying it: the returned [`Buf`] yields the size
+    /// line (from a stack buffer), then `data`, then a static CRLF. Its `chunks_vectored`
+    /// gives all three to a vectored write. An empty `data` yields an empty `Buf`.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Finished`] after the body was finished.
+    pub fn chunk<B: Buf>(&mut self, data: B) -> Result<EncodedChunk<B>, EncodeError> {
+        if self.finished {
+            return Err(EncodeError::Finished);
+        }
+        let n = data.remaining() as u64;
+        let tail = if n == 0 { EMPTY } else { CRLF };
+        Ok(SizeLine::new(n).chain(data).chain(tail))
+    }
+
+    /// Writes `data` as one chunk into `dst` (nothing for an empty `data`).
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Finished`] after the body was finished;
+    /// [`EncodeError::BufferTooSmall`] when `dst.remaining_mut()` is below
+    /// [`encoded_len`](Encoder::encoded_len). Nothing is written on error.
+    pub fn encode_chunk<D: BufMut + ?Sized>(
+        &mut self,
+        data: &[u8],
+        dst: &mut D,
+    ) -> Result<(), EncodeError> {
+        self.encode_chunk_with_extensions(data, &[], dst)
+    }
+
+    /// Writes `data` as one chunk with extensions on its size line (nothing at all for an empty
+    /// `data`).
+    ///
+    /// ```
+    /// use sse_wire::chunked::{ChunkExt, Encoder};
+    ///
+    /// let mut wire = Vec::new();
+    /// let exts = [ChunkExt::with_value("sig", "a b")?, ChunkExt::new("last")?];
+    /// Encoder::new().encode_chunk_with_extensions(b"hi", &exts, &mut wire)?;
+    /// assert_eq!(wire, b"2;sig=\"a b\";last\r\nhi\r\n");
+    /// assert_eq!(wire.len(), Encoder::encoded_len_with_extensions(2, &exts));
+    /// # Ok::<(), sse_wire::chunked::EncodeError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`encode_chunk`](Encoder::encode_chunk).
+    pub fn encode_chunk_with_extensions<D: BufMut + ?Sized>(
+        &mut self,
+        data: &[u8],
+        extensions: &[ChunkExt<'_>],
+        dst: &mut D,
+    ) -> Result<(), EncodeError> {
+        if self.finished {
+            return Err(EncodeError::Finished);
+        }
+        if data.is_empty() {
+            return Ok(());
+        }
+        room(
+            dst,
+            Self::encoded_len_with_extensions(data.len(), extensions),
+        )?;
+        let size = SizeLine::new(data.len() as u64);
+        let digits = size.as_bytes();
+        dst.put_slice(
+            digits
+                .get(..digits.len().saturating_sub(2))
+                .unwrap_or_default(),
+        );
+        for ext in extensions {
+            ext.write(dst);
+        }
+        dst.put_slice(CRLF);
+        dst.put_slice(data);
+        dst.put_slice(CRLF);
+        Ok(())
+    }
+
+    /// Ends the body with no trailer fields: writes `0\r\n\r\n`.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Finished`] if already finished; [`EncodeError::BufferTooSmall`] when
+    /// `dst` has room for less than 5 bytes. Nothing is written on error.
+    pub fn finish<D: BufMut + ?Sized>(&mut self, dst: &mut D) -> Result<(), EncodeError> {
+        self.finish_with_trailers(&[], dst)
+    }
+
+    /// Ends the body: writes `0\r\n`, each trailer field as `name: value\r\n`, and the final
+    /// `\r\n`.
+    ///
+    /// ```
+    /// use sse_wire::chunked::{Encoder, TrailerField};
+    ///
+    /// let mut wire = Vec::new();
+    /// let trailers = [TrailerField::new("Digest", "sha-256=abc")?];
+    /// Encoder::new().finish_with_trailers(&trailers, &mut wire)?;
+    /// assert_eq!(wire, b"0\r\nDigest: sha-256=abc\r\n\r\n");
+    /// assert_eq!(wire.len(), Encoder::finished_len(&trailers));
+    /// # Ok::<(), sse_wire::chunked::EncodeError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Finished`] if already finished; [`EncodeError::BufferTooSmall`] when
+    /// `dst` has less room than [`finished_len`](Encoder::finished_len). Nothing is written on
+    /// error.
+    pub fn finish_with_trailers<D: BufMut + ?Sized>(
+        &mut self,
+        trailers: &[TrailerField<'_>],
+        dst: &mut D,
+    ) -> Result<(), EncodeError> {
+        if self.finished {
+            return Err(EncodeError::Finished);
+        }
+        room(dst, Self::finished_len(trailers))?;
+        dst.put_slice(b"0\r\n");
+        for t in trailers {
+            dst.put_slice(t.name);
+            dst.put_slice(b": ");
+            dst.put_slice(t.value);
+            dst.put_slice(CRLF);
+        }
+        dst.put_slice(CRLF);
+        self.finished = true;
+        Ok(())
+    }
+
+    /// Ends the body with no trailer fields, returning `0\r\n\r\n` as a static slice for a
+    /// vectored writer (it can go in the same `writev` as the last data chunk).
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Finished`] if already finished.
+    pub fn finish_static(&mut self) -> Result<&'static [u8], EncodeError> {
+        if self.finished {
+            return Err(EncodeError::Finished);
+        }
+        self.finished = true;
+        Ok(LAST_CHUNK)
+    }
+}
+
+fn room<D: BufMut + ?Sized>(dst: &D, required: usize) -> Result<(), EncodeError> {
+    let available = dst.remaining_mut();
+    if available < required {
+        return Err(EncodeError::BufferTooSmall {
+            required,
+            available,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+
+    #[test]
+    fn size_lines() {
+        for (n, want) in [
+            (1u64, &b"1\r\n"[..]),
+            (0xf, b"f\r\n"),
+            (0x10, b"10\r\n"),
+            (0xabc, b"abc\r\n"),
+            (u64::MAX, b"ffffffffffffffff\r\n"),
+        ] {
+            let line = SizeLine::new(n);
+            assert_eq!(line.as_bytes(), want);
+            assert_eq!(line.remaining(), want.len());
+        }
+        assert_eq!(SizeLine::new(0).remaining(), 0);
+        let mut line = SizeLine::new(0x12);
+        line.advance(1);
+        assert_eq!(line.chunk(), b"2\r\n");
+        line.advance(100);
+        assert_eq!(line.remaining(), 0);
+    }
+
+    #[test]
+    fn hex_digit_counts() {
+        for (n, d) in [
+            (0u64, 1),
+            (1, 1),
+            (15, 1),
+            (16, 2),
+            (255, 2),
+            (256, 3),
+            (u64::MAX, 16),
+        ] {
+            assert_eq!(hex_digits(n), d, "{n}");
+        }
+    }
+
+    #[test]
+    fn too_small_buffer_writes_nothing() {
+        let mut space = [0u8; 8];
+        let mut dst = &mut space[..];
+        let mut enc = Encoder::new();
+        assert_eq!(
+            enc.encode_chunk(b"hello", &mut dst),
+            Err(EncodeError::BufferTooSmall {
+                required: 10,
+                available: 8
+            })
+        );
+        assert_eq!(dst.len(), 8);
+        let mut dst = &mut space[..5];
+        enc.finish(&mut dst).unwrap();
+        assert_eq!(&space[..5], b"0\r\n\r\n");
+        assert!(enc.is_finished());
+    }
+
+    #[test]
+    fn quoted_values_are_escaped() {
+        let ext = ChunkExt::with_value("q", "a\"b\\c\td").unwrap();
+        let mut out = Vec::new();
+        ext.write(&mut out);
+        assert_eq!(out, b";q=\"a\\\"b\\\\c\td\"");
+        assert_eq!(out.len(), ext.encoded_len());
+        let empty = ChunkExt::with_value("e", "").unwrap();
+        let mut out = Vec::new();
+        empty.write(&mut out);
+        assert_eq!(out, b";e=\"\"");
+        assert_eq!(out.len(), empty.encoded_len());
+    }
+}

@@ -1,0 +1,1150 @@
+//! RFC 9112 §7.1 conformance of the chunked decoder and encoder, and one test per lesson of
+//! the advisories in CHUNKED-NOTES section 2. Each test names the rule it pins.
+
+mod chunked_reference;
+
+use bytes::{Buf, Bytes};
+use chunked_reference::{decode_pieces, decode_whole, Output};
+use sse_wire::chunked::{
+    Chunk, ChunkExt, Config, Decoder, EncodeError, Encoder, Error, ErrorKind, Limit, TrailerField,
+};
+
+fn ok(input: &[u8]) -> Output {
+    ok_with(input, Config::default())
+}
+
+fn ok_with(input: &[u8], config: Config) -> Output {
+    match decode_whole(input, config) {
+        Ok(out) => out,
+        Err(e) => panic!("{:?} rejected: {e}", String::from_utf8_lossy(input)),
+    }
+}
+
+fn err(input: &[u8]) -> Error {
+    err_with(input, Config::default())
+}
+
+fn err_with(input: &[u8], config: Config) -> Error {
+    match decode_whole(input, config) {
+        Ok(out) => panic!("{:?} accepted: {out:?}", String::from_utf8_lossy(input)),
+        Err(e) => e,
+    }
+}
+
+fn ext(name: &str, value: Option<&str>) -> (Vec<u8>, Option<Vec<u8>>) {
+    (name.into(), value.map(Into::into))
+}
+
+fn field(name: &str, value: &str) -> (Vec<u8>, Vec<u8>) {
+    (name.into(), value.into())
+}
+
+// ---------------------------------------------------------------------------------------
+// Valid input
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn chunks_then_last_chunk_then_final_crlf() {
+    // RFC 9112 §7.1: chunked-body = *chunk last-chunk trailer-section CRLF
+    let out = ok(b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+    assert_eq!(out.body, b"hello world");
+    assert_eq!(out.chunks, [(5, vec![]), (6, vec![]), (0, vec![])]);
+    assert!(out.trailers.is_empty());
+    assert!(out.leftover.is_empty());
+}
+
+#[test]
+fn empty_body_is_only_the_last_chunk() {
+    // RFC 9112 §7.1: zero chunks is valid (`*chunk`).
+    let out = ok(b"0\r\n\r\n");
+    assert!(out.body.is_empty());
+    assert_eq!(out.chunks, [(0, vec![])]);
+}
+
+#[test]
+fn hex_digits_in_either_case_with_leading_zeros() {
+    // RFC 9112 §7.1: chunk-size = 1*HEXDIG; HEXDIG is case-insensitive (RFC 5234 §2.3).
+    let out = ok(b"A\r\n0123456789\r\n00a\r\nabcdefghij\r\n0000\r\n\r\n");
+    assert_eq!(out.chunks, [(10, vec![]), (10, vec![]), (0, vec![])]);
+    assert_eq!(out.body.len(), 20);
+    let out = ok(b"1f\r\n0123456789abcdef0123456789abcde\r\n0\r\n\r\n");
+    assert_eq!(out.chunks[0].0, 0x1f);
+}
+
+#[test]
+fn last_chunk_may_repeat_zeros() {
+    // RFC 9112 §7.1: last-chunk = 1*("0") [ chunk-ext ] CRLF
+    let out = ok(b"000;end=1\r\n\r\n");
+    assert_eq!(out.chunks, [(0, vec![ext("end", Some("1"))])]);
+}
+
+#[test]
+fn largest_chunk_size_is_accepted_and_streamed() {
+    // RFC 9112 §7.1.1: the size is any 1*HEXDIG that the recipient can represent; data is
+    // handed out as it arrives, so a huge declared size costs nothing up front.
+    let mut d = Decoder::new();
+    let r = d.decode(b"ffffffffffffffff\r\nabc").unwrap();
+    assert_eq!(r.consumed, 18);
+    assert!(matches!(r.chunk, Chunk::Header { size: u64::MAX, .. }));
+    let r = d.decode(b"abc").unwrap();
+    assert_eq!(r.chunk, Chunk::Data(b"abc"));
+    assert_eq!(d.remaining_in_chunk(), u64::MAX - 3);
+}
+
+#[test]
+fn chunk_data_is_opaque() {
+    // RFC 9112 §7.1: chunk-data = 1*OCTET; framing-looking bytes inside data are data.
+    let out = ok(b"d\r\n\r\n0\r\n\r\nX: y\r\n\r\n0\r\n\r\n");
+    assert_eq!(out.body, b"\r\n0\r\n\r\nX: y\r\n");
+}
+
+#[test]
+fn extensions_with_bws_tokens_and_quoted_strings() {
+    // RFC 9112 §7.1.1: chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
+    // chunk-ext-val = token / quoted-string; BWS around ";" and "=" is valid.
+    let out = ok(b"3 ; a = 1\t;\tb;c=\"x y\" ;d=\"q\\\"\\\\\"\r\nabc\r\n0;e\r\n\r\n");
+    assert_eq!(
+        out.chunks,
+        [
+            (
+                3,
+                vec![
+                    ext("a", Some("1")),
+                    ext("b", None),
+                    ext("c", Some("x y")),
+                    ext("d", Some("q\"\\")),
+                ]
+            ),
+            (0, vec![ext("e", None)]),
+        ]
+    );
+}
+
+#[test]
+fn quoted_string_may_be_empty_and_hold_obs_text_and_separators() {
+    // RFC 9110 §5.6.4: qdtext includes HTAB, SP and obs-text; ";" and "=" inside quotes are
+    // content, not extension syntax.
+    let out = ok(b"1;a=\"\";b=\"\t\x80\xff;c=d\"\r\nx\r\n0\r\n\r\n");
+    assert_eq!(
+        out.chunks[0].1,
+        [
+            (b"a".to_vec(), Some(vec![])),
+            (b"b".to_vec(), Some(b"\t\x80\xff;c=d".to_vec())),
+        ]
+    );
+}
+
+#[test]
+fn extensions_are_exposed_raw_and_by_name() {
+    // RFC 9112 §7.1.1: recipients ignore unrecognised extensions but may look some up.
+    let mut d = Decoder::new();
+    let r = d.decode(b"1;Sig=\"a\\\"b\";x\r\n").unwrap();
+    let Chunk::Header {
+        size: 1,
+        extensions,
+    } = r.chunk
+    else {
+        panic!("{r:?}")
+    };
+    assert_eq!(extensions.as_bytes(), b";Sig=\"a\\\"b\";x");
+    let sig = extensions.get(b"sig").unwrap().value().unwrap();
+    assert!(sig.is_quoted());
+    assert_eq!(sig.raw(), b"a\\\"b");
+    assert_eq!(&*sig.unescaped(), b"a\"b");
+    assert_eq!(extensions.iter().count(), 2);
+}
+
+#[test]
+fn trailer_fields_in_order_with_ows_trimmed() {
+    // RFC 9112 §7.1.2: trailer-section = *( field-line CRLF );
+    // RFC 9112 §5: field-line = field-name ":" OWS field-value OWS
+    let out = ok(b"0\r\nA: 1\r\nb:2\r\nA:\t 3 x \t\r\nEmpty:\r\nSp:   \r\n\r\n");
+    assert_eq!(
+        out.trailers,
+        [
+            field("A", "1"),
+            field("b", "2"),
+            field("A", "3 x"),
+            field("Empty", ""),
+            field("Sp", ""),
+        ]
+    );
+}
+
+#[test]
+fn framing_fields_in_trailers_are_inert_data() {
+    // RFC 9110 §6.5.1: trailer fields are not merged into the header section; Content-Length
+    // or Transfer-Encoding in a trailer does not change the framing (Node rejected these).
+    let out = ok(b"3\r\nabc\r\n0\r\nContent-Length: 99\r\nTransfer-Encoding: chunked\r\n\r\nrest");
+    assert_eq!(out.body, b"abc");
+    assert_eq!(out.trailers[0], field("Content-Length", "99"));
+    assert_eq!(out.leftover, b"rest");
+}
+
+#[test]
+fn trailer_values_may_hold_obs_text() {
+    // RFC 9110 §5.5: field-vchar = VCHAR / obs-text
+    let out = ok(b"0\r\nX: caf\xc3\xa9\r\n\r\n");
+    assert_eq!(out.trailers, [(b"X".to_vec(), b"caf\xc3\xa9".to_vec())]);
+}
+
+#[test]
+fn bytes_after_final_crlf_are_left_untouched() {
+    // RFC 9112 §7.1 / §9.3: the body ends at the final CRLF; what follows is the next
+    // (pipelined) message and must not be consumed.
+    let wire = b"2\r\nok\r\n0\r\n\r\nGET / HTTP/1.1\r\n\r\n";
+    let mut d = Decoder::new();
+    let mut buf = &wire[..];
+    loop {
+        let r = d.decode(buf).unwrap();
+        let done = r.chunk == Chunk::Done;
+        buf = &buf[r.consumed..];
+        if done {
+            break;
+        }
+    }
+    assert_eq!(buf, b"GET / HTTP/1.1\r\n\r\n");
+    assert_eq!(d.position(), 12);
+    assert!(d.is_done());
+    let r = d.decode(buf).unwrap();
+    assert_eq!((r.consumed, r.chunk), (0, Chunk::Done));
+}
+
+#[test]
+fn data_is_returned_before_the_chunk_is_complete() {
+    // Sans-IO streaming: body bytes come out as soon as they arrive.
+    let mut d = Decoder::new();
+    let r = d.decode(b"10\r\nabc").unwrap();
+    assert_eq!(r.consumed, 4);
+    let r = d.decode(b"abc").unwrap();
+    assert_eq!((r.consumed, r.chunk), (3, Chunk::Data(b"abc")));
+    assert_eq!(d.remaining_in_chunk(), 13);
+    let r = d.decode(b"").unwrap();
+    assert_eq!((r.consumed, r.chunk), (0, Chunk::NeedMore));
+}
+
+#[test]
+fn unfinished_lines_are_left_for_the_caller_and_cr_lf_can_split() {
+    // A partial chunk line is not consumed; a CR and its LF may arrive in separate reads.
+    let mut d = Decoder::new();
+    assert_eq!(d.decode(b"5;a=\"x").unwrap().consumed, 0);
+    assert_eq!(d.decode(b"5;a=\"x\"\r").unwrap().consumed, 0);
+    let r = d.decode(b"5;a=\"x\"\r\nhel").unwrap();
+    assert_eq!(r.consumed, 9);
+    let r = d.decode(b"hel").unwrap();
+    assert_eq!(r.chunk, Chunk::Data(b"hel"));
+    let r = d.decode(b"lo\r").unwrap();
+    assert_eq!((r.consumed, r.chunk), (2, Chunk::Data(b"lo")));
+    // The CR after data is consumed on its own; the LF comes later.
+    let r = d.decode(b"\r").unwrap();
+    assert_eq!((r.consumed, r.chunk), (1, Chunk::NeedMore));
+    let r = d.decode(b"\n0\r\n\r\n").unwrap();
+    assert_eq!(r.consumed, 4);
+}
+
+// ---------------------------------------------------------------------------------------
+// Leniencies
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn trailing_whitespace_is_tolerated_by_default_and_rejected_by_strict() {
+    // RFC 9112 §7.1.1 allows BWS only before ";" and around "="; SP/HTAB right before CRLF is
+    // outside the grammar but sent in practice (hyper, Go, h11 accept it). Default tolerates
+    // it (the line end and the values do not change); strict rejects it at its first byte.
+    for (input, ws_at, chunk0) in [
+        (&b"3 \r\nabc\r\n0\r\n\r\n"[..], 1u64, (3, vec![])),
+        (b"3;a \t\r\nabc\r\n0\r\n\r\n", 3, (3, vec![ext("a", None)])),
+        (
+            b"3;a=b\t\r\nabc\r\n0\r\n\r\n",
+            5,
+            (3, vec![ext("a", Some("b"))]),
+        ),
+        (
+            b"3;a=\"b\" \r\nabc\r\n0\r\n\r\n",
+            7,
+            (3, vec![ext("a", Some("b"))]),
+        ),
+    ] {
+        let out = ok(input);
+        assert_eq!(out.chunks[0], chunk0);
+        let e = err_with(input, Config::strict());
+        assert_eq!((e.kind, e.offset), (ErrorKind::TrailingWhitespace, ws_at));
+    }
+    // The whitespace is not part of the reported extensions.
+    let mut d = Decoder::new();
+    let Chunk::Header { extensions, .. } = d.decode(b"3;a=b \r\n").unwrap().chunk else {
+        panic!()
+    };
+    assert_eq!(extensions.as_bytes(), b";a=b");
+    // The last chunk too.
+    assert_eq!(ok(b"0 \r\n\r\n").chunks, [(0, vec![])]);
+    assert_eq!(
+        err_with(b"0 \r\n\r\n", Config::strict()).kind,
+        ErrorKind::TrailingWhitespace
+    );
+}
+
+#[test]
+fn lenient_mode_accepts_bare_lf_line_ends_only() {
+    // RFC 9112 §2.2 "MAY accept bare LF" does not cover chunked framing; the opt-in lenient
+    // mode accepts it anyway (with the documented smuggling risk), but never a bare CR and
+    // never a line break inside a quoted-string.
+    let out = ok_with(b"3;a=1\nabc\n0\nX: y\n\nrest", Config::lenient());
+    assert_eq!(out.body, b"abc");
+    assert_eq!(out.chunks[0].1, [ext("a", Some("1"))]);
+    assert_eq!(out.trailers, [field("X", "y")]);
+    assert_eq!(out.leftover, b"rest");
+    let e = err_with(b"3\rabc\r\n0\r\n\r\n", Config::lenient());
+    assert_eq!((e.kind, e.offset), (ErrorKind::BareCr, 1));
+    let e = err_with(b"3;a=\"x\ny\"\r\nabc\r\n0\r\n\r\n", Config::lenient());
+    assert_eq!((e.kind, e.offset), (ErrorKind::UnterminatedQuotedString, 6));
+}
+
+// ---------------------------------------------------------------------------------------
+// Malformed input: one entry per rule, with its precise error kind and offset
+// ---------------------------------------------------------------------------------------
+
+/// (what, input, kind, offset) under `Config::default()`.
+const MALFORMED: &[(&str, &[u8], ErrorKind, u64)] = &[
+    // RFC 9112 §7.1: chunk-size = 1*HEXDIG — it cannot be empty, signed, prefixed or padded.
+    ("empty size", b"\r\nabc", ErrorKind::InvalidChunkSize, 0),
+    (
+        "plus sign",
+        b"+5\r\nhello\r\n0\r\n\r\n",
+        ErrorKind::InvalidChunkSize,
+        0,
+    ),
+    (
+        "minus sign",
+        b"-5\r\nhello\r\n0\r\n\r\n",
+        ErrorKind::InvalidChunkSize,
+        0,
+    ),
+    (
+        "leading space",
+        b" 5\r\nhello\r\n0\r\n\r\n",
+        ErrorKind::InvalidChunkSize,
+        0,
+    ),
+    (
+        "leading tab",
+        b"\t5\r\nhello\r\n0\r\n\r\n",
+        ErrorKind::InvalidChunkSize,
+        0,
+    ),
+    ("non-hex letter", b"g\r\n", ErrorKind::InvalidChunkSize, 0),
+    (
+        "semicolon with no size",
+        b";a\r\n",
+        ErrorKind::InvalidChunkSize,
+        0,
+    ),
+    (
+        "0x prefix",
+        b"0x5\r\nhello\r\n0\r\n\r\n",
+        ErrorKind::InvalidAfterChunkSize,
+        1,
+    ),
+    (
+        "underscore",
+        b"5_0\r\n",
+        ErrorKind::InvalidAfterChunkSize,
+        1,
+    ),
+    (
+        "space inside size",
+        b"5 0\r\n",
+        ErrorKind::InvalidAfterChunkSize,
+        2,
+    ),
+    (
+        "NUL after size",
+        b"5\x00\r\nhello\r\n0\r\n\r\n",
+        ErrorKind::InvalidAfterChunkSize,
+        1,
+    ),
+    (
+        "VT after size",
+        b"5\x0b\r\n",
+        ErrorKind::InvalidAfterChunkSize,
+        1,
+    ),
+    (
+        "FF after size",
+        b"5\x0c\r\n",
+        ErrorKind::InvalidAfterChunkSize,
+        1,
+    ),
+    // RFC 9112 §7.1: CRLF after the chunk line; data right after the size is not allowed.
+    (
+        "missing CRLF after size",
+        b"5hello\r\n",
+        ErrorKind::InvalidAfterChunkSize,
+        1,
+    ),
+    ("bare CR after size", b"5\rhello\r\n", ErrorKind::BareCr, 1),
+    // RFC 9112 §7.1: chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF; EOF is not an end.
+    ("truncated data", b"a\r\nhello", ErrorKind::Truncated, 8),
+    ("EOF in size line", b"5", ErrorKind::Truncated, 1),
+    ("EOF between CR and LF", b"5\r", ErrorKind::Truncated, 2),
+    ("EOF after data", b"5\r\nhello", ErrorKind::Truncated, 8),
+    (
+        "EOF after data CR",
+        b"5\r\nhello\r",
+        ErrorKind::Truncated,
+        9,
+    ),
+    ("EOF after last chunk", b"0\r\n", ErrorKind::Truncated, 3),
+    ("EOF in trailer", b"0\r\nX: y", ErrorKind::Truncated, 7),
+    (
+        "EOF after trailer",
+        b"0\r\nX: y\r\n",
+        ErrorKind::Truncated,
+        9,
+    ),
+    ("EOF before final LF", b"0\r\n\r", ErrorKind::Truncated, 4),
+    ("nothing at all", b"", ErrorKind::Truncated, 0),
+    // RFC 9112 §7.1: CRLF after chunk-data, both bytes checked.
+    (
+        "garbage after data",
+        b"5\r\nhelloXX0\r\n\r\n",
+        ErrorKind::MissingCrlfAfterData,
+        8,
+    ),
+    (
+        "CR then garbage after data",
+        b"5\r\nhello\rX0\r\n\r\n",
+        ErrorKind::BareCr,
+        8,
+    ),
+    (
+        "LF then CR after data",
+        b"5\r\nhello\n\r0\r\n\r\n",
+        ErrorKind::BareLf,
+        8,
+    ),
+    (
+        "data longer than size",
+        b"3\r\nhello\r\n0\r\n\r\n",
+        ErrorKind::MissingCrlfAfterData,
+        6,
+    ),
+    // RFC 9112 §7.1.1: chunk-ext-name = token; chunk-ext-val = token / quoted-string.
+    (
+        "empty extension",
+        b"5;\r\nhello\r\n",
+        ErrorKind::InvalidExtension,
+        2,
+    ),
+    (
+        "double semicolon",
+        b"5;;a\r\nhello\r\n",
+        ErrorKind::InvalidExtension,
+        2,
+    ),
+    (
+        "value without name",
+        b"5;=1\r\nhello\r\n",
+        ErrorKind::InvalidExtension,
+        2,
+    ),
+    (
+        "empty value",
+        b"5;a=\r\nhello\r\n",
+        ErrorKind::InvalidExtension,
+        4,
+    ),
+    (
+        "empty value before ;",
+        b"5;a=;b\r\nhello\r\n",
+        ErrorKind::InvalidExtension,
+        4,
+    ),
+    (
+        "two equals",
+        b"5;a==b\r\nhello\r\n",
+        ErrorKind::InvalidExtension,
+        4,
+    ),
+    (
+        "separator in name",
+        b"5;a/b\r\nhello\r\n",
+        ErrorKind::InvalidExtension,
+        3,
+    ),
+    (
+        "token then quote",
+        b"5;a=b\"c\"\r\nhello\r\n",
+        ErrorKind::InvalidExtension,
+        5,
+    ),
+    (
+        "text after quoted",
+        b"5;a=\"b\"c\r\nhello\r\n",
+        ErrorKind::InvalidExtension,
+        7,
+    ),
+    (
+        "space inside name",
+        b"5;a b\r\nhello\r\n",
+        ErrorKind::InvalidExtension,
+        4,
+    ),
+    (
+        "NUL in extension",
+        b"5;a\x00\r\nhello\r\n",
+        ErrorKind::InvalidExtension,
+        3,
+    ),
+    (
+        "DEL in value",
+        b"5;a=\x7f\r\nhello\r\n",
+        ErrorKind::InvalidExtension,
+        4,
+    ),
+    (
+        "CTL in quoted",
+        b"5;a=\"b\x01\"\r\nhello\r\n",
+        ErrorKind::InvalidExtension,
+        6,
+    ),
+    (
+        "NUL after backslash",
+        b"5;a=\"\\\x00\"\r\nhello\r\n",
+        ErrorKind::InvalidExtension,
+        6,
+    ),
+    (
+        "EOF in quoted-string",
+        b"5;a=\"abc",
+        ErrorKind::Truncated,
+        8,
+    ),
+    // RFC 9110 §5.6.4: no CR or LF inside a quoted-string, escaped or not.
+    (
+        "CRLF in quoted",
+        b"5;a=\"x\r\n\"\r\nhello\r\n",
+        ErrorKind::UnterminatedQuotedString,
+        6,
+    ),
+    (
+        "unterminated quoted",
+        b"5;a=\"hello\r\nhello\r\n",
+        ErrorKind::UnterminatedQuotedString,
+        10,
+    ),
+    (
+        "escaped CR",
+        b"5;a=\"\\\r\n\"\r\n",
+        ErrorKind::UnterminatedQuotedString,
+        6,
+    ),
+    (
+        "escaped LF",
+        b"5;a=\"\\\n\"\r\n",
+        ErrorKind::UnterminatedQuotedString,
+        6,
+    ),
+    (
+        "escape eats closing quote",
+        b"5;a=\"x\\\"\r\nhello\r\n",
+        ErrorKind::UnterminatedQuotedString,
+        8,
+    ),
+    // RFC 9112 §7.1.2 / §5: trailer field-line = field-name ":" OWS field-value OWS.
+    (
+        "trailer without colon",
+        b"0\r\nX-Foo\r\n\r\n",
+        ErrorKind::MissingTrailerColon,
+        8,
+    ),
+    (
+        "whitespace before colon",
+        b"0\r\nX-Foo : a\r\n\r\n",
+        ErrorKind::WhitespaceBeforeColon,
+        8,
+    ),
+    (
+        "empty trailer name",
+        b"0\r\n: a\r\n\r\n",
+        ErrorKind::InvalidTrailerName,
+        3,
+    ),
+    (
+        "separator in trailer name",
+        b"0\r\nX(y): a\r\n\r\n",
+        ErrorKind::InvalidTrailerName,
+        4,
+    ),
+    (
+        "NUL in trailer value",
+        b"0\r\nX: a\x00b\r\n\r\n",
+        ErrorKind::InvalidTrailerValue,
+        7,
+    ),
+    (
+        "DEL in trailer value",
+        b"0\r\nX: \x7f\r\n\r\n",
+        ErrorKind::InvalidTrailerValue,
+        6,
+    ),
+    (
+        "CR inside trailer value",
+        b"0\r\nX: a\rb\r\n\r\n",
+        ErrorKind::BareCr,
+        7,
+    ),
+    (
+        "bare LF after trailer",
+        b"0\r\nX: a\n\r\n",
+        ErrorKind::BareLf,
+        7,
+    ),
+    ("bare CR at the end", b"0\r\n\rX", ErrorKind::BareCr, 3),
+    // RFC 9112 §5.2: obs-fold is not allowed in trailers (nor whitespace before a name).
+    (
+        "obs-fold",
+        b"0\r\nA: b\r\n c\r\n\r\n",
+        ErrorKind::ObsFold,
+        9,
+    ),
+    (
+        "tab fold",
+        b"0\r\nA: b\r\n\tc\r\n\r\n",
+        ErrorKind::ObsFold,
+        9,
+    ),
+    (
+        "space before first trailer",
+        b"0\r\n X: y\r\n\r\n",
+        ErrorKind::ObsFold,
+        3,
+    ),
+];
+
+#[test]
+fn malformed_inputs_fail_with_their_precise_error() {
+    for &(what, input, kind, offset) in MALFORMED {
+        let e = err(input);
+        assert_eq!((e.kind, e.offset), (kind, offset), "{what}: {e}");
+    }
+}
+
+#[test]
+fn strict_mode_rejects_everything_the_default_rejects() {
+    for &(what, input, kind, offset) in MALFORMED {
+        let e = err_with(input, Config::strict());
+        assert_eq!((e.kind, e.offset), (kind, offset), "{what}: {e}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Advisories (CHUNKED-NOTES section 2)
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn hyper_cve_2021_32714_size_overflow_is_an_error() {
+    // hyper GHSA-5h46-h7hh-c6x9: `10000000000000005` wrapped to 5. Checked arithmetic: with the
+    // default 16-digit cap it fails on the 17th digit; with the cap lifted it fails as an
+    // overflow on the same digit. It is never read as 5.
+    let input = b"10000000000000005\r\nhello\r\n0\r\n\r\n";
+    let e = err(input);
+    assert_eq!(
+        (e.kind, e.offset),
+        (ErrorKind::LimitExceeded(Limit::SizeDigits), 16)
+    );
+    let e = err_with(input, Config::default().max_size_digits(64));
+    assert_eq!((e.kind, e.offset), (ErrorKind::ChunkSizeOverflow, 16));
+    let e = err_with(
+        b"ffffffffffffffff0\r\n",
+        Config::default().max_size_digits(64),
+    );
+    assert_eq!((e.kind, e.offset), (ErrorKind::ChunkSizeOverflow, 16));
+    // RFC 9112 §7.1: leading zeros are legal, so with the cap lifted they do not overflow.
+    let out = ok_with(
+        b"00000000000000000000005\r\nhello\r\n0\r\n\r\n",
+        Config::default().max_size_digits(64),
+    );
+    assert_eq!(out.body, b"hello");
+    // With the default cap, leading zeros count as digits (as in Go and httparse).
+    let e = err(b"00000000000000005\r\nhello\r\n0\r\n\r\n");
+    assert_eq!(e.kind, ErrorKind::LimitExceeded(Limit::SizeDigits));
+}
+
+#[test]
+fn go_cve_2023_39326_extension_bytes_have_a_per_message_budget() {
+    // Go CVE-2023-39326 / hyper d71ff962: many small chunks each with ~1 KB of ignored
+    // extensions made a reader process megabytes per body byte. The budget is per message
+    // (16 KiB by default), so it trips although every single line is short.
+    let mut body = Vec::new();
+    let line_ext = format!(";{}", "a".repeat(1000));
+    for _ in 0..20 {
+        body.extend_from_slice(format!("1{line_ext}\r\nX\r\n").as_bytes());
+    }
+    body.extend_from_slice(b"0\r\n\r\n");
+    let e = err(&body);
+    assert_eq!(e.kind, ErrorKind::LimitExceeded(Limit::ExtensionBytes));
+    // 16 lines hold 16 * 1001 = 16016 extension bytes; the 17th line's 369th one is over.
+    let per_chunk = 1 + 1001 + 2 + 1 + 2;
+    assert_eq!(e.offset, 16 * per_chunk + 1 + 368);
+    // The same body passes with a larger budget.
+    let out = ok_with(&body, Config::default().max_extension_bytes(1 << 20));
+    assert_eq!(out.body, b"XXXXXXXXXXXXXXXXXXXX");
+}
+
+#[test]
+fn node_cve_2024_22019_one_long_extension_hits_the_line_limit() {
+    // Node CVE-2024-22019: chunk extensions read without bound. A single line is capped at
+    // max_chunk_line (4096) before any extension budget matters.
+    let mut input = b"1;".to_vec();
+    input.extend(std::iter::repeat_n(b'a', 10_000));
+    let e = err_with(&input, Config::default().max_extension_bytes(1 << 20));
+    assert_eq!(
+        (e.kind, e.offset),
+        (ErrorKind::LimitExceeded(Limit::ChunkLine), 4096)
+    );
+    // Fails as soon as the limit is crossed, without waiting for a line end.
+    let mut d = Decoder::new();
+    assert_eq!(
+        d.decode(&input[..5000]).unwrap_err().kind,
+        ErrorKind::LimitExceeded(Limit::ChunkLine)
+    );
+}
+
+#[test]
+fn llhttp_cve_2021_22960_cr_in_extension_is_not_framing() {
+    // Node/llhttp CVE-2021-22960: extensions were skipped, so a CR inside one was taken as
+    // framing by one parser and not by another. Extensions are parsed: CR must be followed by
+    // LF, and the line ends there.
+    let e = err(b"5;a\rb\r\nhello\r\n0\r\n\r\n");
+    assert_eq!((e.kind, e.offset), (ErrorKind::BareCr, 3));
+    let e = err(b"5;a=\"x\ry\"\r\nhello\r\n0\r\n\r\n");
+    assert_eq!((e.kind, e.offset), (ErrorKind::UnterminatedQuotedString, 6));
+}
+
+#[test]
+fn go_cve_2025_22871_bare_lf_does_not_end_a_chunk_line() {
+    // Go CVE-2025-22871 / Netty CVE-2025-58056: bare LF accepted as the chunk-size line
+    // terminator. CRLF only (RFC 9112 §7.1; erratum 7633 rejected).
+    let e = err(b"5\nhello\r\n0\r\n\r\n");
+    assert_eq!((e.kind, e.offset), (ErrorKind::BareLf, 1));
+    let e = err(b"5\r\nhello\r\n0\n\r\n");
+    assert_eq!((e.kind, e.offset), (ErrorKind::BareLf, 11));
+    let e = err(b"5\r\nhello\n0\r\n\r\n");
+    assert_eq!((e.kind, e.offset), (ErrorKind::BareLf, 8));
+}
+
+#[test]
+fn kestrel_cve_2025_55315_lf_inside_extension_is_rejected() {
+    // ASP.NET Kestrel CVE-2025-55315 (TERM.EXT): a bare LF inside an extension was skipped by
+    // one parser and taken as the line end by another. It is an error here, never skipped.
+    let smuggle = b"2;x\nxx\r\n45\r\n0\r\n\r\nGET /admin HTTP/1.1\r\nHost: a\r\n\r\n0\r\n\r\n";
+    let e = err(smuggle);
+    assert_eq!((e.kind, e.offset), (ErrorKind::BareLf, 3));
+    let e = err(b"2;x=\"a\nb\"\r\nxx\r\n0\r\n\r\n");
+    assert_eq!((e.kind, e.offset), (ErrorKind::UnterminatedQuotedString, 6));
+}
+
+#[test]
+fn netty_cve_2026_33870_quoted_strings_are_fully_parsed() {
+    // Netty CVE-2026-33870: quoted-strings in extensions mis-parsed (CRLF and escapes inside
+    // quotes). The full quoted-string grammar applies: `\"` does not close, `\\` does not
+    // escape the closing quote, CR/LF never appear inside, and `;` inside quotes is content.
+    let out = ok(b"2;a=\"x\\\"y;b=\\\\\";c\r\nhi\r\n0\r\n\r\n");
+    assert_eq!(
+        out.chunks[0].1,
+        [ext("a", Some("x\"y;b=\\")), ext("c", None)]
+    );
+    let e = err(b"2;a=\"x\\\"\r\nhi\r\n0\r\n\r\n");
+    assert_eq!((e.kind, e.offset), (ErrorKind::UnterminatedQuotedString, 8));
+    let e = err(b"2;a=\"x\r\n\"\r\nhi\r\n0\r\n\r\n");
+    assert_eq!((e.kind, e.offset), (ErrorKind::UnterminatedQuotedString, 6));
+}
+
+#[test]
+fn h11_cve_2025_43859_both_bytes_after_data_are_checked() {
+    // h11 CVE-2025-43859: any two bytes after chunk-data were accepted. Both must be CRLF.
+    for (input, kind, at) in [
+        (
+            &b"3\r\nabcXY0\r\n\r\n"[..],
+            ErrorKind::MissingCrlfAfterData,
+            6,
+        ),
+        (b"3\r\nabc\rY0\r\n\r\n", ErrorKind::BareCr, 6),
+        (b"3\r\nabcX\n0\r\n\r\n", ErrorKind::MissingCrlfAfterData, 6),
+        (b"3\r\nabc\n\n0\r\n\r\n", ErrorKind::BareLf, 6),
+    ] {
+        let e = err(input);
+        assert_eq!((e.kind, e.offset), (kind, at), "{input:?}");
+    }
+}
+
+#[test]
+fn picohttpparser_123x_is_not_0x123() {
+    // picohttpparser PR #78: `123x` was read as 0x123. Only BWS, `;` or CR may follow the
+    // digits.
+    let e = err(b"123x\r\n");
+    assert_eq!((e.kind, e.offset), (ErrorKind::InvalidAfterChunkSize, 3));
+    let e = err(b"5 x\r\nhello\r\n0\r\n\r\n");
+    assert_eq!((e.kind, e.offset), (ErrorKind::InvalidAfterChunkSize, 2));
+}
+
+#[test]
+fn crlf_crlf_is_not_a_last_chunk() {
+    // hyper 82915386, 8e5de1bb; mongoose #2552: `\r\n\r\n` taken as the last chunk. RFC 9112
+    // §7.1: last-chunk = 1*("0") ..., so at least one `0` is needed.
+    let e = err(b"\r\n\r\n");
+    assert_eq!((e.kind, e.offset), (ErrorKind::InvalidChunkSize, 0));
+    let e = err(b"5\r\nhello\r\n\r\n\r\n");
+    assert_eq!((e.kind, e.offset), (ErrorKind::InvalidChunkSize, 10));
+}
+
+#[test]
+fn hyper_bare_lf_after_last_chunk_does_not_swallow_the_next_request() {
+    // hyper 1.12 read `0\r\n\nGET / ...` as a complete body and swallowed the next request.
+    // RFC 9112 §7.1: the trailer section and final line end with CRLF.
+    let e = err(b"0\r\n\nGET / HTTP/1.1\r\n\r\n");
+    assert_eq!((e.kind, e.offset), (ErrorKind::BareLf, 3));
+    let e = err(b"0\r\nX: a\n\r\n");
+    assert_eq!((e.kind, e.offset), (ErrorKind::BareLf, 7));
+}
+
+#[test]
+fn python_http_client_leniencies_are_rejected() {
+    // CPython http.client: int(x, 16) accepts `+5`, `0x5`, `5_0`, whitespace, and does
+    // `_safe_read(2)` after data. None of these pass here.
+    for input in [
+        &b"+5\r\nhello\r\n0\r\n\r\n"[..],
+        b"0x5\r\nhello\r\n0\r\n\r\n",
+        b"5_0\r\n",
+        b" 5 \r\nhello\r\n0\r\n\r\n",
+        b"5\r\nhelloXY0\r\n\r\n",
+        b"5\x0b\r\nhello\r\n0\r\n\r\n",
+    ] {
+        let e = err(input);
+        assert_ne!(e.kind, ErrorKind::Truncated, "{input:?}");
+    }
+}
+
+#[test]
+fn chunked_transfer_truncation_is_not_success() {
+    // chunked_transfer 1.5 returned success on `a\r\nhello` then EOF. Here EOF before the final
+    // CRLF is an error wherever it falls.
+    let full = b"a\r\nhelloworld\r\n0\r\nX: y\r\n\r\n";
+    for cut in 0..full.len() {
+        let e = err(&full[..cut]);
+        assert_eq!(e.kind, ErrorKind::Truncated, "cut at {cut}");
+    }
+    assert!(decode_whole(full, Config::default()).is_ok());
+}
+
+// ---------------------------------------------------------------------------------------
+// Limits
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn trailer_field_count_is_capped() {
+    // hyper h1_max_headers: 100 trailer fields by default.
+    let mut input = b"0\r\n".to_vec();
+    for i in 0..100 {
+        input.extend_from_slice(format!("F{i}: v\r\n").as_bytes());
+    }
+    let at = input.len() as u64;
+    let mut ok_input = input.clone();
+    ok_input.extend_from_slice(b"\r\n");
+    assert_eq!(ok(&ok_input).trailers.len(), 100);
+    input.extend_from_slice(b"F100: v\r\n\r\n");
+    let e = err(&input);
+    assert_eq!(
+        (e.kind, e.offset),
+        (ErrorKind::LimitExceeded(Limit::TrailerFields), at)
+    );
+    let e = err_with(
+        b"0\r\nA: b\r\n\r\n",
+        Config::default().max_trailer_fields(0),
+    );
+    assert_eq!(
+        (e.kind, e.offset),
+        (ErrorKind::LimitExceeded(Limit::TrailerFields), 3)
+    );
+}
+
+#[test]
+fn trailer_bytes_are_capped() {
+    // hyper TRAILER_LIMIT: 16 KiB of trailer section by default.
+    let mut input = b"0\r\n".to_vec();
+    let value = "v".repeat(10_000);
+    input.extend_from_slice(format!("A: {value}\r\nB: {value}\r\n\r\n").as_bytes());
+    let e = err(&input);
+    assert_eq!(e.kind, ErrorKind::LimitExceeded(Limit::TrailerBytes));
+    // The first field line is 10005 bytes; the 16385th trailer byte is 6379 bytes into the
+    // second.
+    assert_eq!(e.offset, 3 + 16384);
+    // Exactly at the limit passes: field lines count with their CRLF, the final CRLF does not.
+    let exact = format!("0\r\nA: {}\r\n\r\n", "v".repeat(16384 - 5));
+    assert_eq!(ok(exact.as_bytes()).trailers.len(), 1);
+    let over = format!("0\r\nA: {}\r\n\r\n", "v".repeat(16384 - 4));
+    assert_eq!(
+        err(over.as_bytes()).kind,
+        ErrorKind::LimitExceeded(Limit::TrailerBytes)
+    );
+}
+
+#[test]
+fn limit_errors_name_the_limit() {
+    let e = err_with(b"5;ab\r\n", Config::default().max_extension_bytes(2));
+    assert_eq!(
+        (e.kind, e.offset),
+        (ErrorKind::LimitExceeded(Limit::ExtensionBytes), 3)
+    );
+    assert_eq!(
+        e.to_string(),
+        "limit max_extension_bytes exceeded at byte 3"
+    );
+    let e = err_with(b"12345\r\n", Config::default().max_chunk_line(4));
+    assert_eq!(e.to_string(), "limit max_chunk_line exceeded at byte 4");
+    let e = err_with(b"123\r\n", Config::default().max_size_digits(2));
+    assert_eq!(e.to_string(), "limit max_size_digits exceeded at byte 2");
+}
+
+// ---------------------------------------------------------------------------------------
+// Decoder contract
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn errors_are_sticky_and_displayed_with_their_offset() {
+    let mut d = Decoder::new();
+    assert_eq!(d.decode(b"5\r\n").unwrap().consumed, 3);
+    assert_eq!(d.decode(b"hello").unwrap().consumed, 5);
+    let e = d.decode(b"\r\n1z\r\n").unwrap_err();
+    assert_eq!((e.kind, e.offset), (ErrorKind::InvalidAfterChunkSize, 11));
+    assert_eq!(e.to_string(), "invalid byte after chunk size at byte 11");
+    assert_eq!(d.decode(b"0\r\n\r\n"), Err(e));
+    assert_eq!(d.finish(), Err(e));
+    assert_eq!(d.error(), Some(e));
+    assert!(!d.is_done());
+    d.reset();
+    assert_eq!(d.decode(b"0\r\n\r\n").unwrap().consumed, 3);
+    assert_eq!(d.decode(b"\r\n").unwrap().chunk, Chunk::Done);
+    assert!(d.is_done());
+}
+
+#[test]
+fn invalid_chunk_size_display_matches_the_brief() {
+    let e = err(b"5\r\nhello\r\nXYZ\r\n");
+    assert_eq!(e.to_string(), "invalid chunk size digit at byte 10");
+}
+
+#[test]
+fn shrinking_the_input_breaks_the_contract() {
+    let mut d = Decoder::new();
+    assert_eq!(d.decode(b"5;abc").unwrap().consumed, 0);
+    assert_eq!(d.decode(b"5;a").unwrap_err().kind, ErrorKind::InputShrunk);
+}
+
+#[test]
+fn finish_reports_truncation_once_and_for_all() {
+    let mut d = Decoder::new();
+    assert_eq!(d.decode(b"5\r\n").unwrap().consumed, 3);
+    let e = d.finish().unwrap_err();
+    assert_eq!((e.kind, e.offset), (ErrorKind::Truncated, 3));
+    assert_eq!(d.decode(b"hello"), Err(e));
+}
+
+#[test]
+#[cfg(feature = "std")]
+fn errors_convert_to_io_errors() {
+    let e: std::io::Error = err(b"5\r\nhel").into();
+    assert_eq!(e.kind(), std::io::ErrorKind::UnexpectedEof);
+    let e: std::io::Error = err(b"x").into();
+    assert_eq!(e.kind(), std::io::ErrorKind::InvalidData);
+}
+
+// ---------------------------------------------------------------------------------------
+// Encoder
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn encoder_writes_lowercase_hex_without_leading_zeros() {
+    // RFC 9112 §7.1: chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF
+    let mut enc = Encoder::new();
+    let mut wire = Vec::new();
+    let big = vec![b'x'; 0xabc];
+    enc.encode_chunk(b"a", &mut wire).unwrap();
+    enc.encode_chunk(&big, &mut wire).unwrap();
+    assert!(wire.starts_with(b"1\r\na\r\nabc\r\nxxx"));
+    assert!(wire.ends_with(b"xxx\r\n"));
+    assert_eq!(
+        wire.len(),
+        Encoder::encoded_len(1) + Encoder::encoded_len(0xabc)
+    );
+}
+
+#[test]
+fn encoder_skips_empty_payloads() {
+    // An empty chunk is the last-chunk (RFC 9112 §7.1), so an empty write must write nothing.
+    let mut enc = Encoder::new();
+    let mut wire = Vec::new();
+    enc.encode_chunk(b"", &mut wire).unwrap();
+    let exts = [ChunkExt::new("a").unwrap()];
+    enc.encode_chunk_with_extensions(b"", &exts, &mut wire)
+        .unwrap();
+    assert!(wire.is_empty());
+    assert_eq!(Encoder::encoded_len(0), 0);
+    assert_eq!(enc.chunk(Bytes::new()).unwrap().remaining(), 0);
+    assert!(!enc.is_finished());
+}
+
+#[test]
+fn encoder_chunk_buf_is_zero_copy() {
+    let payload = Bytes::from(vec![7u8; 300]);
+    let mut enc = Encoder::new();
+    let mut framed = enc.chunk(payload.clone()).unwrap();
+    assert_eq!(framed.remaining(), Encoder::encoded_len(300));
+    assert_eq!(framed.chunk(), b"12c\r\n");
+    // Partial writes: advance across the pieces.
+    framed.advance(4);
+    assert_eq!(framed.chunk(), b"\n");
+    framed.advance(1);
+    assert_eq!(framed.chunk().as_ptr(), payload.as_ptr()); // the caller's bytes, not a copy
+    framed.advance(300 + 1);
+    assert_eq!(framed.chunk(), b"\n");
+    framed.advance(1);
+    assert!(!framed.has_remaining());
+}
+
+#[test]
+#[cfg(feature = "std")]
+fn encoder_chunk_buf_is_vectored() {
+    let payload = Bytes::from(vec![7u8; 300]);
+    let framed = Encoder::new().chunk(payload.clone()).unwrap();
+    let mut slices = [std::io::IoSlice::new(&[]); 4];
+    let n = framed.chunks_vectored(&mut slices);
+    assert_eq!(n, 3);
+    assert_eq!(&*slices[0], b"12c\r\n");
+    assert_eq!(slices[1].as_ptr(), payload.as_ptr());
+    assert_eq!(&*slices[2], b"\r\n");
+}
+
+#[test]
+fn encoder_finish_and_after() {
+    // RFC 9112 §7.1: last-chunk trailer-section CRLF
+    let mut enc = Encoder::new();
+    let mut wire = Vec::new();
+    let trailers = [
+        TrailerField::new("X-A", "1").unwrap(),
+        TrailerField::new("x-b", "").unwrap(),
+    ];
+    enc.finish_with_trailers(&trailers, &mut wire).unwrap();
+    assert_eq!(wire, b"0\r\nX-A: 1\r\nx-b: \r\n\r\n");
+    assert_eq!(wire.len(), Encoder::finished_len(&trailers));
+    assert_eq!(
+        enc.encode_chunk(b"x", &mut wire),
+        Err(EncodeError::Finished)
+    );
+    assert_eq!(enc.encode_chunk(b"", &mut wire), Err(EncodeError::Finished));
+    assert!(enc.chunk(Bytes::from_static(b"x")).is_err());
+    assert_eq!(enc.finish(&mut wire), Err(EncodeError::Finished));
+    assert_eq!(enc.finish_static(), Err(EncodeError::Finished));
+    let mut enc = Encoder::new();
+    assert_eq!(enc.finish_static(), Ok(&b"0\r\n\r\n"[..]));
+    assert!(enc.is_finished());
+}
+
+#[test]
+fn encoder_validates_extensions_and_trailers() {
+    // RFC 9112 §7.1.1 / RFC 9110 §5.6: names are tokens; values cannot carry CTLs.
+    assert_eq!(ChunkExt::new(""), Err(EncodeError::InvalidExtensionName));
+    assert_eq!(ChunkExt::new("a;b"), Err(EncodeError::InvalidExtensionName));
+    assert_eq!(
+        ChunkExt::new("a\r\n"),
+        Err(EncodeError::InvalidExtensionName)
+    );
+    for bad in ["\r", "\n", "\0", "\x7f", "a\r\nb"] {
+        assert_eq!(
+            ChunkExt::with_value("a", bad),
+            Err(EncodeError::InvalidExtensionValue),
+            "{bad:?}"
+        );
+    }
+    assert_eq!(
+        TrailerField::new("", "v"),
+        Err(EncodeError::InvalidTrailerName)
+    );
+    assert_eq!(
+        TrailerField::new("a b", "v"),
+        Err(EncodeError::InvalidTrailerName)
+    );
+    for bad in ["a\r\nInjected: 1", "\n", "\0", " lead", "trail\t", "\x7f"] {
+        assert_eq!(
+            TrailerField::new("x", bad),
+            Err(EncodeError::InvalidTrailerValue),
+            "{bad:?}"
+        );
+    }
+    // RFC 9110 §6.5.1: framing, routing, auth and content metadata never go in trailers.
+    for name in [
+        "content-length",
+        "Transfer-Encoding",
+        "HOST",
+        "Trailer",
+        "TE",
+        "Authorization",
+    ] {
+        assert_eq!(
+            TrailerField::new(name, "1"),
+            Err(EncodeError::ForbiddenTrailer),
+            "{name}"
+        );
+    }
+    assert!(TrailerField::new("Server-Timing", "a, b\tc").is_ok());
+}
+
+#[test]
+fn encoder_checks_room_instead_of_panicking() {
+    let mut space = [0u8; 9];
+    let mut dst = &mut space[..];
+    let mut enc = Encoder::new();
+    assert_eq!(
+        enc.encode_chunk(b"hello", &mut dst),
+        Err(EncodeError::BufferTooSmall {
+            required: 10,
+            available: 9
+        })
+    );
+    let t = [TrailerField::new("a", "b").unwrap()];
+    assert_eq!(
+        enc.finish_with_trailers(&t, &mut &mut [0u8; 5][..]),
+        Err(EncodeError::BufferTooSmall {
+            required: 11,
+            available: 5
+        })
+    );
+    assert!(!enc.is_finished());
+}
+
+#[test]
+fn encoded_extensions_decode_back() {
+    let exts = [
+        ChunkExt::with_value("tok", "v1").unwrap(),
+        ChunkExt::with_value("q", "a \"b\" \\c").unwrap(),
+        ChunkExt::with_value("e", "").unwrap(),
+        ChunkExt::new("flag").unwrap(),
+    ];
+    let mut enc = Encoder::new();
+    let mut wire = Vec::new();
+    enc.encode_chunk_with_extensions(b"abc", &exts, &mut wire)
+        .unwrap();
+    assert_eq!(wire.len(), Encoder::encoded_len_with_extensions(3, &exts));
+    enc.finish(&mut wire).unwrap();
+    let out = decode_pieces(&[&wire], Config::strict()).unwrap();
+    assert_eq!(
+        out.chunks[0].1,
+        [
+            ext("tok", Some("v1")),
+            ext("q", Some("a \"b\" \\c")),
+            ext("e", Some("")),
+            ext("flag", None),
+        ]
+    );
+}
