@@ -10,9 +10,10 @@
 //! Run: `cargo bench --bench sse_encode`.
 
 use std::hint::black_box;
-use std::io::IoSlice;
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::BytesMut;
+#[cfg(feature = "std")]
+use bytes::{Buf, Bytes};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use sse_wire::sse::{Encoder, OutEvent};
 
@@ -79,6 +80,7 @@ fn bench(c: &mut Criterion) {
 
     for (name, lines) in [("large_single_line", false), ("large_multiline", true)] {
         let data = payload(lines);
+        #[cfg(feature = "std")]
         let shared = Bytes::from(data.clone());
         let ev = OutEvent::data(&data);
         let len = enc.encoded_len(&ev).unwrap();
@@ -101,7 +103,10 @@ fn bench(c: &mut Criterion) {
                 assert_eq!(dst.len(), len);
             })
         });
+        // `Buf::chunks_vectored` needs the `std` feature of `bytes`.
+        #[cfg(feature = "std")]
         g.bench_function("frame_vectored", |b| {
+            use std::io::IoSlice;
             b.iter(|| {
                 let mut framed = enc
                     .frame(&OutEvent::new(), black_box(shared.clone()))
