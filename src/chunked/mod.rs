@@ -7,6 +7,9 @@
 //!   untouched. [`Decoder::decode_bytes`] and [`Decoder::decode_buf`] give the same items as
 //!   [`OwnedChunk`]s sharing a [`Bytes`](bytes::Bytes) buffer. It never copies body data,
 //!   never allocates and keeps no buffer of its own.
+//! * [`BytesDecoder`] takes the body as [`Bytes`](bytes::Bytes) pieces cut anywhere (socket
+//!   reads, an HTTP client's frames) and yields [`OwnedChunk`]s: data still never copied, only a
+//!   chunk line that straddles two pieces.
 //! * [`Encoder`] frames payloads as chunks, either zero-copy as a chained [`Buf`](bytes::Buf)
 //!   for vectored writes ([`Encoder::chunk`]) or into any [`BufMut`](bytes::BufMut)
 //!   ([`Encoder::encode_chunk`]), and ends the body with optional [`TrailerField`]s.
@@ -77,6 +80,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod bytes_decoder;
 mod config;
 mod decoder;
 mod encoder;
@@ -84,6 +88,7 @@ mod error;
 mod ext;
 mod grammar;
 
+pub use bytes_decoder::BytesDecoder;
 pub use config::Config;
 pub use decoder::{Chunk, Decoded, Decoder, OwnedChunk};
 pub use encoder::{ChunkExt, EncodedChunk, Encoder, SizeLine, TrailerField};
