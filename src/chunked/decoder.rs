@@ -12,6 +12,19 @@ use super::Config;
 const CR: u8 = b'\r';
 const LF: u8 = b'\n';
 
+/// The value of each byte as a `HEXDIG` (either case), or 0xFF.
+static HEX: [u8; 256] = {
+    let mut t = [0xFF; 256];
+    let mut i = 0;
+    while i < 256 {
+        if let Some(v) = hex_val(i as u8) {
+            t[i] = v as u8;
+        }
+        i += 1;
+    }
+    t
+};
+
 /// Where the engine is. The chunk line states come first and the extension states form one
 /// contiguous run, so `is_ext` and `in_chunk_line` are range checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -539,6 +552,17 @@ impl Decoder {
                     pos += 1;
                 }
                 State::Done => return Ok((pos, Raw::Done)),
+                State::SizeStart if self.line.scan == 0 => {
+                    let line = buf.get(pos..).unwrap_or_default();
+                    if let Some((len, size)) = self.plain_size_line(line) {
+                        let at = pos + len - 2;
+                        return Ok((pos + len, self.header_read(size, at..at)));
+                    }
+                    return match self.scan_line(line, pos)? {
+                        Some((len, raw)) => Ok((pos + len, raw)),
+                        None => Ok((pos, Raw::NeedMore)),
+                    };
+                }
                 _ => {
                     let line = buf.get(pos..).unwrap_or_default();
                     return match self.scan_line(line, pos)? {
@@ -548,6 +572,49 @@ impl Decoder {
                 }
             }
         }
+    }
+
+    /// The fast path for the common chunk line, hex digits and CRLF with nothing else, when all
+    /// of it is in `line`: `(line length with CRLF, size)`. `None` sends the line to
+    /// [`scan_line`](Self::scan_line), which handles everything else (extensions, whitespace, a
+    /// line split across inputs, every error and limit) with the same outcome.
+    #[inline]
+    fn plain_size_line(&self, line: &[u8]) -> Option<(usize, u64)> {
+        // At most 16 digits: no u64 overflow. The limits are checked as `scan_line` does: digit
+        // `i` is rejected when `i >= max_size_digits` or `i >= max_chunk_line`.
+        let max = self
+            .config
+            .max_size_digits
+            .min(self.config.max_chunk_line)
+            .min(16);
+        let mut size = 0u64;
+        let mut digits = 0;
+        for &b in line.iter().take(max) {
+            let v = HEX[usize::from(b)];
+            if v > 15 {
+                break;
+            }
+            size = size << 4 | u64::from(v);
+            digits += 1;
+        }
+        match line.get(digits..digits + 2) {
+            Some([CR, LF]) if digits > 0 => Some((digits + 2, size)),
+            _ => None,
+        }
+    }
+
+    /// State changes after a chunk line: data follows, or the trailer section after the last
+    /// chunk.
+    #[inline]
+    fn header_read(&mut self, size: u64, ext: Range<usize>) -> Raw {
+        if size == 0 {
+            self.start_line(State::TrailerStart);
+        } else {
+            self.remaining = size;
+            self.state = State::Data;
+            self.line = Line::default();
+        }
+        Raw::Header { size, ext }
     }
 
     /// Scans the line starting at `buf[base..]` (passed as `line`) from the saved cursor.
@@ -760,17 +827,7 @@ impl Decoder {
             let raw = match kind {
                 Ended::Chunk => {
                     self.ext_bytes = self.ext_bytes.saturating_add(l.term - l.mark);
-                    if l.size == 0 {
-                        self.start_line(State::TrailerStart);
-                    } else {
-                        self.remaining = l.size;
-                        self.state = State::Data;
-                        self.line = Line::default();
-                    }
-                    Raw::Header {
-                        size: l.size,
-                        ext: base + l.mark..base + l.end,
-                    }
+                    self.header_read(l.size, base + l.mark..base + l.end)
                 }
                 Ended::Trailer => {
                     self.trailer_bytes = self.trailer_bytes.saturating_add(len);

@@ -67,11 +67,12 @@ pub(crate) fn is_ws(b: u8) -> bool {
 
 /// The value of a `HEXDIG` (either case), or `None`.
 #[inline]
-pub(crate) fn hex_val(b: u8) -> Option<u64> {
+pub(crate) const fn hex_val(b: u8) -> Option<u64> {
+    // `as` because `From` is not const; every value fits.
     match b {
-        b'0'..=b'9' => Some(u64::from(b - b'0')),
-        b'a'..=b'f' => Some(u64::from(b - b'a' + 10)),
-        b'A'..=b'F' => Some(u64::from(b - b'A' + 10)),
+        b'0'..=b'9' => Some((b - b'0') as u64),
+        b'a'..=b'f' => Some((b - b'a' + 10) as u64),
+        b'A'..=b'F' => Some((b - b'A' + 10) as u64),
         _ => None,
     }
 }

@@ -210,7 +210,12 @@ impl Engine {
                     }
                 }
             }
-            let Some(i) = memchr::memchr2(b'\n', b'\r', &buf[self.scan..]) else {
+            // A blank line (the end of every event) needs no scan.
+            let found = match buf.get(self.scan) {
+                Some(b'\n' | b'\r') => Some(0),
+                _ => memchr::memchr2(b'\n', b'\r', &buf[self.scan..]),
+            };
+            let Some(i) = found else {
                 self.scan = buf.len();
                 return self.check_partial_line();
             };
