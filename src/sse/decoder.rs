@@ -608,6 +608,7 @@ impl Decoder {
 }
 
 /// Sets the last event ID from `id` (a range of `input`, or the text in `owned`).
+#[inline]
 fn commit_borrowed(last_id: &mut LastId, owned: &str, input: &[u8], id: &Span) {
     match *id {
         Span::Ref(s, e) => {
@@ -731,6 +732,11 @@ impl BytesDecoder {
     ///
     /// [`Truncated`] when the stream did not end at an event boundary.
     pub fn finish(&mut self) -> Result<(), Truncated> {
+        if !self.tail.is_empty() {
+            // Let the decoder see the tail's last bytes (they hold no line end, so no item), so
+            // that the truncation report counts them.
+            let _ = self.decoder.decode_buf(&mut self.tail);
+        }
         let unread: usize = self.pieces.iter().map(Bytes::len).sum();
         self.pieces.clear();
         self.tail.clear();
@@ -772,11 +778,17 @@ impl BytesDecoder {
                     return Ok(None);
                 };
                 // Move one more line (or the whole piece, if it ends mid-line) into the tail.
-                let take = memchr::memchr2(b'\n', b'\r', piece).map_or(piece.len(), |i| i + 1);
+                let eol = super::engine::find_eol(piece);
+                let take = eol.map_or(piece.len(), |i| i + 1);
                 self.tail.extend_from_slice(&piece[..take]);
                 piece.advance(take);
                 if piece.is_empty() {
                     self.pieces.pop_front();
+                }
+                if eol.is_none() && self.tail.len() <= self.decoder.limits().max_line_len {
+                    // No line ended and no limit can be crossed: the decoder would only note
+                    // the new bytes, so let it scan them later, with the line end.
+                    continue;
                 }
                 if let Some(item) = self.decoder.decode_buf(&mut self.tail)? {
                     return Ok(Some(item));

@@ -211,10 +211,7 @@ impl Engine {
                 }
             }
             // A blank line (the end of every event) needs no scan.
-            let found = match buf.get(self.scan) {
-                Some(b'\n' | b'\r') => Some(0),
-                _ => memchr::memchr2(b'\n', b'\r', &buf[self.scan..]),
-            };
+            let found = find_eol(&buf[self.scan..]);
             let Some(i) = found else {
                 self.scan = buf.len();
                 return self.check_partial_line();
@@ -300,18 +297,25 @@ impl Engine {
         };
         // "If the line starts with a U+003A COLON character (:): Ignore the line."
         if first == b':' {
+            // Comments inside an event must not pin its fields' bytes without bound either.
+            self.limit_retention(buf);
             return Ok(self.comments.then(|| Raw::Comment(start + 1..end)));
         }
         // "If the line contains a U+003A COLON character": field is what precedes the first colon,
         // value what follows it, minus one leading U+0020 SPACE. "Otherwise": the whole line is the
         // field name and the value is empty.
-        let (name, value) = if line.starts_with(b"data:") {
-            (&b"data"[..], start + 5)
-        } else {
-            match memchr::memchr(b':', line) {
-                Some(c) => (&line[..c], start + c + 1),
-                None => (line, end),
-            }
+        if line.starts_with(b"data:") {
+            // The hot case, settled without the general field match below.
+            let value = start + 5;
+            let value = value + usize::from(line.get(5) == Some(&b' '));
+            self.fields += 1;
+            self.data_line(buf, value, end)?;
+            self.limit_retention(buf);
+            return Ok(None);
+        }
+        let (name, value) = match memchr::memchr(b':', line) {
+            Some(c) => (&line[..c], start + c + 1),
+            None => (line, end),
         };
         let value = if buf.get(value) == Some(&b' ') && value < end {
             value + 1
@@ -380,6 +384,10 @@ impl Engine {
     /// they pin (but do not use) pass [`MAX_RETAINED_WASTE`].
     #[inline]
     fn limit_retention(&mut self, buf: &[u8]) {
+        if self.pos <= MAX_RETAINED_WASTE {
+            // The pinned bytes all lie before `pos`, so there cannot be more waste than this.
+            return;
+        }
         let mut first = self.pos;
         let mut used = 0;
         for span in [&self.data, &self.event_type, &self.id] {
@@ -424,6 +432,11 @@ impl Engine {
 
     /// How many leading bytes of the buffer no pending span needs; shifts every offset by it.
     fn release(&mut self) -> usize {
+        if self.pos == 0 {
+            // Still inside the line the caller was asked to keep (input arriving in small
+            // pieces): nothing to release.
+            return 0;
+        }
         let mut keep = self.pos;
         for span in [&self.data, &self.event_type, &self.id] {
             if let Span::Ref(s, _) = *span {
@@ -512,9 +525,42 @@ fn parse_retry(value: &[u8]) -> Option<u64> {
     Some(ms)
 }
 
+/// The first CR or LF in `hay`. Short inputs (a blank line, the few bytes of a small read) are
+/// scanned directly: below a vector's width, memchr's setup costs more than the scan.
+#[inline]
+pub(crate) fn find_eol(hay: &[u8]) -> Option<usize> {
+    if hay.len() < 16 {
+        hay.iter().position(|&b| b == b'\n' || b == b'\r')
+    } else {
+        match hay[0] {
+            b'\n' | b'\r' => Some(0),
+            _ => memchr::memchr2(b'\n', b'\r', hay),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn find_eol_agrees_with_memchr2_on_both_sides_of_the_short_cut() {
+        for len in 0..40 {
+            for at in 0..=len {
+                for eol in [b'\n', b'\r'] {
+                    let mut hay = alloc::vec![b'x'; len];
+                    if at < len {
+                        hay[at] = eol;
+                    }
+                    assert_eq!(
+                        find_eol(&hay),
+                        memchr::memchr2(b'\n', b'\r', &hay),
+                        "len {len}, {eol:#x} at {at}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn retry_values() {
