@@ -433,6 +433,13 @@ impl Decoder {
     pub fn decode_bytes(&mut self, buf: &mut Bytes) -> Result<OwnedChunk, Error> {
         let (consumed, raw) = self.run(buf)?;
         let consumed = consumed.min(buf.len());
+        if let Raw::Data(r) = raw {
+            // Split the data off by itself: no second handle to the same bytes.
+            buf.advance(r.start);
+            let data = buf.split_to(r.len());
+            buf.advance(consumed - r.end);
+            return Ok(OwnedChunk::Data(data));
+        }
         if raw.borrows() {
             Ok(owned(raw, buf.split_to(consumed)))
         } else {
@@ -466,6 +473,12 @@ impl Decoder {
     pub fn decode_buf(&mut self, buf: &mut BytesMut) -> Result<OwnedChunk, Error> {
         let (consumed, raw) = self.run(buf)?;
         let consumed = consumed.min(buf.len());
+        if let Raw::Data(r) = raw {
+            buf.advance(r.start);
+            let data = buf.split_to(r.len()).freeze();
+            buf.advance(consumed - r.end);
+            return Ok(OwnedChunk::Data(data));
+        }
         if raw.borrows() {
             Ok(owned(raw, buf.split_to(consumed).freeze()))
         } else {
@@ -520,10 +533,17 @@ impl Decoder {
                         avail
                     };
                     self.remaining -= n as u64;
+                    let mut consumed = pos + n;
                     if self.remaining == 0 {
                         self.state = State::DataCr;
+                        // Take the CRLF after the data now when it is there, saving the next
+                        // call a step; anything else is left for the next call to report.
+                        if buf.get(consumed..consumed + 2) == Some(b"\r\n".as_slice()) {
+                            consumed += 2;
+                            self.state = State::SizeStart;
+                        }
                     }
-                    return Ok((pos + n, Raw::Data(pos..pos + n)));
+                    return Ok((consumed, Raw::Data(pos..pos + n)));
                 }
                 State::DataCr => {
                     let Some(&b) = buf.get(pos) else {
@@ -869,8 +889,7 @@ fn owned(raw: Raw, head: Bytes) -> OwnedChunk {
             size,
             extensions: OwnedExtensions::from_validated(cut(&head, ext)),
         },
-        // Data is always the whole of what its call consumed: hand the head itself out.
-        Raw::Data(r) if r.start == 0 && r.end == head.len() => OwnedChunk::Data(head),
+        // The front ends split data off themselves; kept for completeness.
         Raw::Data(r) => OwnedChunk::Data(cut(&head, r)),
         Raw::Trailer { name, value } => OwnedChunk::Trailer {
             name: cut(&head, name),
