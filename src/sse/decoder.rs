@@ -1,4 +1,4 @@
-use alloc::{collections::VecDeque, string::String};
+use alloc::{collections::VecDeque, string::String, vec::Vec};
 use core::{fmt, time::Duration};
 
 use bytes::{Buf, Bytes, BytesMut};
@@ -438,8 +438,13 @@ impl Decoder {
             } => {
                 commit_borrowed(&mut self.last_id, &engine.id_buf, input, &id);
                 let data = match data {
-                    Span::Ref(s, e) => text(input, s, e, &mut engine.data_buf),
-                    _ => engine.data_buf.as_str(),
+                    Span::Ref(s, e) => text(input, s, e, &mut engine.data_text),
+                    _ => text(
+                        &engine.data_buf,
+                        0,
+                        engine.data_buf.len(),
+                        &mut engine.data_text,
+                    ),
                 };
                 let event_type = match event_type {
                     Span::Ref(s, e) => text(input, s, e, &mut engine.type_buf),
@@ -546,7 +551,7 @@ impl Decoder {
                 }
                 let data = match data {
                     Span::Ref(s, e) => slice(s..e),
-                    _ => Str::from(engine.data_buf.as_str()),
+                    _ => joined_data(&mut engine.data_buf),
                 };
                 let event_type = match event_type {
                     Span::Ref(s, e) if e > s => {
@@ -622,6 +627,16 @@ fn commit_borrowed(last_id: &mut LastId, owned: &str, input: &[u8], id: &Span) {
             out.push_str(owned);
         }
         Span::None => {}
+    }
+}
+
+/// The joined lines of a multi-line event as a [`Str`]: the engine's buffer itself is handed
+/// out (no copy) and replaced by one of the same capacity for the next event.
+fn joined_data(buf: &mut Vec<u8>) -> Str {
+    let raw = core::mem::replace(buf, Vec::with_capacity(buf.len()));
+    match String::from_utf8(raw) {
+        Ok(text) => Str::from(text),
+        Err(e) => Str::from(String::from_utf8_lossy(e.as_bytes()).into_owned()),
     }
 }
 

@@ -15,6 +15,7 @@
 //! subsections "Parsing an event stream" and "Interpreting an event stream".
 
 use alloc::string::String;
+use alloc::vec::Vec;
 use core::{ops::Range, time::Duration};
 
 use super::{DecodeError, Limits};
@@ -100,7 +101,11 @@ pub(crate) struct Engine {
     committed: Span,
     /// Holds `committed` when it is [`Span::Owned`].
     pub(crate) committed_buf: String,
-    pub(crate) data_buf: String,
+    /// The joined data lines of a multi-line event ([`Span::Owned`] data), as raw bytes: UTF-8
+    /// repair is left to the front end, once per event, which is also when the text is checked.
+    pub(crate) data_buf: Vec<u8>,
+    /// `data_buf` repaired, when it is not valid UTF-8 (borrowed front end).
+    pub(crate) data_text: String,
     pub(crate) type_buf: String,
     pub(crate) id_buf: String,
 
@@ -134,7 +139,8 @@ impl Engine {
             id: Span::None,
             committed: Span::None,
             committed_buf: String::new(),
-            data_buf: String::new(),
+            data_buf: Vec::new(),
+            data_text: String::new(),
             type_buf: String::new(),
             id_buf: String::new(),
             retry: None,
@@ -367,14 +373,14 @@ impl Engine {
             Span::Ref(s, e) => {
                 // Second line: the data is no longer one slice of the input, so join it here.
                 self.data_buf.clear();
-                push_lossy(&mut self.data_buf, &buf[s..e]);
-                self.data_buf.push('\n');
-                push_lossy(&mut self.data_buf, &buf[value..end]);
+                self.data_buf.extend_from_slice(&buf[s..e]);
+                self.data_buf.push(b'\n');
+                self.data_buf.extend_from_slice(&buf[value..end]);
                 self.data = Span::Owned;
             }
             Span::Owned => {
-                self.data_buf.push('\n');
-                push_lossy(&mut self.data_buf, &buf[value..end]);
+                self.data_buf.push(b'\n');
+                self.data_buf.extend_from_slice(&buf[value..end]);
             }
         }
         Ok(())
@@ -399,7 +405,11 @@ impl Engine {
         if self.pos - first - used <= MAX_RETAINED_WASTE {
             return;
         }
-        detach(&mut self.data, &mut self.data_buf, buf);
+        if let Span::Ref(s, e) = self.data {
+            self.data_buf.clear();
+            self.data_buf.extend_from_slice(&buf[s..e]);
+            self.data = Span::Owned;
+        }
         detach(&mut self.event_type, &mut self.type_buf, buf);
         detach(&mut self.id, &mut self.id_buf, buf);
     }
