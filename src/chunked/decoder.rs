@@ -488,64 +488,7 @@ impl Decoder {
     }
 
     /// Runs the engine and keeps the bookkeeping common to every front end.
-    #[inline]
     fn run(&mut self, buf: &[u8]) -> Result<(usize, Raw), Error> {
-        if self.error.is_none() {
-            if let Some((consumed, raw)) = self.fast_step(buf) {
-                self.position += consumed as u64;
-                return Ok((consumed, raw));
-            }
-        }
-        self.run_general(buf)
-    }
-
-    /// The two steps that make up almost every call on a well-formed body, with nothing before
-    /// them in `buf`: data of the current chunk, and a chunk line of hex digits and CRLF that is
-    /// all there. Everything else (and every error) is left to [`step`](Self::step), which
-    /// handles these cases too and reaches the same result.
-    #[inline]
-    fn fast_step(&mut self, buf: &[u8]) -> Option<(usize, Raw)> {
-        match self.state {
-            State::Data if !buf.is_empty() => {
-                let n = if self.remaining < buf.len() as u64 {
-                    self.remaining as usize
-                } else {
-                    buf.len()
-                };
-                self.remaining -= n as u64;
-                let mut consumed = n;
-                if self.remaining == 0 {
-                    self.state = State::DataCr;
-                    if buf.get(n..n + 2) == Some(b"\r\n".as_slice()) {
-                        consumed += 2;
-                        self.state = State::SizeStart;
-                    }
-                }
-                Some((consumed, Raw::Data(0..n)))
-            }
-            State::SizeStart if self.line.scan == 0 => {
-                let (len, size) = self.plain_size_line(buf)?;
-                // `line` is untouched since it was reset (the cursor is at 0).
-                if size == 0 {
-                    self.state = State::TrailerStart;
-                } else {
-                    self.remaining = size;
-                    self.state = State::Data;
-                }
-                Some((
-                    len,
-                    Raw::Header {
-                        size,
-                        ext: len - 2..len - 2,
-                    },
-                ))
-            }
-            _ => None,
-        }
-    }
-
-    #[inline(never)]
-    fn run_general(&mut self, buf: &[u8]) -> Result<(usize, Raw), Error> {
         if let Some(e) = self.error {
             return Err(e);
         }
@@ -666,9 +609,9 @@ impl Decoder {
             .min(16);
         let mut size = 0u64;
         let mut digits = 0;
-        while let Some(&b) = line.get(digits) {
+        for &b in line.iter().take(max) {
             let v = HEX[usize::from(b)];
-            if v > 15 || digits == max {
+            if v > 15 {
                 break;
             }
             size = size << 4 | u64::from(v);
