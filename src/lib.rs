@@ -65,6 +65,9 @@ extern crate alloc;
 extern crate std;
 
 pub mod chunked;
+#[cfg(feature = "reference")]
+#[doc(hidden)]
+pub mod reference;
 pub mod sse;
 mod str;
 

@@ -1,0 +1,797 @@
+//! Drivers and checks shared by the fuzz targets in `fuzz_targets/`.
+//!
+//! Most targets read their input as a small header followed by the bytes to decode:
+//!
+//! ```text
+//! [flags] [n] [n piece lengths] [data ...]
+//! ```
+//!
+//! `flags` picks the configuration (each target says how), `n & 7` piece-length bytes follow,
+//! and the data is fed to the decoders in pieces of those lengths, cycled (a `0` is an empty
+//! piece; all zeros, or none, means the data whole). A seed is the header `00 00` followed by a
+//! conformance case, so dictionary entries and mutations land mostly in the data.
+
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use sse_wire::chunked::{self, Chunk, Config, Decoded, OwnedChunk};
+use sse_wire::reference::chunked::{Ext, Output};
+use sse_wire::reference::sse::{RefEvent, RefItem};
+use sse_wire::sse::{BytesDecoder, DecodeError, Decoder, Item, ItemRef, Limits, Truncated};
+
+// ---------------------------------------------------------------------------------------------
+// Input header and cutting
+// ---------------------------------------------------------------------------------------------
+
+/// A fuzz input taken apart: see the crate docs.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    /// Configuration bits; their meaning is the target's.
+    pub flags: u8,
+    /// Piece lengths, cycled.
+    pub cuts: &'a [u8],
+    /// The bytes to decode.
+    pub data: &'a [u8],
+}
+
+impl<'a> Input<'a> {
+    /// Splits `raw` into header and data; short inputs get an all-zero header.
+    #[must_use]
+    pub fn parse(raw: &'a [u8]) -> Self {
+        let flags = raw.first().copied().unwrap_or(0);
+        let n = raw.get(1).map_or(0, |&n| usize::from(n & 7));
+        let cuts_end = (2 + n).min(raw.len());
+        Input {
+            flags,
+            cuts: raw.get(2..cuts_end).unwrap_or_default(),
+            data: raw.get(cuts_end..).unwrap_or_default(),
+        }
+    }
+}
+
+/// `data` cut into pieces whose lengths cycle through `cuts` (see the crate docs).
+#[must_use]
+pub fn pieces<'a>(data: &'a [u8], cuts: &[u8]) -> Vec<&'a [u8]> {
+    if cuts.iter().all(|&c| c == 0) {
+        return vec![data];
+    }
+    let mut out = Vec::new();
+    let mut rest = data;
+    for &len in cuts.iter().cycle() {
+        if rest.is_empty() {
+            break;
+        }
+        let (piece, tail) = rest.split_at(usize::from(len).min(rest.len()));
+        out.push(piece);
+        rest = tail;
+    }
+    out
+}
+
+/// Fails the input when a driver makes more calls than the input can justify: a decoder that
+/// stops making progress is a bug, not a slow input.
+#[derive(Debug)]
+pub struct Guard {
+    calls: usize,
+    limit: usize,
+}
+
+impl Guard {
+    /// A budget for feeding `total` bytes in `pieces` pieces.
+    #[must_use]
+    pub fn new(total: usize, pieces: usize) -> Self {
+        Guard {
+            calls: 0,
+            limit: 4 * total + 4 * pieces + 64,
+        }
+    }
+
+    /// Counts one call.
+    ///
+    /// # Panics
+    ///
+    /// Past the budget.
+    pub fn call(&mut self, what: &str) {
+        self.calls += 1;
+        assert!(
+            self.calls <= self.limit,
+            "{what}: more than {} calls: the decoder makes no progress",
+            self.limit
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// SSE
+// ---------------------------------------------------------------------------------------------
+
+/// Limits from three bits each: small ones most of the time, so that every limit path runs.
+#[must_use]
+pub fn sse_limits(line_bits: u8, event_bits: u8) -> Limits {
+    const LINE: [usize; 8] = [0, 3, 8, 16, 64, 256, 1024, Limits::DEFAULT_MAX_LINE_LEN];
+    const EVENT: [usize; 8] = [
+        0,
+        4,
+        16,
+        64,
+        256,
+        1024,
+        8192,
+        Limits::DEFAULT_MAX_EVENT_SIZE,
+    ];
+    Limits::default()
+        .max_line_len(LINE[usize::from(line_bits & 7)])
+        .max_event_size(EVENT[usize::from(event_bits & 7)])
+}
+
+/// The bytes a caller may have to hold between two inputs, for these limits.
+///
+/// The engine keeps at most: an unterminated line (`max_line_len`), the pending event's fields
+/// that are still slices of the input (`event`, `id` and a single `data` line, each at most
+/// `max_line_len`), the line ends around them, the bytes between them up to its retention cap
+/// (4096 bytes, after which it copies the fields out), and two bytes of a BOM not yet complete.
+#[must_use]
+pub fn sse_retained_bound(limits: &Limits) -> usize {
+    let line = limits.max_line_len.saturating_add(2);
+    line.saturating_mul(4).saturating_add(4096 + 3)
+}
+
+/// Everything one run of the real SSE decoder produced, over one or more streams.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct SseRun {
+    /// Items and errors in the order they came out, all streams together.
+    pub items: Vec<Result<RefItem, DecodeError>>,
+    /// For each stream: `finish()`, then `last_event_id()` and `retry()` after it.
+    pub ends: Vec<(Result<(), Truncated>, String, Option<Duration>)>,
+}
+
+/// The four ways into the SSE decoder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SsePath {
+    /// `Decoder::decode` over a `Vec<u8>` the driver owns.
+    Borrowed,
+    /// `Decoder::decode_buf` over one `BytesMut`.
+    DecodeBuf,
+    /// `Decoder::decode_bytes`, joining the unconsumed rest with the next piece.
+    DecodeBytes,
+    /// `BytesDecoder::push` and its iterator.
+    BytesDecoder,
+}
+
+impl SsePath {
+    /// Every path.
+    pub const ALL: [SsePath; 4] = [
+        SsePath::Borrowed,
+        SsePath::DecodeBuf,
+        SsePath::DecodeBytes,
+        SsePath::BytesDecoder,
+    ];
+}
+
+/// An event or comment in the reference's form.
+#[must_use]
+pub fn from_item_ref(item: ItemRef<'_>) -> RefItem {
+    match item {
+        ItemRef::Event(e) => RefItem::Event(RefEvent {
+            event_type: e.event_type().to_owned(),
+            data: e.data().to_owned(),
+            id: e.id().to_owned(),
+            retry: e.retry(),
+        }),
+        ItemRef::Comment(c) => RefItem::Comment(c.to_owned()),
+        other => panic!("unknown item kind {other:?}"),
+    }
+}
+
+/// An owned event or comment in the reference's form.
+#[must_use]
+pub fn from_item(item: Item) -> RefItem {
+    match item {
+        Item::Event(e) => RefItem::Event(RefEvent {
+            event_type: e.event_type().to_owned(),
+            data: e.data().to_owned(),
+            id: e.id().to_owned(),
+            retry: e.retry(),
+        }),
+        Item::Comment(c) => RefItem::Comment(c.as_str().to_owned()),
+        other => panic!("unknown item kind {other:?}"),
+    }
+}
+
+/// Checks what an item may hold under `limits`: data within `max_event_size`, the other
+/// strings within `max_line_len` (each raw byte may become a 3-byte U+FFFD).
+fn check_item_size(item: &RefItem, limits: &Limits) {
+    let line = limits.max_line_len.saturating_mul(3);
+    match item {
+        RefItem::Event(e) => {
+            assert!(
+                e.data.len() <= limits.max_event_size.saturating_mul(3),
+                "event data of {} bytes over max_event_size {}",
+                e.data.len(),
+                limits.max_event_size
+            );
+            assert!(e.event_type == "message" || e.event_type.len() <= line);
+            assert!(e.id.len() <= line, "id of {} bytes", e.id.len());
+        }
+        RefItem::Comment(c) => assert!(c.len() <= line, "comment of {} bytes", c.len()),
+    }
+}
+
+/// Feeds `streams` (each a list of pieces, with `finish()` after each stream) to one decoder
+/// through `path`, checking on the way that:
+///
+/// * every call makes progress, and an error is followed by progress when called again;
+/// * `position()` plus the bytes the caller holds is what was fed;
+/// * while waiting for input, the caller holds at most [`sse_retained_bound`] bytes;
+/// * items fit the limits.
+#[must_use]
+pub fn run_sse(proto: &Decoder, path: SsePath, streams: &[Vec<&[u8]>]) -> SseRun {
+    let limits = *proto.limits();
+    let bound = sse_retained_bound(&limits);
+    let total: usize = streams.iter().flatten().map(|p| p.len()).sum();
+    let count: usize = streams.iter().map(Vec::len).sum();
+    let mut guard = Guard::new(total, count + streams.len());
+    let mut run = SseRun::default();
+    let mut fed: u64 = 0;
+    let push = |run: &mut SseRun, r: Result<RefItem, DecodeError>| {
+        if let Ok(item) = &r {
+            check_item_size(item, &limits);
+        }
+        run.items.push(r);
+    };
+    match path {
+        SsePath::Borrowed => {
+            let mut decoder = proto.clone();
+            for stream in streams {
+                let mut buf: Vec<u8> = Vec::new();
+                for piece in stream {
+                    buf.extend_from_slice(piece);
+                    fed += piece.len() as u64;
+                    loop {
+                        guard.call("decode");
+                        let step = decoder
+                            .decode(&buf)
+                            .map(|d| (d.consumed, d.item.map(from_item_ref)));
+                        match step {
+                            Ok((consumed, item)) => {
+                                assert!(consumed <= buf.len());
+                                buf.drain(..consumed);
+                                assert_eq!(decoder.position() + buf.len() as u64, fed);
+                                match item {
+                                    Some(item) => push(&mut run, Ok(item)),
+                                    None => {
+                                        assert!(
+                                            buf.len() <= bound,
+                                            "decode: caller holds {} bytes (bound {bound})",
+                                            buf.len()
+                                        );
+                                        break;
+                                    }
+                                }
+                            }
+                            Err(e) => push(&mut run, Err(e)),
+                        }
+                    }
+                }
+                let finish = decoder.finish();
+                assert_eq!(decoder.position(), fed, "finish releases everything");
+                run.ends
+                    .push((finish, decoder.last_event_id().to_owned(), decoder.retry()));
+            }
+        }
+        SsePath::DecodeBuf => {
+            let mut decoder = proto.clone();
+            for stream in streams {
+                let mut buf = BytesMut::new();
+                for piece in stream {
+                    buf.extend_from_slice(piece);
+                    fed += piece.len() as u64;
+                    loop {
+                        guard.call("decode_buf");
+                        let before = buf.len();
+                        match decoder.decode_buf(&mut buf) {
+                            Ok(Some(item)) => push(&mut run, Ok(from_item(item))),
+                            Ok(None) => {
+                                assert!(buf.len() <= bound, "decode_buf holds {}", buf.len());
+                                assert_eq!(decoder.position() + buf.len() as u64, fed);
+                                break;
+                            }
+                            Err(e) => {
+                                assert_eq!(buf.len(), before, "decode_buf split on error");
+                                push(&mut run, Err(e));
+                            }
+                        }
+                    }
+                }
+                let finish = decoder.finish();
+                run.ends
+                    .push((finish, decoder.last_event_id().to_owned(), decoder.retry()));
+            }
+        }
+        SsePath::DecodeBytes => {
+            let mut decoder = proto.clone();
+            for stream in streams {
+                let mut buf = Bytes::new();
+                for piece in stream {
+                    buf = if buf.is_empty() {
+                        Bytes::copy_from_slice(piece)
+                    } else {
+                        let mut joined = BytesMut::from(&buf[..]);
+                        joined.extend_from_slice(piece);
+                        joined.freeze()
+                    };
+                    fed += piece.len() as u64;
+                    loop {
+                        guard.call("decode_bytes");
+                        match decoder.decode_bytes(&mut buf) {
+                            Ok(Some(item)) => push(&mut run, Ok(from_item(item))),
+                            Ok(None) => {
+                                assert!(buf.len() <= bound, "decode_bytes holds {}", buf.len());
+                                assert_eq!(decoder.position() + buf.len() as u64, fed);
+                                break;
+                            }
+                            Err(e) => push(&mut run, Err(e)),
+                        }
+                    }
+                }
+                let finish = decoder.finish();
+                run.ends
+                    .push((finish, decoder.last_event_id().to_owned(), decoder.retry()));
+            }
+        }
+        SsePath::BytesDecoder => {
+            let mut decoder = BytesDecoder::from_decoder(proto.clone());
+            for stream in streams {
+                for piece in stream {
+                    decoder.push(Bytes::copy_from_slice(piece));
+                    fed += piece.len() as u64;
+                    for result in &mut decoder {
+                        guard.call("BytesDecoder");
+                        push(&mut run, result.map(from_item));
+                    }
+                    let held = fed - decoder.decoder().position();
+                    assert!(held <= bound as u64, "BytesDecoder holds {held} bytes");
+                }
+                let finish = decoder.finish();
+                let d = decoder.decoder();
+                run.ends
+                    .push((finish, d.last_event_id().to_owned(), d.retry()));
+            }
+        }
+    }
+    run
+}
+
+/// `data` as one stream, or as two (split at a point picked by `at`) with a reconnection
+/// (`finish()`) between them.
+#[must_use]
+pub fn sse_streams(data: &[u8], reconnect: bool, at: u8) -> Vec<&[u8]> {
+    if reconnect {
+        let cut = data.len() * usize::from(at) / 256;
+        let (a, b) = data.split_at(cut);
+        vec![a, b]
+    } else {
+        vec![data]
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chunked
+// ---------------------------------------------------------------------------------------------
+
+/// The three presets, by two bits: strict, default, lenient (twice).
+#[must_use]
+pub fn chunked_preset(bits: u8) -> Config {
+    match bits & 3 {
+        0 => Config::strict(),
+        1 => Config::new(),
+        _ => Config::lenient(),
+    }
+}
+
+/// `config` with every limit out of the way (for comparisons with the reference decoder).
+#[must_use]
+pub fn unlimited(config: Config) -> Config {
+    config
+        .max_size_digits(usize::MAX)
+        .max_chunk_line(usize::MAX)
+        .max_extension_bytes(usize::MAX)
+        .max_trailer_bytes(usize::MAX)
+        .max_trailer_fields(usize::MAX)
+}
+
+/// `config` with small limits, picked by `bits`.
+#[must_use]
+pub fn small_limits(config: Config, bits: u8) -> Config {
+    let n = usize::from(bits & 3);
+    config
+        .max_size_digits([1, 2, 4, 16][n])
+        .max_chunk_line([0, 4, 16, 64][n])
+        .max_extension_bytes([0, 8, 32, 200][n])
+        .max_trailer_bytes([0, 6, 40, 300][n])
+        .max_trailer_fields([0, 1, 3, 10][n])
+}
+
+/// The three front ends of the chunked decoder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChunkedPath {
+    /// `Decoder::decode` over a `Vec<u8>` the driver owns.
+    Borrowed,
+    /// `Decoder::decode_bytes`, joining the unconsumed rest with the next piece.
+    DecodeBytes,
+    /// `Decoder::decode_buf` over one `BytesMut`.
+    DecodeBuf,
+}
+
+impl ChunkedPath {
+    /// Every front end.
+    pub const ALL: [ChunkedPath; 3] = [
+        ChunkedPath::Borrowed,
+        ChunkedPath::DecodeBytes,
+        ChunkedPath::DecodeBuf,
+    ];
+}
+
+/// The extensions of a header in the reference's form.
+#[must_use]
+pub fn exts(e: &chunked::Extensions<'_>) -> Vec<Ext> {
+    e.iter()
+        .map(|x| {
+            (
+                x.name().to_vec(),
+                x.value().map(|v| v.unescaped().into_owned()),
+            )
+        })
+        .collect()
+}
+
+/// What the chunked decoder made of some pieces: the body, or the error (after `finish()` when
+/// the input ran out).
+pub type ChunkedResult = Result<Output, chunked::Error>;
+
+/// Bookkeeping common to the chunked front ends.
+struct Tally {
+    out: Output,
+    /// Data bytes still due in the current chunk.
+    data_left: u64,
+    /// Bytes handed to the decoder so far.
+    fed: usize,
+    /// Largest unconsumed line the caller may have to hold.
+    bound: usize,
+}
+
+impl Tally {
+    fn new(config: &Config) -> Self {
+        Tally {
+            out: Output::default(),
+            data_left: 0,
+            fed: 0,
+            bound: config
+                .max_chunk_line
+                .max(config.max_trailer_bytes)
+                .saturating_add(2),
+        }
+    }
+
+    fn header(&mut self, size: u64, ext: Vec<Ext>) {
+        assert_eq!(self.data_left, 0, "header before the previous data ended");
+        if let Some(&(0, _)) = self.out.chunks.last() {
+            panic!("header after the last chunk");
+        }
+        self.data_left = size;
+        self.out.chunks.push((size, ext));
+    }
+
+    fn data(&mut self, d: &[u8]) {
+        assert!(!d.is_empty(), "empty Data");
+        assert!(d.len() as u64 <= self.data_left, "more data than the size");
+        self.data_left -= d.len() as u64;
+        self.out.body.extend_from_slice(d);
+        assert!(
+            self.out.body.len() <= self.fed,
+            "more body out than went in"
+        );
+    }
+
+    fn trailer(&mut self, name: &[u8], value: &[u8]) {
+        assert!(matches!(self.out.chunks.last(), Some(&(0, _))));
+        self.out.trailers.push((name.to_vec(), value.to_vec()));
+    }
+
+    fn waiting(&self, held: usize, dec: &chunked::Decoder) {
+        if dec.remaining_in_chunk() == 0 {
+            assert!(held <= self.bound, "caller holds {held} bytes of one line");
+        } else {
+            assert_eq!(held, 0, "data held back");
+        }
+    }
+
+    fn failed(dec: &mut chunked::Decoder, e: chunked::Error) -> ChunkedResult {
+        assert_eq!(dec.error(), Some(e));
+        assert_eq!(dec.decode(b"x").unwrap_err(), e, "errors are final");
+        assert_eq!(dec.finish().unwrap_err(), e);
+        Err(e)
+    }
+}
+
+/// Feeds `pieces` to a chunked decoder through `path`, checking the contract on every call
+/// (progress, `position()`, data bounded by the chunk size and by the input, bounded bytes
+/// held between inputs, final errors, a sticky `Done` that leaves what follows untouched).
+pub fn run_chunked(config: Config, path: ChunkedPath, pieces: &[&[u8]]) -> ChunkedResult {
+    let total: usize = pieces.iter().map(|p| p.len()).sum();
+    let mut guard = Guard::new(total, pieces.len());
+    let mut dec = chunked::Decoder::with_config(config);
+    let mut t = Tally::new(&config);
+    let mut next = 0;
+    match path {
+        ChunkedPath::Borrowed => {
+            let mut buf: Vec<u8> = Vec::new();
+            loop {
+                guard.call("chunked decode");
+                let before = dec.position();
+                let Decoded { consumed, chunk } = match dec.decode(&buf) {
+                    Ok(d) => d,
+                    Err(e) => return Tally::failed(&mut dec, e),
+                };
+                assert!(consumed <= buf.len());
+                assert_eq!(dec.position(), before + consumed as u64);
+                match chunk {
+                    Chunk::Header { size, extensions } => {
+                        assert!(consumed > 0);
+                        t.header(size, exts(&extensions));
+                    }
+                    Chunk::Data(d) => {
+                        // A sub-slice of the input ending at `consumed`, or right before the
+                        // CRLF that ends its chunk when the decoder took that too.
+                        let end = d.as_ptr_range().end;
+                        assert!(
+                            end == buf[consumed..].as_ptr()
+                                || (consumed >= 2
+                                    && end == buf[consumed - 2..].as_ptr()
+                                    && buf[consumed - 2..consumed] == *b"\r\n"
+                                    && dec.remaining_in_chunk() == 0),
+                            "data is not where it was consumed"
+                        );
+                        t.data(d);
+                    }
+                    Chunk::Trailer { name, value } => t.trailer(name, value),
+                    Chunk::Done => {
+                        assert!(dec.is_done());
+                        assert_eq!(t.data_left, 0);
+                        buf.drain(..consumed);
+                        assert_eq!(dec.position() as usize + buf.len(), t.fed);
+                        for p in &pieces[next..] {
+                            buf.extend_from_slice(p);
+                        }
+                        let again = dec.decode(&buf).expect("Done is sticky");
+                        assert_eq!((again.consumed, again.chunk), (0, Chunk::Done));
+                        assert!(dec.finish().is_ok());
+                        t.out.leftover = buf;
+                        return Ok(t.out);
+                    }
+                    Chunk::NeedMore => {
+                        buf.drain(..consumed);
+                        t.waiting(buf.len(), &dec);
+                        let Some(piece) = pieces.get(next) else {
+                            let e = dec.finish().expect_err("finish before Done must fail");
+                            assert_eq!(e.kind, chunked::ErrorKind::Truncated);
+                            return Tally::failed(&mut dec, e);
+                        };
+                        buf.extend_from_slice(piece);
+                        t.fed += piece.len();
+                        next += 1;
+                        continue;
+                    }
+                    other => panic!("unexpected item {other:?}"),
+                }
+                buf.drain(..consumed);
+            }
+        }
+        ChunkedPath::DecodeBytes | ChunkedPath::DecodeBuf => {
+            let mut bytes = Bytes::new();
+            let mut bytes_mut = BytesMut::new();
+            loop {
+                guard.call("chunked decode_bytes/buf");
+                let (range, held_before) = if path == ChunkedPath::DecodeBytes {
+                    (bytes.as_ptr_range(), bytes.len())
+                } else {
+                    (bytes_mut.as_ptr_range(), bytes_mut.len())
+                };
+                let before = dec.position();
+                let got = if path == ChunkedPath::DecodeBytes {
+                    dec.decode_bytes(&mut bytes)
+                } else {
+                    dec.decode_buf(&mut bytes_mut)
+                };
+                let chunk = match got {
+                    Ok(c) => c,
+                    Err(e) => return Tally::failed(&mut dec, e),
+                };
+                let held = if path == ChunkedPath::DecodeBytes {
+                    bytes.len()
+                } else {
+                    bytes_mut.len()
+                };
+                assert_eq!(dec.position(), before + (held_before - held) as u64);
+                match chunk {
+                    OwnedChunk::Header { size, extensions } => {
+                        t.header(size, exts(&extensions.as_extensions()));
+                    }
+                    OwnedChunk::Data(d) => {
+                        let r = d.as_ptr_range();
+                        assert!(
+                            range.start <= r.start && r.end <= range.end,
+                            "data was copied"
+                        );
+                        t.data(&d);
+                    }
+                    OwnedChunk::Trailer { name, value } => t.trailer(&name, &value),
+                    OwnedChunk::Done => {
+                        assert!(dec.is_done());
+                        let mut rest = if path == ChunkedPath::DecodeBytes {
+                            bytes.to_vec()
+                        } else {
+                            bytes_mut.to_vec()
+                        };
+                        assert_eq!(dec.position() as usize + rest.len(), t.fed);
+                        for p in &pieces[next..] {
+                            rest.extend_from_slice(p);
+                        }
+                        t.out.leftover = rest;
+                        return Ok(t.out);
+                    }
+                    OwnedChunk::NeedMore => {
+                        t.waiting(held, &dec);
+                        let Some(piece) = pieces.get(next) else {
+                            let e = dec.finish().expect_err("finish before Done must fail");
+                            return Tally::failed(&mut dec, e);
+                        };
+                        if path == ChunkedPath::DecodeBytes {
+                            let mut joined = BytesMut::from(&bytes[..]);
+                            joined.extend_from_slice(piece);
+                            bytes = joined.freeze();
+                        } else {
+                            bytes_mut.extend_from_slice(piece);
+                        }
+                        t.fed += piece.len();
+                        next += 1;
+                    }
+                    other => panic!("unexpected item {other:?}"),
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chunked, then SSE
+// ---------------------------------------------------------------------------------------------
+
+/// What the chunked-then-SSE pipeline produced.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct PipelineRun {
+    /// The SSE items and errors.
+    pub items: Vec<Result<RefItem, DecodeError>>,
+    /// The SSE decoder's `finish()`, last event ID and retry at the end.
+    pub sse_end: (Result<(), Truncated>, String, Option<Duration>),
+    /// How the chunked body ended: the bytes after it, or the error.
+    pub chunked_end: Result<Vec<u8>, chunked::Error>,
+    /// Body bytes the chunked decoder handed out.
+    pub body_len: usize,
+}
+
+/// Chunked-decodes `pieces` and SSE-decodes the body as it comes out, either borrowed on both
+/// sides (`owned == false`) or as a hyper-style body (`decode_bytes` pieces pushed into a
+/// `BytesDecoder`, no copy). Stops at the first chunked error or at `Done`.
+#[must_use]
+pub fn run_pipeline(
+    config: Config,
+    sse_proto: &Decoder,
+    owned: bool,
+    pieces: &[&[u8]],
+) -> PipelineRun {
+    let total: usize = pieces.iter().map(|p| p.len()).sum();
+    let mut guard = Guard::new(total, pieces.len());
+    let mut dec = chunked::Decoder::with_config(config);
+    let mut items = Vec::new();
+    let mut body_len = 0;
+    let mut next = 0;
+    let chunked_end;
+    let sse_end;
+    if owned {
+        let mut events = BytesDecoder::from_decoder(sse_proto.clone());
+        let mut buf = Bytes::new();
+        chunked_end = loop {
+            guard.call("pipeline decode_bytes");
+            match dec.decode_bytes(&mut buf) {
+                Err(e) => break Err(e),
+                Ok(OwnedChunk::Data(d)) => {
+                    body_len += d.len();
+                    events.push(d);
+                    for r in &mut events {
+                        guard.call("pipeline BytesDecoder");
+                        items.push(r.map(from_item));
+                    }
+                }
+                Ok(OwnedChunk::Done) => {
+                    let mut rest = buf.to_vec();
+                    for p in &pieces[next..] {
+                        rest.extend_from_slice(p);
+                    }
+                    break Ok(rest);
+                }
+                Ok(OwnedChunk::NeedMore) => {
+                    let Some(piece) = pieces.get(next) else {
+                        break Err(dec.finish().expect_err("finish before Done"));
+                    };
+                    let mut joined = BytesMut::from(&buf[..]);
+                    joined.extend_from_slice(piece);
+                    buf = joined.freeze();
+                    next += 1;
+                }
+                Ok(_) => {}
+            }
+        };
+        let finish = events.finish();
+        let d = events.decoder();
+        sse_end = (finish, d.last_event_id().to_owned(), d.retry());
+    } else {
+        let mut events = sse_proto.clone();
+        let mut buf: Vec<u8> = Vec::new();
+        let mut body: Vec<u8> = Vec::new();
+        chunked_end = loop {
+            guard.call("pipeline decode");
+            let Decoded { consumed, chunk } = match dec.decode(&buf) {
+                Ok(d) => d,
+                Err(e) => break Err(e),
+            };
+            match chunk {
+                Chunk::Data(d) => {
+                    body_len += d.len();
+                    body.extend_from_slice(d);
+                    loop {
+                        guard.call("pipeline sse decode");
+                        match events.decode(&body) {
+                            Ok(step) => {
+                                let item = step.item.map(from_item_ref);
+                                body.drain(..step.consumed);
+                                match item {
+                                    Some(item) => items.push(Ok(item)),
+                                    None => break,
+                                }
+                            }
+                            Err(e) => items.push(Err(e)),
+                        }
+                    }
+                }
+                Chunk::Done => {
+                    buf.drain(..consumed);
+                    for p in &pieces[next..] {
+                        buf.extend_from_slice(p);
+                    }
+                    break Ok(buf);
+                }
+                Chunk::NeedMore => {
+                    buf.drain(..consumed);
+                    let Some(piece) = pieces.get(next) else {
+                        break Err(dec.finish().expect_err("finish before Done"));
+                    };
+                    buf.extend_from_slice(piece);
+                    next += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            buf.drain(..consumed);
+        };
+        let finish = events.finish();
+        sse_end = (finish, events.last_event_id().to_owned(), events.retry());
+    }
+    assert!(body_len <= total, "more body out than went in");
+    PipelineRun {
+        items,
+        sse_end,
+        chunked_end,
+        body_len,
+    }
+}
