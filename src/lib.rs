@@ -65,6 +65,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod chunked;
+mod owned_input;
 #[cfg(feature = "reference")]
 #[doc(hidden)]
 pub mod reference;

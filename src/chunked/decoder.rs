@@ -2,12 +2,13 @@
 
 use core::ops::Range;
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 
 use super::error::{Error, ErrorKind, Limit};
 use super::ext::{Extensions, OwnedExtensions};
 use super::grammar::{hex_val, is_field_vchar, is_qdtext, is_quoted_pair_char, is_tchar};
 use super::Config;
+use crate::owned_input::OwnedInput;
 
 const CR: u8 = b'\r';
 const LF: u8 = b'\n';
@@ -431,21 +432,7 @@ impl Decoder {
     ///
     /// As [`decode`](Decoder::decode); on error nothing is split off `buf`.
     pub fn decode_bytes(&mut self, buf: &mut Bytes) -> Result<OwnedChunk, Error> {
-        let (consumed, raw) = self.run(buf)?;
-        let consumed = consumed.min(buf.len());
-        if let Raw::Data(r) = raw {
-            // Split the data off by itself: no second handle to the same bytes.
-            buf.advance(r.start);
-            let data = buf.split_to(r.len());
-            buf.advance(consumed - r.end);
-            return Ok(OwnedChunk::Data(data));
-        }
-        if raw.borrows() {
-            Ok(owned(raw, buf.split_to(consumed)))
-        } else {
-            buf.advance(consumed);
-            Ok(owned(raw, Bytes::new()))
-        }
+        self.decode_owned(buf)
     }
 
     /// As [`decode_bytes`](Decoder::decode_bytes), for a [`BytesMut`] the caller reads into:
@@ -471,20 +458,29 @@ impl Decoder {
     ///
     /// As [`decode`](Decoder::decode); on error nothing is split off `buf`.
     pub fn decode_buf(&mut self, buf: &mut BytesMut) -> Result<OwnedChunk, Error> {
-        let (consumed, raw) = self.run(buf)?;
-        let consumed = consumed.min(buf.len());
-        if let Raw::Data(r) = raw {
-            buf.advance(r.start);
-            let data = buf.split_to(r.len()).freeze();
-            buf.advance(consumed - r.end);
-            return Ok(OwnedChunk::Data(data));
-        }
-        if raw.borrows() {
-            Ok(owned(raw, buf.split_to(consumed).freeze()))
-        } else {
-            buf.advance(consumed);
-            Ok(owned(raw, Bytes::new()))
-        }
+        self.decode_owned(buf)
+    }
+
+    /// The owned front end: runs the engine on `buf` and splits the consumed bytes off it.
+    fn decode_owned<B: OwnedInput>(&mut self, buf: &mut B) -> Result<OwnedChunk, Error> {
+        let (consumed, raw) = self.run(buf.as_slice())?;
+        let consumed = consumed.min(buf.as_slice().len());
+        let head = match raw {
+            Raw::Data(r) => {
+                // Split the data off by itself (a CRLF after it may be consumed too): the
+                // handed-out `Bytes` is then the only handle to those bytes.
+                buf.drop_front(r.start);
+                let data = buf.take_front(r.len());
+                buf.drop_front(consumed - r.end);
+                return Ok(OwnedChunk::Data(data));
+            }
+            _ if raw.borrows() => buf.take_front(consumed),
+            _ => {
+                buf.drop_front(consumed);
+                Bytes::new()
+            }
+        };
+        Ok(owned(raw, head))
     }
 
     /// Runs the engine and keeps the bookkeeping common to every front end.
@@ -572,19 +568,14 @@ impl Decoder {
                     pos += 1;
                 }
                 State::Done => return Ok((pos, Raw::Done)),
-                State::SizeStart if self.line.scan == 0 => {
-                    let line = buf.get(pos..).unwrap_or_default();
-                    if let Some((len, size)) = self.plain_size_line(line) {
-                        let at = pos + len - 2;
-                        return Ok((pos + len, self.header_read(size, at..at)));
-                    }
-                    return match self.scan_line(line, pos)? {
-                        Some((len, raw)) => Ok((pos + len, raw)),
-                        None => Ok((pos, Raw::NeedMore)),
-                    };
-                }
                 _ => {
                     let line = buf.get(pos..).unwrap_or_default();
+                    if self.state == State::SizeStart && self.line.scan == 0 {
+                        if let Some((len, size)) = self.plain_size_line(line) {
+                            let at = pos + len - 2;
+                            return Ok((pos + len, self.header_read(size, at..at)));
+                        }
+                    }
                     return match self.scan_line(line, pos)? {
                         Some((len, raw)) => Ok((pos + len, raw)),
                         None => Ok((pos, Raw::NeedMore)),
@@ -889,7 +880,7 @@ fn owned(raw: Raw, head: Bytes) -> OwnedChunk {
             size,
             extensions: OwnedExtensions::from_validated(cut(&head, ext)),
         },
-        // The front ends split data off themselves; kept for completeness.
+        // `decode_owned` splits data off itself; this arm is correct but not reached.
         Raw::Data(r) => OwnedChunk::Data(cut(&head, r)),
         Raw::Trailer { name, value } => OwnedChunk::Trailer {
             name: cut(&head, name),
