@@ -49,8 +49,9 @@
 //!   `alloc`.
 
 #![no_std]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![deny(missing_docs)]
+#![warn(clippy::undocumented_unsafe_blocks)]
 #![warn(
     unreachable_pub,
     elided_lifetimes_in_paths,
@@ -71,6 +72,7 @@ mod owned_input;
 pub mod reference;
 pub mod sse;
 mod str;
+mod utf8;
 
 pub use crate::str::Str;
 

@@ -7,6 +7,10 @@ pub(crate) trait OwnedInput {
     fn as_slice(&self) -> &[u8];
     fn take_front(&mut self, n: usize) -> Bytes;
     fn drop_front(&mut self, n: usize);
+    /// Lends out a `Bytes` that starts with the first `n` bytes (and may hold more), to cut
+    /// items' fields from; [`end_loan`](OwnedInput::end_loan) then drops those `n` bytes.
+    fn lend_front(&mut self, n: usize) -> Bytes;
+    fn end_loan(&mut self, lent: Bytes, n: usize);
 }
 
 impl OwnedInput for BytesMut {
@@ -19,6 +23,10 @@ impl OwnedInput for BytesMut {
     fn drop_front(&mut self, n: usize) {
         self.advance(n);
     }
+    fn lend_front(&mut self, n: usize) -> Bytes {
+        self.split_to(n).freeze()
+    }
+    fn end_loan(&mut self, _: Bytes, _: usize) {}
 }
 
 impl OwnedInput for Bytes {
@@ -29,6 +37,15 @@ impl OwnedInput for Bytes {
         self.split_to(n)
     }
     fn drop_front(&mut self, n: usize) {
+        self.advance(n);
+    }
+    fn lend_front(&mut self, _: usize) -> Bytes {
+        // The whole buffer, moved out and back: slicing fields off it is the only reference
+        // count touched.
+        core::mem::take(self)
+    }
+    fn end_loan(&mut self, lent: Bytes, n: usize) {
+        *self = lent;
         self.advance(n);
     }
 }

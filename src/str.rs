@@ -68,9 +68,9 @@ impl Str {
 
     /// `block[range]` as a `Str`: a shared slice of `block` when valid, a repaired copy if not.
     pub(crate) fn slice_lossy(block: &Bytes, range: core::ops::Range<usize>) -> Self {
-        match ByteString::try_from(block.slice(range.clone())) {
+        match crate::utf8::byte_string(block.slice(range)) {
             Ok(s) => Str(s),
-            Err(_) => Self::lossy_copy(&block[range]),
+            Err(raw) => Self::lossy_copy(&raw),
         }
     }
 

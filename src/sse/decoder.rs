@@ -88,6 +88,8 @@ impl LastId {
 
     fn shared(&mut self) -> Str {
         match self {
+            // No id yet (the common case): a fresh empty string costs less than a clone.
+            LastId::Shared(s) if s.is_empty() => Str::new(),
             LastId::Shared(s) => s.clone(),
             LastId::Owned(s) => {
                 let s = Str::from(core::mem::take(s));
@@ -312,7 +314,7 @@ fn str_or_message(s: &str) -> Str {
 
 /// `buf[s..e]` as text: borrowed when valid UTF-8, else repaired into `scratch`.
 fn text<'a>(buf: &'a [u8], s: usize, e: usize, scratch: &'a mut String) -> &'a str {
-    match core::str::from_utf8(&buf[s..e]) {
+    match crate::utf8::from_utf8(&buf[s..e]) {
         Ok(t) => t,
         Err(_) => {
             scratch.clear();
@@ -523,7 +525,7 @@ impl Decoder {
             buf.drop_front(n);
             return Ok(None);
         };
-        let block = buf.take_front(n);
+        let block = buf.lend_front(n);
         let engine = &mut self.engine;
         // Ranges at or past `n` lie in the part still retained: copy those (only comments
         // that arrive inside an event whose fields are still retained).
@@ -536,7 +538,7 @@ impl Decoder {
                 Str::from(s)
             }
         };
-        Ok(Some(match raw {
+        let item = match raw {
             Raw::Comment(r) => Item::Comment(slice(r)),
             Raw::Dispatch {
                 data,
@@ -573,7 +575,9 @@ impl Decoder {
                     retry: engine.retry(),
                 })
             }
-        }))
+        };
+        buf.end_loan(block, n);
+        Ok(Some(item))
     }
 
     /// Ends the stream: whatever was pending is discarded, as the standard says, and reported.
@@ -614,8 +618,15 @@ impl Decoder {
 }
 
 /// Sets the last event ID from `id` (a range of `input`, or the text in `owned`).
-#[inline]
+#[inline(always)]
 fn commit_borrowed(last_id: &mut LastId, owned: &str, input: &[u8], id: &Span) {
+    // Most events carry no id: settle that case without a call.
+    if *id != Span::None {
+        set_last_id(last_id, owned, input, id);
+    }
+}
+
+fn set_last_id(last_id: &mut LastId, owned: &str, input: &[u8], id: &Span) {
     match *id {
         Span::Ref(s, e) => {
             let out = last_id.owned();

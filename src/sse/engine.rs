@@ -314,6 +314,24 @@ impl Engine {
             // The hot case, settled without the general field match below.
             let value = start + 5;
             let value = value + usize::from(line.get(5) == Some(&b' '));
+            if self.fields == 0 && end - value <= self.limits.max_event_size {
+                // The commonest event of all, one `data` line and a blank line, dispatched
+                // here when that blank line is already in the buffer.
+                let blank = match buf.get(self.pos) {
+                    Some(b'\n') => 1,
+                    Some(b'\r') if buf.get(self.pos + 1) == Some(&b'\n') => 2,
+                    _ => 0,
+                };
+                if blank > 0 {
+                    self.pos += blank;
+                    self.scan = self.pos;
+                    return Ok(Some(Raw::Dispatch {
+                        data: Span::Ref(value, end),
+                        event_type: Span::None,
+                        id: Span::None,
+                    }));
+                }
+            }
             self.fields += 1;
             self.data_line(buf, value, end)?;
             self.limit_retention(buf);
@@ -448,9 +466,12 @@ impl Engine {
             return 0;
         }
         let mut keep = self.pos;
-        for span in [&self.data, &self.event_type, &self.id] {
-            if let Span::Ref(s, _) = *span {
-                keep = keep.min(s);
+        if self.fields > 0 {
+            // Only field lines set a span: between events there is nothing to keep.
+            for span in [&self.data, &self.event_type, &self.id] {
+                if let Span::Ref(s, _) = *span {
+                    keep = keep.min(s);
+                }
             }
         }
         if keep > 0 {
@@ -502,7 +523,7 @@ fn detach(span: &mut Span, owned: &mut String, buf: &[u8]) {
 /// multi-byte sequence, so decoding each piece on its own gives exactly what decoding the whole
 /// stream first (as the spec does) would give.
 pub(crate) fn push_lossy(out: &mut String, raw: &[u8]) {
-    match core::str::from_utf8(raw) {
+    match crate::utf8::from_utf8(raw) {
         Ok(s) => out.push_str(s),
         Err(_) => push_lossy_slow(out, raw),
     }

@@ -1,0 +1,106 @@
+//! UTF-8 checks for the decoders' hot path, and the crate's only `unsafe` code.
+//!
+//! Almost all event-stream text is ASCII (JSON, ids, event names). Proving that a slice is ASCII
+//! takes a few word-wide ORs; the standard library's full UTF-8 validation of the same short slice
+//! costs about twice the line scan. So ASCII slices are turned into `str` without the second
+//! check, and everything else goes through the standard validation unchanged.
+//!
+//! Each `unsafe` block below rests on one fact: every byte sequence whose bytes are all below
+//! 0x80 is valid UTF-8 (RFC 3629, section 3: such bytes each encode one character on their own,
+//! and no other sequence is ill-formed). CI runs this module's tests under Miri.
+#![allow(unsafe_code)]
+
+use bytes::Bytes;
+use bytestring::ByteString;
+use core::str::Utf8Error;
+
+/// Whether every byte of `bytes` is ASCII, checked eight bytes at a time without a branch per
+/// word (the last word overlaps the one before it rather than ending in a byte loop).
+#[inline]
+pub(crate) fn is_ascii(bytes: &[u8]) -> bool {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let Some(last) = bytes.last_chunk::<8>() else {
+        return bytes.iter().all(u8::is_ascii);
+    };
+    let mut acc = u64::from_ne_bytes(*last);
+    for w in bytes.as_chunks::<8>().0 {
+        acc |= u64::from_ne_bytes(*w);
+    }
+    acc & HIGH == 0
+}
+
+/// As [`core::str::from_utf8`], faster for ASCII.
+#[inline]
+pub(crate) fn from_utf8(bytes: &[u8]) -> Result<&str, Utf8Error> {
+    if is_ascii(bytes) {
+        // SAFETY: `bytes` is all ASCII, hence valid UTF-8 (see the module docs).
+        Ok(unsafe { core::str::from_utf8_unchecked(bytes) })
+    } else {
+        core::str::from_utf8(bytes)
+    }
+}
+
+/// `bytes` as a `ByteString` when valid UTF-8 (no copy); hands `bytes` back if not.
+#[inline]
+pub(crate) fn byte_string(bytes: Bytes) -> Result<ByteString, Bytes> {
+    if is_ascii(&bytes) {
+        // SAFETY: `bytes` is all ASCII, hence valid UTF-8 (see the module docs).
+        Ok(unsafe { ByteString::from_bytes_unchecked(bytes) })
+    } else {
+        match core::str::from_utf8(&bytes) {
+            // SAFETY: validated on the line above; `Bytes` is immutable, so the bytes the
+            // `ByteString` will read are the ones just checked.
+            Ok(_) => Ok(unsafe { ByteString::from_bytes_unchecked(bytes) }),
+            Err(_) => Err(bytes),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+
+    /// Every length around the word size, with a non-ASCII byte at every position (and none).
+    #[test]
+    fn agrees_with_std_at_every_length_and_position() {
+        for len in 0..40 {
+            for at in 0..=len {
+                for high in [0x80u8, 0xC3, 0xFF] {
+                    let mut v: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+                    if at < len {
+                        v[at] = high;
+                    }
+                    assert_eq!(is_ascii(&v), v.is_ascii(), "len {len}, {high:#x} at {at}");
+                    assert_eq!(from_utf8(&v), core::str::from_utf8(&v));
+                    let b = Bytes::from(v.clone());
+                    assert_eq!(
+                        byte_string(b.clone()).ok().as_deref(),
+                        core::str::from_utf8(&v).ok()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn valid_multibyte_text_passes_and_keeps_its_bytes() {
+        let text = "data: caf\u{e9} \u{1F600} \u{2028}";
+        assert_eq!(from_utf8(text.as_bytes()), Ok(text));
+        let s = byte_string(Bytes::from_static(text.as_bytes())).unwrap();
+        assert_eq!(&*s, text);
+        // A truncated sequence and a lone continuation byte are rejected.
+        assert!(from_utf8(b"caf\xc3").is_err());
+        assert!(byte_string(Bytes::from_static(b"\x80abc")).is_err());
+    }
+
+    /// Unaligned starts: the word reads must not depend on the slice's alignment.
+    #[test]
+    fn unaligned_slices() {
+        let v: Vec<u8> = (0..64u8).map(|i| b'0' + i % 10).collect();
+        for start in 0..9 {
+            assert!(is_ascii(&v[start..]));
+            assert_eq!(from_utf8(&v[start..]).unwrap().len(), 64 - start);
+        }
+    }
+}
