@@ -10,23 +10,36 @@
 //! and no other sequence is ill-formed). CI runs this module's tests under Miri.
 #![allow(unsafe_code)]
 
+use alloc::string::{FromUtf8Error, String};
+use alloc::vec::Vec;
 use bytes::Bytes;
 use bytestring::ByteString;
 use core::str::Utf8Error;
 
-/// Whether every byte of `bytes` is ASCII, checked eight bytes at a time without a branch per
-/// word (the last word overlaps the one before it rather than ending in a byte loop).
+/// Whether every byte of `bytes` is ASCII: ORs the input together eight bytes at a time (no
+/// branch per byte; the last word overlaps the one before it rather than ending in a byte loop)
+/// and tests the high bits once.
 #[inline]
 pub(crate) fn is_ascii(bytes: &[u8]) -> bool {
-    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    if bytes.len() > 128 {
+        return is_ascii_long(bytes);
+    }
     let Some(last) = bytes.last_chunk::<8>() else {
         return bytes.iter().all(u8::is_ascii);
     };
     let mut acc = u64::from_ne_bytes(*last);
-    for w in bytes.as_chunks::<8>().0 {
-        acc |= u64::from_ne_bytes(*w);
+    for word in bytes.as_chunks::<8>().0 {
+        acc |= u64::from_ne_bytes(*word);
     }
     acc & HIGH == 0
+}
+
+/// Long inputs: the standard library's check, which is vectorised (and out of line, so that
+/// the short path inlines).
+#[inline(never)]
+fn is_ascii_long(bytes: &[u8]) -> bool {
+    bytes.is_ascii()
 }
 
 /// As [`core::str::from_utf8`], faster for ASCII.
@@ -56,10 +69,20 @@ pub(crate) fn byte_string(bytes: Bytes) -> Result<ByteString, Bytes> {
     }
 }
 
+/// As [`String::from_utf8`], faster for ASCII.
+#[inline]
+pub(crate) fn string(bytes: Vec<u8>) -> Result<String, FromUtf8Error> {
+    if is_ascii(&bytes) {
+        // SAFETY: `bytes` is all ASCII, hence valid UTF-8 (see the module docs).
+        Ok(unsafe { String::from_utf8_unchecked(bytes) })
+    } else {
+        String::from_utf8(bytes)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::vec::Vec;
 
     /// Every length around the word size, with a non-ASCII byte at every position (and none).
     #[test]
@@ -73,6 +96,7 @@ mod tests {
                     }
                     assert_eq!(is_ascii(&v), v.is_ascii(), "len {len}, {high:#x} at {at}");
                     assert_eq!(from_utf8(&v), core::str::from_utf8(&v));
+                    assert_eq!(string(v.clone()).ok(), String::from_utf8(v.clone()).ok());
                     let b = Bytes::from(v.clone());
                     assert_eq!(
                         byte_string(b.clone()).ok().as_deref(),

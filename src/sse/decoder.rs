@@ -646,7 +646,7 @@ fn set_last_id(last_id: &mut LastId, owned: &str, input: &[u8], id: &Span) {
 /// out (no copy) and replaced by one of the same capacity for the next event.
 fn joined_data(buf: &mut Vec<u8>) -> Str {
     let raw = core::mem::replace(buf, Vec::with_capacity(buf.len()));
-    match String::from_utf8(raw) {
+    match crate::utf8::string(raw) {
         Ok(text) => Str::from(text),
         Err(e) => Str::from(String::from_utf8_lossy(e.as_bytes()).into_owned()),
     }

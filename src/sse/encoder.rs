@@ -220,15 +220,16 @@ fn lines_len(prefix: usize, text: &[u8]) -> usize {
     len
 }
 
-/// Writes `text` as one `prefix` line per line of it (CR, LF and CRLF all end a line).
-fn put_lines<B: BufMut>(dst: &mut B, prefix: &[u8], text: &[u8]) {
+/// Writes `text` as one `prefix` line per line of it (CR, LF and CRLF all end a line); `end`
+/// ends the last line (`"\n"`, or `"\n\n"` to end the event too in the same write).
+fn put_lines<B: BufMut>(dst: &mut B, prefix: &[u8], text: &[u8], end: &[u8]) {
     let mut rest = text;
     loop {
         dst.put_slice(prefix);
         match memchr::memchr2(b'\r', b'\n', rest) {
             None => {
                 dst.put_slice(rest);
-                dst.put_u8(b'\n');
+                dst.put_slice(end);
                 return;
             }
             Some(i) => {
@@ -333,10 +334,11 @@ impl Encoder {
             put_decimal(dst, retry_ms(r)?);
             dst.put_u8(b'\n');
         }
-        if let Some(d) = data {
-            put_lines(dst, DATA, d);
+        match data {
+            // The blank line that ends the event goes out with the last data line.
+            Some(d) => put_lines(dst, DATA, d, b"\n\n"),
+            None => dst.put_u8(b'\n'),
         }
-        dst.put_u8(b'\n');
         Ok(())
     }
 
@@ -367,7 +369,7 @@ impl Encoder {
     pub fn comment<B: BufMut>(&self, text: &str, dst: &mut B) -> Result<(), EncodeError> {
         let needed = lines_len(1, text.as_bytes());
         room(dst, needed)?;
-        put_lines(dst, b":", text.as_bytes());
+        put_lines(dst, b":", text.as_bytes(), b"\n");
         Ok(())
     }
 

@@ -465,23 +465,24 @@ impl Engine {
             // pieces): nothing to release.
             return 0;
         }
-        let mut keep = self.pos;
-        if self.fields > 0 {
+        let keep = if self.fields == 0 {
             // Only field lines set a span: between events there is nothing to keep.
+            self.pos
+        } else {
+            let mut keep = self.pos;
             for span in [&self.data, &self.event_type, &self.id] {
                 if let Span::Ref(s, _) = *span {
                     keep = keep.min(s);
                 }
             }
-        }
-        if keep > 0 {
-            self.pos -= keep;
-            self.scan -= keep;
             self.data.shift(keep);
             self.event_type.shift(keep);
             self.id.shift(keep);
-            self.base += keep as u64;
-        }
+            keep
+        };
+        self.pos -= keep;
+        self.scan -= keep;
+        self.base += keep as u64;
         keep
     }
 
@@ -576,18 +577,29 @@ mod tests {
 
     #[test]
     fn find_eol_agrees_with_memchr2_on_both_sides_of_the_short_cut() {
+        // One line end at `at` and, optionally, another at `later`: the word-at-a-time short
+        // path must report the first one, whatever follows it.
         for len in 0..40 {
             for at in 0..=len {
-                for eol in [b'\n', b'\r'] {
-                    let mut hay = alloc::vec![b'x'; len];
-                    if at < len {
-                        hay[at] = eol;
+                for later in at..=len {
+                    for (eol, other) in [(b'\n', b'\r'), (b'\r', b'\n'), (b'\n', b'\n')] {
+                        let mut hay = alloc::vec![b'x'; len];
+                        if at < len {
+                            hay[at] = eol;
+                        }
+                        if later > at && later < len {
+                            hay[later] = other;
+                        }
+                        // Bytes one off CR or LF, and high bytes, must not match.
+                        if at > 0 {
+                            hay[at - 1] = [0x0b, 0x0c, 0x0e, 0x8a][at % 4];
+                        }
+                        assert_eq!(
+                            find_eol(&hay),
+                            memchr::memchr2(b'\n', b'\r', &hay),
+                            "{hay:?}"
+                        );
                     }
-                    assert_eq!(
-                        find_eol(&hay),
-                        memchr::memchr2(b'\n', b'\r', &hay),
-                        "len {len}, {eol:#x} at {at}"
-                    );
                 }
             }
         }
