@@ -449,3 +449,58 @@ proptest! {
         prop_assert_eq!(whole, split);
     }
 }
+
+/// What a body decodes to, read through `Decoder::decode` with or without header items: the
+/// body, the trailer fields, and how it ended (`Ok(bytes consumed)` or the error).
+type BodyOnly = (Vec<u8>, Vec<(Vec<u8>, Vec<u8>)>, Result<u64, Error>);
+
+fn body_only(pieces: &[&[u8]], config: Config, headers: bool) -> BodyOnly {
+    use sse_wire::chunked::{Chunk, Decoder};
+    let mut decoder = Decoder::with_config(config).headers(headers);
+    let (mut body, mut trailers) = (Vec::new(), Vec::new());
+    let mut buf: Vec<u8> = Vec::new();
+    for piece in pieces {
+        buf.extend_from_slice(piece);
+        loop {
+            let decoded = match decoder.decode(&buf) {
+                Ok(d) => d,
+                Err(e) => return (body, trailers, Err(e)),
+            };
+            let consumed = decoded.consumed;
+            match decoded.chunk {
+                Chunk::Header { .. } => assert!(headers, "a header item with headers(false)"),
+                Chunk::Data(d) => body.extend_from_slice(d),
+                Chunk::Trailer { name, value } => trailers.push((name.to_vec(), value.to_vec())),
+                Chunk::Done => return (body, trailers, Ok(decoder.position())),
+                Chunk::NeedMore => {
+                    buf.drain(..consumed);
+                    break;
+                }
+                _ => {}
+            }
+            buf.drain(..consumed);
+        }
+    }
+    let end = decoder.finish().map(|()| decoder.position());
+    (body, trailers, end)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    /// `Decoder::headers(false)` drops the `Header` items and nothing else: same body, same
+    /// trailers, same end (or the same error at the same offset), however the input is cut.
+    #[test]
+    fn without_header_items_everything_else_is_the_same(
+        input in prop_oneof![structured(), mutated(), fragments()],
+        mode in prop::sample::select(MODES.to_vec()),
+        points in prop::collection::vec(any::<Index>(), 0..6),
+    ) {
+        let pieces = split_at(&input, &cut(&input, &points));
+        let config = mode_config(mode);
+        prop_assert_eq!(
+            body_only(&pieces, config, false),
+            body_only(&pieces, config, true)
+        );
+    }
+}

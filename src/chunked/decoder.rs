@@ -275,6 +275,8 @@ pub struct Decoder {
     ext_bytes: usize,
     trailer_bytes: usize,
     trailer_fields: usize,
+    /// Whether chunk lines come out as [`Chunk::Header`] items.
+    headers: bool,
 }
 
 impl Default for Decoder {
@@ -311,7 +313,27 @@ impl Decoder {
             ext_bytes: 0,
             trailer_bytes: 0,
             trailer_fields: 0,
+            headers: true,
         }
+    }
+
+    /// Whether chunk lines come out as [`Chunk::Header`] items (the default), or are validated
+    /// and consumed without an item, for a caller that only wants the body: every call then
+    /// goes straight on to the chunk's data, trailers and [`Chunk::Done`]. Validation and limits
+    /// are the same either way.
+    ///
+    /// ```
+    /// use sse_wire::chunked::{Chunk, Decoder};
+    ///
+    /// let mut decoder = Decoder::new().headers(false);
+    /// let d = decoder.decode(b"5;a=b\r\nhello\r\n").unwrap();
+    /// assert_eq!(d.chunk, Chunk::Data(b"hello"));
+    /// assert_eq!(d.consumed, 14);
+    /// ```
+    #[must_use]
+    pub const fn headers(mut self, emit: bool) -> Self {
+        self.headers = emit;
+        self
     }
 
     /// The configuration in force.
@@ -351,7 +373,7 @@ impl Decoder {
 
     /// Forgets everything but the configuration, ready for the next body.
     pub fn reset(&mut self) {
-        *self = Self::with_config(self.config);
+        *self = Self::with_config(self.config).headers(self.headers);
     }
 
     /// Tells the decoder that the input ended (EOF).
@@ -573,13 +595,20 @@ impl Decoder {
                     if self.state == State::SizeStart && self.line.scan == 0 {
                         if let Some((len, size)) = self.plain_size_line(line) {
                             let at = pos + len - 2;
-                            return Ok((pos + len, self.header_read(size, at..at)));
+                            let raw = self.header_read(size, at..at);
+                            if self.headers {
+                                return Ok((pos + len, raw));
+                            }
+                            // Validated and consumed; go on to what follows it.
+                            pos += len;
+                            continue;
                         }
                     }
-                    return match self.scan_line(line, pos)? {
-                        Some((len, raw)) => Ok((pos + len, raw)),
-                        None => Ok((pos, Raw::NeedMore)),
-                    };
+                    match self.scan_line(line, pos)? {
+                        Some((len, Raw::Header { .. })) if !self.headers => pos += len,
+                        Some((len, raw)) => return Ok((pos + len, raw)),
+                        None => return Ok((pos, Raw::NeedMore)),
+                    }
                 }
             }
         }
@@ -632,6 +661,7 @@ impl Decoder {
     /// Returns the line length and its item when it ended, `None` when it needs more input.
     /// Ranges in the item are relative to `buf`, i.e. shifted by `base`.
     #[allow(clippy::too_many_lines)]
+    #[inline(never)]
     fn scan_line(&mut self, line: &[u8], base: usize) -> Result<Option<(usize, Raw)>, Error> {
         let cfg = self.config;
         let mut l = self.line;
