@@ -682,17 +682,19 @@ pub struct PipelineRun {
 
 /// Chunked-decodes `pieces` and SSE-decodes the body as it comes out, either borrowed on both
 /// sides (`owned == false`) or as a hyper-style body (`decode_bytes` pieces pushed into a
-/// `BytesDecoder`, no copy). Stops at the first chunked error or at `Done`.
+/// `BytesDecoder`, no copy). Stops at the first chunked error or at `Done`. `headers` is the
+/// chunked decoder's `headers` switch (the pipeline uses data items only either way).
 #[must_use]
 pub fn run_pipeline(
     config: Config,
     sse_proto: &Decoder,
     owned: bool,
+    headers: bool,
     pieces: &[&[u8]],
 ) -> PipelineRun {
     let total: usize = pieces.iter().map(|p| p.len()).sum();
     let mut guard = Guard::new(total, pieces.len());
-    let mut dec = chunked::Decoder::with_config(config);
+    let mut dec = chunked::Decoder::with_config(config).headers(headers);
     let mut items = Vec::new();
     let mut body_len = 0;
     let mut next = 0;
