@@ -110,6 +110,7 @@ pub(crate) struct Engine {
     pub(crate) id_buf: String,
 
     retry: Option<Duration>,
+    eol: EolFinder,
 }
 
 /// What [`Engine::finish`] found pending at end of stream.
@@ -144,6 +145,7 @@ impl Engine {
             type_buf: String::new(),
             id_buf: String::new(),
             retry: None,
+            eol: EolFinder::new(),
         }
     }
 
@@ -217,7 +219,7 @@ impl Engine {
                 }
             }
             // A blank line (the end of every event) needs no scan.
-            let found = find_eol(&buf[self.scan..]);
+            let found = self.eol.find(&buf[self.scan..]);
             let Some(i) = found else {
                 self.scan = buf.len();
                 return self.check_partial_line();
@@ -568,6 +570,37 @@ pub(crate) fn find_eol(hay: &[u8]) -> Option<usize> {
             b'\n' | b'\r' => Some(0),
             _ => memchr::memchr2(b'\n', b'\r', hay),
         }
+    }
+}
+
+/// [`find_eol`] with memchr's AVX2 searcher picked once, when the CPU has AVX2, instead of on
+/// every call.
+#[derive(Debug, Clone, Copy)]
+struct EolFinder {
+    #[cfg(target_arch = "x86_64")]
+    avx2: Option<memchr::arch::x86_64::avx2::memchr::Two>,
+}
+
+impl EolFinder {
+    fn new() -> Self {
+        EolFinder {
+            #[cfg(target_arch = "x86_64")]
+            avx2: memchr::arch::x86_64::avx2::memchr::Two::new(b'\n', b'\r'),
+        }
+    }
+
+    #[inline]
+    fn find(&self, hay: &[u8]) -> Option<usize> {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(two) = &self.avx2 {
+            if hay.len() >= 16 {
+                return match hay[0] {
+                    b'\n' | b'\r' => Some(0),
+                    _ => two.find(hay),
+                };
+            }
+        }
+        find_eol(hay)
     }
 }
 
