@@ -83,6 +83,7 @@ pub(crate) fn string(bytes: Vec<u8>) -> Result<String, FromUtf8Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::borrow::ToOwned;
 
     /// Every length around the word size, with a non-ASCII byte at every position (and none).
     #[test]
@@ -116,6 +117,41 @@ mod tests {
         // A truncated sequence and a lone continuation byte are rejected.
         assert!(from_utf8(b"caf\xc3").is_err());
         assert!(byte_string(Bytes::from_static(b"\x80abc")).is_err());
+    }
+
+    /// The decoders' text goes through this module: ASCII, multi-byte and invalid input, read
+    /// back through both front ends (so that Miri also sees the `str`s handed out).
+    #[test]
+    fn decoded_text_through_both_front_ends() {
+        use crate::sse::{BytesDecoder, Decoder, Item, ItemRef};
+        let stream: &[u8] = b"data: plain ascii text, longer than sixteen bytes\n\n\
+            data: caf\xc3\xa9 \xf0\x9f\x98\x80\ndata: second line\n\n\
+            event: t\xffpe\ndata: bad \xc3 byte\n\n";
+        let want = [
+            ("message", "plain ascii text, longer than sixteen bytes"),
+            ("message", "caf\u{e9} \u{1F600}\nsecond line"),
+            ("t\u{FFFD}pe", "bad \u{FFFD} byte"),
+        ];
+        let mut owned = BytesDecoder::new();
+        owned.push(Bytes::from_static(stream));
+        let got: Vec<_> = owned
+            .map(|item| match item.unwrap() {
+                Item::Event(e) => (e.event_type().to_owned(), e.data().to_owned()),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(got.len(), want.len());
+        let mut decoder = Decoder::new();
+        let mut buf = stream;
+        for (i, (t, d)) in want.iter().enumerate() {
+            assert_eq!((got[i].0.as_str(), got[i].1.as_str()), (*t, *d));
+            let decoded = decoder.decode(buf).unwrap();
+            let Some(ItemRef::Event(e)) = decoded.item else {
+                panic!("event {i} missing")
+            };
+            assert_eq!((e.event_type(), e.data()), (*t, *d));
+            buf = &buf[decoded.consumed..];
+        }
     }
 
     /// Unaligned starts: the word reads must not depend on the slice's alignment.
