@@ -972,6 +972,24 @@ mod tests {
     }
 
     #[test]
+    fn reset_keeps_the_header_switch() {
+        let body = b"3;x=y\r\nabc\r\n0\r\n\r\n";
+        let mut d = Decoder::new().headers(false);
+        for _ in 0..2 {
+            let first = d.decode(body).unwrap();
+            assert_eq!((first.consumed, first.chunk), (12, Chunk::Data(b"abc")));
+            let last = d.decode(&body[12..]).unwrap();
+            assert_eq!((last.consumed, last.chunk), (5, Chunk::Done));
+            d.reset();
+        }
+        let mut d = Decoder::new();
+        assert!(matches!(
+            d.decode(body).unwrap().chunk,
+            Chunk::Header { size: 3, .. }
+        ));
+    }
+
+    #[test]
     fn owned_paths_share_the_buffer() {
         let wire = Bytes::from_static(b"4;a=b\r\nwxyz\r\n0\r\nk: v\r\n\r\nrest");
         let mut buf = wire.clone();
