@@ -32,6 +32,10 @@ MAX_SEED = 4096
 FORMAT = re.compile(rb"\{[a-z_]*(:\??)?\}")
 
 
+# Rust escapes that stand for one fixed byte.
+SIMPLE_ESCAPES = {"n": b"\n", "r": b"\r", "t": b"\t", "0": b"\0", "\\": b"\\", '"': b'"', "'": b"'"}
+
+
 def rust_literals(path):
     """The (byte) string literals of a Rust file, unescaped, comments skipped."""
     src = open(path, encoding="utf-8").read()
@@ -57,20 +61,8 @@ def rust_literals(path):
             while i < n and src[i] != '"':
                 if src[i] == "\\":
                     e = src[i + 1]
-                    if e == "n":
-                        buf += b"\n"
-                        i += 2
-                    elif e == "r":
-                        buf += b"\r"
-                        i += 2
-                    elif e == "t":
-                        buf += b"\t"
-                        i += 2
-                    elif e == "0":
-                        buf += b"\0"
-                        i += 2
-                    elif e in "\\\"'":
-                        buf += e.encode()
+                    if e in SIMPLE_ESCAPES:
+                        buf += SIMPLE_ESCAPES[e]
                         i += 2
                     elif e == "x":
                         v = int(src[i + 2 : i + 4], 16)

@@ -24,7 +24,8 @@ impl OwnedInput for BytesMut {
         self.advance(n);
     }
     fn lend_front(&mut self, n: usize) -> Bytes {
-        self.split_to(n).freeze()
+        // A `BytesMut` cannot lend a shared view of itself: split the bytes off for good.
+        self.take_front(n)
     }
     fn end_loan(&mut self, _: Bytes, _: usize) {}
 }

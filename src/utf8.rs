@@ -5,12 +5,13 @@
 //! costs about twice the line scan. So ASCII slices are turned into `str` without the second
 //! check, and everything else goes through the standard validation unchanged.
 //!
-//! Each `unsafe` block below rests on one fact: every byte sequence whose bytes are all below
-//! 0x80 is valid UTF-8 (RFC 3629, section 3: such bytes each encode one character on their own,
-//! and no other sequence is ill-formed). CI runs this module's tests under Miri.
+//! The `unsafe` blocks below convert bytes that [`from_utf8`] has just accepted, and it accepts
+//! a slice unchecked on one fact only: every byte sequence whose bytes are all below 0x80 is
+//! valid UTF-8 (RFC 3629, section 3: such bytes each encode one character on their own, and no
+//! other sequence is ill-formed). CI runs this module's tests under Miri.
 #![allow(unsafe_code)]
 
-use alloc::string::{FromUtf8Error, String};
+use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::Bytes;
 use bytestring::ByteString;
@@ -56,28 +57,22 @@ pub(crate) fn from_utf8(bytes: &[u8]) -> Result<&str, Utf8Error> {
 /// `bytes` as a `ByteString` when valid UTF-8 (no copy); hands `bytes` back if not.
 #[inline]
 pub(crate) fn byte_string(bytes: Bytes) -> Result<ByteString, Bytes> {
-    if is_ascii(&bytes) {
-        // SAFETY: `bytes` is all ASCII, hence valid UTF-8 (see the module docs).
-        Ok(unsafe { ByteString::from_bytes_unchecked(bytes) })
-    } else {
-        match core::str::from_utf8(&bytes) {
-            // SAFETY: validated on the line above; `Bytes` is immutable, so the bytes the
-            // `ByteString` will read are the ones just checked.
-            Ok(_) => Ok(unsafe { ByteString::from_bytes_unchecked(bytes) }),
-            Err(_) => Err(bytes),
-        }
+    if from_utf8(&bytes).is_err() {
+        return Err(bytes);
     }
+    // SAFETY: validated on the line above; `Bytes` is immutable, so the bytes the `ByteString`
+    // will read are the ones just checked.
+    Ok(unsafe { ByteString::from_bytes_unchecked(bytes) })
 }
 
-/// As [`String::from_utf8`], faster for ASCII.
+/// `bytes` as a `String` when valid UTF-8 (no copy); hands `bytes` back if not.
 #[inline]
-pub(crate) fn string(bytes: Vec<u8>) -> Result<String, FromUtf8Error> {
-    if is_ascii(&bytes) {
-        // SAFETY: `bytes` is all ASCII, hence valid UTF-8 (see the module docs).
-        Ok(unsafe { String::from_utf8_unchecked(bytes) })
-    } else {
-        String::from_utf8(bytes)
+pub(crate) fn string(bytes: Vec<u8>) -> Result<String, Vec<u8>> {
+    if from_utf8(&bytes).is_err() {
+        return Err(bytes);
     }
+    // SAFETY: validated on the line above, and nothing has touched `bytes` since.
+    Ok(unsafe { String::from_utf8_unchecked(bytes) })
 }
 
 #[cfg(test)]

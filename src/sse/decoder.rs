@@ -648,7 +648,7 @@ fn joined_data(buf: &mut Vec<u8>) -> Str {
     let raw = core::mem::replace(buf, Vec::with_capacity(buf.len()));
     match crate::utf8::string(raw) {
         Ok(text) => Str::from(text),
-        Err(e) => Str::from(String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        Err(raw) => Str::from(String::from_utf8_lossy(&raw).into_owned()),
     }
 }
 
@@ -729,10 +729,9 @@ impl BytesDecoder {
     /// [`Truncated`] when the stream did not end at an event boundary.
     pub fn finish(&mut self) -> Result<(), Truncated> {
         if !self.tail.is_empty() {
-            // Let the decoder see the tail's last bytes (they hold no line end, so no item), so
-            // that the truncation report counts them.
-            // They are within the line limit (see `step`), so this yields neither an item nor
-            // an error.
+            // `step` leaves the last bytes of a straddling line unscanned: let the decoder see
+            // them, so that the truncation report counts them. They hold no line end and are
+            // within the line limit, so this yields neither an item nor an error.
             let flushed = self.decoder.decode_buf(&mut self.tail);
             debug_assert!(matches!(flushed, Ok(None)), "{flushed:?}");
         }

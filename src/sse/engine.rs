@@ -218,7 +218,6 @@ impl Engine {
                     }
                 }
             }
-            // A blank line (the end of every event) needs no scan.
             let found = self.eol.find(&buf[self.scan..]);
             let Some(i) = found else {
                 self.scan = buf.len();
@@ -390,20 +389,24 @@ impl Engine {
         self.data_len = total;
         match self.data {
             Span::None => self.data = Span::Ref(value, end),
-            Span::Ref(s, e) => {
-                // Second line: the data is no longer one slice of the input, so join it here.
-                self.data_buf.clear();
-                self.data_buf.extend_from_slice(&buf[s..e]);
-                self.data_buf.push(b'\n');
-                self.data_buf.extend_from_slice(&buf[value..end]);
-                self.data = Span::Owned;
-            }
-            Span::Owned => {
+            Span::Ref(..) | Span::Owned => {
+                // From the second line on the data is no longer one slice of the input: join
+                // it in the engine's buffer.
+                self.own_data(buf);
                 self.data_buf.push(b'\n');
                 self.data_buf.extend_from_slice(&buf[value..end]);
             }
         }
         Ok(())
+    }
+
+    /// Moves the pending data into `data_buf` if it is still a [`Span::Ref`] into `buf`.
+    fn own_data(&mut self, buf: &[u8]) {
+        if let Span::Ref(s, e) = self.data {
+            self.data_buf.clear();
+            self.data_buf.extend_from_slice(&buf[s..e]);
+            self.data = Span::Owned;
+        }
     }
 
     /// Copies the pending event's referenced fields out of the caller's buffer once the bytes
@@ -425,11 +428,7 @@ impl Engine {
         if self.pos - first - used <= MAX_RETAINED_WASTE {
             return;
         }
-        if let Span::Ref(s, e) = self.data {
-            self.data_buf.clear();
-            self.data_buf.extend_from_slice(&buf[s..e]);
-            self.data = Span::Owned;
-        }
+        self.own_data(buf);
         detach(&mut self.event_type, &mut self.type_buf, buf);
         detach(&mut self.id, &mut self.id_buf, buf);
     }
@@ -563,18 +562,24 @@ fn parse_retry(value: &[u8]) -> Option<u64> {
 /// scanned directly: below a vector's width, memchr's setup costs more than the scan.
 #[inline]
 pub(crate) fn find_eol(hay: &[u8]) -> Option<usize> {
+    find_eol_with(hay, |h| memchr::memchr2(b'\n', b'\r', h))
+}
+
+/// [`find_eol`], with `long` searching inputs of 16 bytes or more that do not start with a line
+/// end (a blank line, the end of every event, needs no search).
+#[inline(always)]
+fn find_eol_with(hay: &[u8], long: impl FnOnce(&[u8]) -> Option<usize>) -> Option<usize> {
     if hay.len() < 16 {
         hay.iter().position(|&b| b == b'\n' || b == b'\r')
+    } else if matches!(hay[0], b'\n' | b'\r') {
+        Some(0)
     } else {
-        match hay[0] {
-            b'\n' | b'\r' => Some(0),
-            _ => memchr::memchr2(b'\n', b'\r', hay),
-        }
+        long(hay)
     }
 }
 
 /// [`find_eol`] with memchr's AVX2 searcher picked once, when the CPU has AVX2, instead of on
-/// every call.
+/// every call (`memchr2` dispatches through a function pointer each time).
 #[derive(Debug, Clone, Copy)]
 struct EolFinder {
     #[cfg(target_arch = "x86_64")]
@@ -593,12 +598,7 @@ impl EolFinder {
     fn find(&self, hay: &[u8]) -> Option<usize> {
         #[cfg(target_arch = "x86_64")]
         if let Some(two) = &self.avx2 {
-            if hay.len() >= 16 {
-                return match hay[0] {
-                    b'\n' | b'\r' => Some(0),
-                    _ => two.find(hay),
-                };
-            }
+            return find_eol_with(hay, |h| two.find(h));
         }
         find_eol(hay)
     }
@@ -610,8 +610,10 @@ mod tests {
 
     #[test]
     fn find_eol_agrees_with_memchr2_on_both_sides_of_the_short_cut() {
-        // One line end at `at` and, optionally, another at `later`: the word-at-a-time short
-        // path must report the first one, whatever follows it.
+        // One line end at `at` and, optionally, another at `later`: both searches (the plain
+        // one and the decoder's, with the searcher picked once) must report the first one,
+        // whatever follows it, on both sides of the 16-byte cut.
+        let finder = EolFinder::new();
         for len in 0..40 {
             for at in 0..=len {
                 for later in at..=len {
@@ -627,11 +629,9 @@ mod tests {
                         if at > 0 {
                             hay[at - 1] = [0x0b, 0x0c, 0x0e, 0x8a][at % 4];
                         }
-                        assert_eq!(
-                            find_eol(&hay),
-                            memchr::memchr2(b'\n', b'\r', &hay),
-                            "{hay:?}"
-                        );
+                        let want = memchr::memchr2(b'\n', b'\r', &hay);
+                        assert_eq!(find_eol(&hay), want, "{hay:?}");
+                        assert_eq!(finder.find(&hay), want, "{hay:?}");
                     }
                 }
             }
