@@ -11,6 +11,15 @@ use super::Config;
 use crate::owned_input::OwnedInput;
 
 const CR: u8 = b'\r';
+
+/// `usize::min` for a `const fn`.
+const fn min(a: usize, b: usize) -> usize {
+    if a < b {
+        a
+    } else {
+        b
+    }
+}
 const LF: u8 = b'\n';
 
 /// The value of each byte as a `HEXDIG` (either case), or 0xFF.
@@ -277,6 +286,10 @@ pub struct Decoder {
     trailer_fields: usize,
     /// Whether chunk lines come out as [`Chunk::Header`] items.
     headers: bool,
+    /// The most size digits [`plain_size_line`] may read: digit `i` is rejected (by
+    /// `scan_line`) when `i >= max_size_digits` or `i >= max_chunk_line`, and at most 16 keep
+    /// the size in a u64.
+    plain_digits: usize,
 }
 
 impl Default for Decoder {
@@ -314,6 +327,7 @@ impl Decoder {
             trailer_bytes: 0,
             trailer_fields: 0,
             headers: true,
+            plain_digits: min(min(config.max_size_digits, config.max_chunk_line), 16),
         }
     }
 
@@ -506,6 +520,7 @@ impl Decoder {
     }
 
     /// Runs the engine and keeps the bookkeeping common to every front end.
+    #[inline(always)]
     fn run(&mut self, buf: &[u8]) -> Result<(usize, Raw), Error> {
         if let Some(e) = self.error {
             return Err(e);
@@ -535,34 +550,12 @@ impl Decoder {
     }
 
     /// The engine: moves through `buf` until it has an item, needs more input or fails.
+    #[inline(always)]
     fn step(&mut self, buf: &[u8]) -> Result<(usize, Raw), Error> {
         let mut pos = 0;
         loop {
             match self.state {
-                State::Data => {
-                    let avail = buf.len().saturating_sub(pos);
-                    if avail == 0 {
-                        return Ok((pos, Raw::NeedMore));
-                    }
-                    // Compare in u64: a size above usize::MAX never gets cast down.
-                    let n = if self.remaining < avail as u64 {
-                        self.remaining as usize
-                    } else {
-                        avail
-                    };
-                    self.remaining -= n as u64;
-                    let mut consumed = pos + n;
-                    if self.remaining == 0 {
-                        self.state = State::DataCr;
-                        // Take the CRLF after the data now when it is there, saving the next
-                        // call a step; anything else is left for the next call to report.
-                        if buf.get(consumed..consumed + 2) == Some(b"\r\n".as_slice()) {
-                            consumed += 2;
-                            self.state = State::SizeStart;
-                        }
-                    }
-                    return Ok((consumed, Raw::Data(pos..pos + n)));
-                }
+                State::Data => return Ok(self.data(buf, pos)),
                 State::DataCr => {
                     let Some(&b) = buf.get(pos) else {
                         return Ok((pos, Raw::NeedMore));
@@ -593,15 +586,25 @@ impl Decoder {
                 _ => {
                     let line = buf.get(pos..).unwrap_or_default();
                     if self.state == State::SizeStart && self.line.scan == 0 {
-                        if let Some((len, size)) = self.plain_size_line(line) {
+                        if let Some((len, size)) = plain_size_line(line, self.plain_digits) {
                             let at = pos + len - 2;
-                            let raw = self.header_read(size, at..at);
-                            if self.headers {
-                                return Ok((pos + len, raw));
-                            }
-                            // Validated and consumed; go on to what follows it.
                             pos += len;
-                            continue;
+                            if size == 0 {
+                                let raw = self.header_read(size, at..at);
+                                if self.headers {
+                                    return Ok((pos, raw));
+                                }
+                                continue;
+                            }
+                            // The line is still `Line::default()` (nothing of it was scanned),
+                            // as `Data` wants it.
+                            self.remaining = size;
+                            self.state = State::Data;
+                            if self.headers {
+                                return Ok((pos, Raw::Header { size, ext: at..at }));
+                            }
+                            // Validated and consumed: the data follows.
+                            return Ok(self.data(buf, pos));
                         }
                     }
                     match self.scan_line(line, pos)? {
@@ -614,33 +617,32 @@ impl Decoder {
         }
     }
 
-    /// The fast path for the common chunk line, hex digits and CRLF with nothing else, when all
-    /// of it is in `line`: `(line length with CRLF, size)`. `None` sends the line to
-    /// [`scan_line`](Self::scan_line), which handles everything else (extensions, whitespace, a
-    /// line split across inputs, every error and limit) with the same outcome.
-    #[inline]
-    fn plain_size_line(&self, line: &[u8]) -> Option<(usize, u64)> {
-        // At most 16 digits: no u64 overflow. The limits are checked as `scan_line` does: digit
-        // `i` is rejected when `i >= max_size_digits` or `i >= max_chunk_line`.
-        let max = self
-            .config
-            .max_size_digits
-            .min(self.config.max_chunk_line)
-            .min(16);
-        let mut size = 0u64;
-        let mut digits = 0;
-        for &b in line.iter().take(max) {
-            let v = HEX[usize::from(b)];
-            if v > 15 {
-                break;
+    /// Chunk data: hands out what `buf[pos..]` holds of it, and the CRLF after it when that is
+    /// there too.
+    #[inline(always)]
+    fn data(&mut self, buf: &[u8], pos: usize) -> (usize, Raw) {
+        let avail = buf.len().saturating_sub(pos);
+        if avail == 0 {
+            return (pos, Raw::NeedMore);
+        }
+        // Compare in u64: a size above usize::MAX never gets cast down.
+        let n = if self.remaining < avail as u64 {
+            self.remaining as usize
+        } else {
+            avail
+        };
+        self.remaining -= n as u64;
+        let mut consumed = pos + n;
+        if self.remaining == 0 {
+            self.state = State::DataCr;
+            // Take the CRLF after the data now when it is there, saving the next call a step;
+            // anything else is left for the next call to report.
+            if buf.get(consumed..consumed + 2) == Some(b"\r\n".as_slice()) {
+                consumed += 2;
+                self.state = State::SizeStart;
             }
-            size = size << 4 | u64::from(v);
-            digits += 1;
         }
-        match line.get(digits..digits + 2) {
-            Some([CR, LF]) if digits > 0 => Some((digits + 2, size)),
-            _ => None,
-        }
+        (consumed, Raw::Data(pos..pos + n))
     }
 
     /// State changes after a chunk line: data follows, or the trailer section after the last
@@ -918,6 +920,31 @@ fn owned(raw: Raw, head: Bytes) -> OwnedChunk {
         },
         Raw::Done => OwnedChunk::Done,
         Raw::NeedMore => OwnedChunk::NeedMore,
+    }
+}
+
+/// The fast path for the common chunk line, hex digits and CRLF with nothing else, when all of
+/// it is in `line`: `(line length with CRLF, size)`. `max` is the most digits the limits allow
+/// (see [`Decoder::plain_digits`]). `None` sends the line to `scan_line`, which handles
+/// everything else (extensions, whitespace, a line split across inputs, every error and limit)
+/// with the same outcome.
+#[inline(always)]
+fn plain_size_line(line: &[u8], max: usize) -> Option<(usize, u64)> {
+    let mut size = 0u64;
+    let mut digits = 0;
+    for &b in &line[..line.len().min(max)] {
+        let v = HEX[usize::from(b)];
+        if v > 15 {
+            break;
+        }
+        size = size << 4 | u64::from(v);
+        digits += 1;
+    }
+    // `digits <= 16`: no overflow.
+    if digits > 0 && line.len() > digits + 1 && line[digits] == CR && line[digits + 1] == LF {
+        Some((digits + 2, size))
+    } else {
+        None
     }
 }
 
