@@ -11,6 +11,7 @@ use super::Config;
 use crate::owned_input::OwnedInput;
 
 const CR: u8 = b'\r';
+const LF: u8 = b'\n';
 
 /// `usize::min` for a `const fn`.
 const fn min(a: usize, b: usize) -> usize {
@@ -20,20 +21,6 @@ const fn min(a: usize, b: usize) -> usize {
         b
     }
 }
-const LF: u8 = b'\n';
-
-/// The value of each byte as a `HEXDIG` (either case), or 0xFF.
-static HEX: [u8; 256] = {
-    let mut t = [0xFF; 256];
-    let mut i = 0;
-    while i < 256 {
-        if let Some(v) = hex_val(i as u8) {
-            t[i] = v as u8;
-        }
-        i += 1;
-    }
-    t
-};
 
 /// Where the engine is. The chunk line states come first and the extension states form one
 /// contiguous run, so `is_ext` and `in_chunk_line` are range checks.
@@ -424,22 +411,15 @@ impl Decoder {
     /// An [`Error`] when the input is not a valid chunked body under the [`Config`], or when
     /// `buf` is shorter than the bytes the previous call left unconsumed
     /// ([`ErrorKind::InputShrunk`]). Errors are final: every later call returns the same one.
+    // Inlined so the engine's hot path becomes part of the caller's loop: a call per chunk,
+    // and its result through memory, cost more than the work on a small chunk.
+    #[inline(always)]
     pub fn decode<'b>(&mut self, buf: &'b [u8]) -> Result<Decoded<'b>, Error> {
-        let (consumed, raw) = self.run(buf)?;
-        let cut = |r: Range<usize>| buf.get(r).unwrap_or_default();
-        let chunk = match raw {
-            Raw::Header { size, ext } => Chunk::Header {
-                size,
-                extensions: Extensions::from_validated(cut(ext)),
-            },
-            Raw::Data(r) => Chunk::Data(cut(r)),
-            Raw::Trailer { name, value } => Chunk::Trailer {
-                name: cut(name),
-                value: cut(value),
-            },
-            Raw::Done => Chunk::Done,
-            Raw::NeedMore => Chunk::NeedMore,
-        };
+        let (consumed, chunk) = self.run(
+            buf,
+            #[inline(always)]
+            |raw| borrowed(buf, raw),
+        )?;
         Ok(Decoded { consumed, chunk })
     }
 
@@ -499,7 +479,11 @@ impl Decoder {
 
     /// The owned front end: runs the engine on `buf` and splits the consumed bytes off it.
     fn decode_owned<B: OwnedInput>(&mut self, buf: &mut B) -> Result<OwnedChunk, Error> {
-        let (consumed, raw) = self.run(buf.as_slice())?;
+        let (consumed, raw) = self.run(
+            buf.as_slice(),
+            #[inline(always)]
+            |raw| raw,
+        )?;
         let consumed = consumed.min(buf.as_slice().len());
         let head = match raw {
             Raw::Data(r) => {
@@ -519,16 +503,18 @@ impl Decoder {
         Ok(owned(raw, head))
     }
 
-    /// Runs the engine and keeps the bookkeeping common to every front end.
+    /// Runs the engine and keeps the bookkeeping common to every front end. `item` turns the
+    /// engine's [`Raw`] item into the front end's: applied where each item is made, it folds
+    /// into the code that made it.
     #[inline(always)]
-    fn run(&mut self, buf: &[u8]) -> Result<(usize, Raw), Error> {
+    fn run<T>(&mut self, buf: &[u8], item: impl Fn(Raw) -> T + Copy) -> Result<(usize, T), Error> {
         if let Some(e) = self.error {
             return Err(e);
         }
-        match self.step(buf) {
-            Ok((consumed, raw)) => {
+        match self.step(buf, item) {
+            Ok((consumed, it)) => {
                 self.position += consumed as u64;
-                Ok((consumed, raw))
+                Ok((consumed, it))
             }
             Err(e) => {
                 self.error = Some(e);
@@ -551,14 +537,21 @@ impl Decoder {
 
     /// The engine: moves through `buf` until it has an item, needs more input or fails.
     #[inline(always)]
-    fn step(&mut self, buf: &[u8]) -> Result<(usize, Raw), Error> {
+    fn step<T>(&mut self, buf: &[u8], item: impl Fn(Raw) -> T + Copy) -> Result<(usize, T), Error> {
+        // The common case first, at the start of `buf`: a plain chunk line and its data.
         let mut pos = 0;
+        if let Some((end, raw)) = self.plain_chunk(buf, 0, item) {
+            match raw {
+                Some(raw) => return Ok((end, raw)),
+                None => pos = end,
+            }
+        }
         loop {
             match self.state {
-                State::Data => return Ok(self.data(buf, pos)),
+                State::Data => return Ok(self.data(buf, pos, item)),
                 State::DataCr => {
                     let Some(&b) = buf.get(pos) else {
-                        return Ok((pos, Raw::NeedMore));
+                        return Ok((pos, item(Raw::NeedMore)));
                     };
                     match b {
                         CR => self.state = State::DataLf,
@@ -570,7 +563,7 @@ impl Decoder {
                 }
                 State::DataLf => {
                     let Some(&b) = buf.get(pos) else {
-                        return Ok((pos, Raw::NeedMore));
+                        return Ok((pos, item(Raw::NeedMore)));
                     };
                     if b != LF {
                         // The CR was consumed, possibly by an earlier call: it is the byte
@@ -582,48 +575,72 @@ impl Decoder {
                     self.start_line(State::SizeStart);
                     pos += 1;
                 }
-                State::Done => return Ok((pos, Raw::Done)),
+                State::Done => return Ok((pos, item(Raw::Done))),
                 _ => {
-                    let line = buf.get(pos..).unwrap_or_default();
-                    if self.state == State::SizeStart && self.line.scan == 0 {
-                        if let Some((len, size)) = plain_size_line(line, self.plain_digits) {
-                            let at = pos + len - 2;
-                            pos += len;
-                            if size == 0 {
-                                let raw = self.header_read(size, at..at);
-                                if self.headers {
-                                    return Ok((pos, raw));
-                                }
-                                continue;
-                            }
-                            // The line is still `Line::default()` (nothing of it was scanned),
-                            // as `Data` wants it.
-                            self.remaining = size;
-                            self.state = State::Data;
-                            if self.headers {
-                                return Ok((pos, Raw::Header { size, ext: at..at }));
-                            }
-                            // Validated and consumed: the data follows.
-                            return Ok(self.data(buf, pos));
+                    // (At 0 the call above already tried.)
+                    let plain = if pos == 0 {
+                        None
+                    } else {
+                        self.plain_chunk(buf, pos, item)
+                    };
+                    if let Some((end, raw)) = plain {
+                        match raw {
+                            Some(raw) => return Ok((end, raw)),
+                            None => pos = end,
                         }
+                        continue;
                     }
+                    let line = buf.get(pos..).unwrap_or_default();
                     match self.scan_line(line, pos)? {
                         Some((len, Raw::Header { .. })) if !self.headers => pos += len,
-                        Some((len, raw)) => return Ok((pos + len, raw)),
-                        None => return Ok((pos, Raw::NeedMore)),
+                        Some((len, raw)) => return Ok((pos + len, item(raw))),
+                        None => return Ok((pos, item(Raw::NeedMore))),
                     }
                 }
             }
         }
     }
 
+    /// A chunk line of hex digits and CRLF at `buf[pos..]`, read whole: the end of what was
+    /// consumed and the item, which with `headers(false)` is the chunk's data, or `None` for the
+    /// last chunk's line (the trailer section follows). `None` when the decoder is not at the
+    /// start of a chunk line or the line is anything else: [`scan_line`](Self::scan_line) reads
+    /// those, with the same outcome for this one.
+    #[inline(always)]
+    fn plain_chunk<T>(
+        &mut self,
+        buf: &[u8],
+        pos: usize,
+        item: impl Fn(Raw) -> T,
+    ) -> Option<(usize, Option<T>)> {
+        if self.state != State::SizeStart || self.line.scan != 0 {
+            return None;
+        }
+        let (len, size) = plain_size_line(buf.get(pos..)?, self.plain_digits)?;
+        let end = pos + len;
+        let at = end - 2;
+        if size == 0 {
+            let raw = self.header_read(0, at..at);
+            return Some((end, self.headers.then(|| item(raw))));
+        }
+        // The line is still `Line::default()` (nothing of it was scanned), as `Data` wants it.
+        self.remaining = size;
+        self.state = State::Data;
+        if self.headers {
+            return Some((end, Some(item(Raw::Header { size, ext: at..at }))));
+        }
+        // Validated and consumed: the data follows.
+        let (end, it) = self.data(buf, end, item);
+        Some((end, Some(it)))
+    }
+
     /// Chunk data: hands out what `buf[pos..]` holds of it, and the CRLF after it when that is
     /// there too.
     #[inline(always)]
-    fn data(&mut self, buf: &[u8], pos: usize) -> (usize, Raw) {
+    fn data<T>(&mut self, buf: &[u8], pos: usize, item: impl Fn(Raw) -> T) -> (usize, T) {
         let avail = buf.len().saturating_sub(pos);
         if avail == 0 {
-            return (pos, Raw::NeedMore);
+            return (pos, item(Raw::NeedMore));
         }
         // Compare in u64: a size above usize::MAX never gets cast down.
         let n = if self.remaining < avail as u64 {
@@ -642,7 +659,7 @@ impl Decoder {
                 self.state = State::SizeStart;
             }
         }
-        (consumed, Raw::Data(pos..pos + n))
+        (consumed, item(Raw::Data(pos..pos + n)))
     }
 
     /// State changes after a chunk line: data follows, or the trailer section after the last
@@ -905,6 +922,25 @@ fn cut(head: &Bytes, r: Range<usize>) -> Bytes {
     }
 }
 
+/// The borrowed form of `raw`, an item of `buf`.
+#[inline(always)]
+fn borrowed(buf: &[u8], raw: Raw) -> Chunk<'_> {
+    let cut = |r: Range<usize>| buf.get(r).unwrap_or_default();
+    match raw {
+        Raw::Header { size, ext } => Chunk::Header {
+            size,
+            extensions: Extensions::from_validated(cut(ext)),
+        },
+        Raw::Data(r) => Chunk::Data(cut(r)),
+        Raw::Trailer { name, value } => Chunk::Trailer {
+            name: cut(name),
+            value: cut(value),
+        },
+        Raw::Done => Chunk::Done,
+        Raw::NeedMore => Chunk::NeedMore,
+    }
+}
+
 /// `head` holds the consumed bytes; the ranges of `raw` index into it.
 fn owned(raw: Raw, head: Bytes) -> OwnedChunk {
     match raw {
@@ -933,15 +969,13 @@ fn plain_size_line(line: &[u8], max: usize) -> Option<(usize, u64)> {
     let mut size = 0u64;
     let mut digits = 0;
     for &b in &line[..line.len().min(max)] {
-        let v = HEX[usize::from(b)];
-        if v > 15 {
-            break;
-        }
-        size = size << 4 | u64::from(v);
+        // Arithmetic, not a table: each chunk's size is on the path to the next chunk's
+        // position, and a table lookup would add a load to it.
+        let Some(v) = hex_val(b) else { break };
+        size = size << 4 | v;
         digits += 1;
     }
-    // `digits <= 16`: no overflow.
-    if digits > 0 && line.len() > digits + 1 && line[digits] == CR && line[digits + 1] == LF {
+    if digits > 0 && line.get(digits..digits + 2) == Some(b"\r\n".as_slice()) {
         Some((digits + 2, size))
     } else {
         None
