@@ -414,6 +414,9 @@ impl Decoder {
     ///
     /// A [`DecodeError`] when a limit is exceeded, or when `buf` is shorter than the bytes the
     /// previous call retained.
+    // Inlined, with the engine, into the caller's loop: per event, a call and a `Step` written
+    // through memory cost more than the rest of the front end.
+    #[inline(always)]
     pub fn decode<'a>(&'a mut self, buf: &'a [u8]) -> Result<Decoded<'a>, DecodeError> {
         let step = self.engine.decode(buf);
         commit_borrowed(

@@ -164,6 +164,8 @@ impl Engine {
     /// `buf` must start with the bytes not consumed by the previous call. Offsets in the result
     /// are relative to `buf` as given. The caller must first commit `committed_id` (whatever
     /// the item), then drop `consumed` bytes (none after an error).
+    // Inlined (with `run`) into the front ends: see `Decoder::decode`.
+    #[inline(always)]
     pub(crate) fn decode(&mut self, buf: &[u8]) -> Step {
         if buf.len() < self.scan {
             return Step {
@@ -185,6 +187,7 @@ impl Engine {
         }
     }
 
+    #[inline(always)]
     fn run(&mut self, buf: &[u8]) -> Result<Option<Raw>, DecodeError> {
         if self.at_start {
             // WHATWG "UTF-8 decode" strips one leading BOM: hold up to two bytes until it is
