@@ -623,6 +623,17 @@ impl Decoder {
             let raw = self.header_read(0, at..at);
             return Some((end, self.headers.then(|| item(raw))));
         }
+        if !self.headers {
+            // The whole chunk and its CRLF already here: nothing about the decoder changes
+            // (it is at the start of a chunk line again), so none of its state is written.
+            // (Compared in u64: a size above usize::MAX is never cast down.)
+            if size < (buf.len() - end) as u64 {
+                let data_end = end + size as usize;
+                if buf.get(data_end..data_end + 2) == Some(b"\r\n".as_slice()) {
+                    return Some((data_end + 2, Some(item(Raw::Data(end..data_end)))));
+                }
+            }
+        }
         // The line is still `Line::default()` (nothing of it was scanned), as `Data` wants it.
         self.remaining = size;
         self.state = State::Data;
