@@ -548,7 +548,7 @@ impl Decoder {
         }
         loop {
             match self.state {
-                State::Data => return Ok(self.data(buf, pos, item)),
+                State::Data => return Ok(self.data(buf, pos, self.remaining, item)),
                 State::DataCr => {
                     let Some(&b) = buf.get(pos) else {
                         return Ok((pos, item(Raw::NeedMore)));
@@ -619,58 +619,60 @@ impl Decoder {
         let (len, size) = plain_size_line(buf.get(pos..)?, self.plain_digits)?;
         let end = pos + len;
         let at = end - 2;
-        if size == 0 {
-            let raw = self.header_read(0, at..at);
+        if size == 0 || self.headers {
+            let raw = self.header_read(size, at..at);
             return Some((end, self.headers.then(|| item(raw))));
         }
-        if !self.headers {
-            // The whole chunk and its CRLF already here: nothing about the decoder changes
-            // (it is at the start of a chunk line again), so none of its state is written.
-            // (Compared in u64: a size above usize::MAX is never cast down.)
-            if size < (buf.len() - end) as u64 {
-                let data_end = end + size as usize;
-                if buf.get(data_end..data_end + 2) == Some(b"\r\n".as_slice()) {
-                    return Some((data_end + 2, Some(item(Raw::Data(end..data_end)))));
-                }
-            }
-        }
-        // The line is still `Line::default()` (nothing of it was scanned), as `Data` wants it.
-        self.remaining = size;
-        self.state = State::Data;
-        if self.headers {
-            return Some((end, Some(item(Raw::Header { size, ext: at..at }))));
-        }
-        // Validated and consumed: the data follows.
-        let (end, it) = self.data(buf, end, item);
+        // Validated and consumed: the data follows. The line is still `Line::default()`
+        // (nothing of it was scanned), as `Data` wants it should the chunk not end here.
+        let (end, it) = self.data(buf, end, size, item);
         Some((end, Some(it)))
     }
 
-    /// Chunk data: hands out what `buf[pos..]` holds of it, and the CRLF after it when that is
-    /// there too.
+    /// Chunk data, `remaining` bytes of it from `buf[pos..]` on: hands out what `buf` holds of
+    /// it, and the CRLF after it when that is there too. The decoder's fields are written only
+    /// when the chunk does not end in `buf`: when it does, the decoder is back at the start of a
+    /// chunk line, where a plain chunk line found in the same call leaves it.
     #[inline(always)]
-    fn data<T>(&mut self, buf: &[u8], pos: usize, item: impl Fn(Raw) -> T) -> (usize, T) {
+    fn data<T>(
+        &mut self,
+        buf: &[u8],
+        pos: usize,
+        remaining: u64,
+        item: impl Fn(Raw) -> T,
+    ) -> (usize, T) {
         let avail = buf.len().saturating_sub(pos);
+        // Compare in u64: a size above usize::MAX never gets cast down.
+        if remaining < avail as u64 {
+            let data_end = pos + remaining as usize;
+            if buf.get(data_end..data_end + 2) == Some(b"\r\n".as_slice()) {
+                // The rest of the chunk and its CRLF: the next call starts a chunk line. (From
+                // a plain chunk line, the state already says so, and the inlined test folds
+                // away with the store.)
+                if self.state != State::SizeStart {
+                    self.state = State::SizeStart;
+                }
+                return (data_end + 2, item(Raw::Data(pos..data_end)));
+            }
+        }
         if avail == 0 {
+            self.remaining = remaining;
+            self.state = State::Data;
             return (pos, item(Raw::NeedMore));
         }
-        // Compare in u64: a size above usize::MAX never gets cast down.
-        let n = if self.remaining < avail as u64 {
-            self.remaining as usize
+        // Anything after the data other than CRLF is left for the next call to report.
+        let n = if remaining < avail as u64 {
+            remaining as usize
         } else {
             avail
         };
-        self.remaining -= n as u64;
-        let mut consumed = pos + n;
-        if self.remaining == 0 {
-            self.state = State::DataCr;
-            // Take the CRLF after the data now when it is there, saving the next call a step;
-            // anything else is left for the next call to report.
-            if buf.get(consumed..consumed + 2) == Some(b"\r\n".as_slice()) {
-                consumed += 2;
-                self.state = State::SizeStart;
-            }
-        }
-        (consumed, item(Raw::Data(pos..pos + n)))
+        self.remaining = remaining - n as u64;
+        self.state = if self.remaining == 0 {
+            State::DataCr
+        } else {
+            State::Data
+        };
+        (pos + n, item(Raw::Data(pos..pos + n)))
     }
 
     /// State changes after a chunk line: data follows, or the trailer section after the last
