@@ -1,6 +1,7 @@
 //! Decodes an LLM chat-completion stream, as an HTTP client receives it, prints its events, then
-//! re-encodes them (as a proxy would) and checks that the re-encoded stream decodes to the same
-//! events.
+//! re-encodes everything a reader keeps (as a proxy would: events, comments, and the blocks that
+//! only set `id` or `retry`) and checks that the re-encoded stream decodes to the same items and
+//! leaves a reader with the same last event ID and reconnection time.
 //!
 //! ```text
 //! cargo run --example stream                 # the stream shipped in examples/data/
@@ -13,7 +14,7 @@
 use std::{env, fs, process::ExitCode};
 
 use bytes::{Bytes, BytesMut};
-use sse_wire::sse::{BytesDecoder, Encoder, Event, Item, OutEvent};
+use sse_wire::sse::{BytesDecoder, Encoder, Item, OutEvent};
 
 const SHIPPED: &[u8] = include_bytes!("data/chat-completion.sse");
 
@@ -36,7 +37,7 @@ fn main() -> ExitCode {
         .max(1);
 
     let mut decoder = BytesDecoder::new();
-    let mut received: Vec<Event> = Vec::new();
+    let mut received: Vec<Item> = Vec::new();
     let mut answer = String::new();
     let (mut events, mut comments) = (0, 0);
     let mut offset = 0;
@@ -49,7 +50,7 @@ fn main() -> ExitCode {
             match item {
                 Ok(Item::Event(event)) => {
                     events += 1;
-                    received.push(event.clone());
+                    received.push(Item::Event(event.clone()));
                     let data = event.data();
                     if data == "[DONE]" {
                         println!("event #{events:<3} {:<8} [DONE]", event.event_type());
@@ -69,6 +70,15 @@ fn main() -> ExitCode {
                 Ok(Item::Comment(text)) => {
                     comments += 1;
                     println!("comment    {:?}", text.as_str());
+                    received.push(Item::Comment(text));
+                }
+                Ok(Item::Control(control)) => {
+                    println!(
+                        "control    id {:?}, retry {:?}",
+                        control.id_field(),
+                        control.retry_field()
+                    );
+                    received.push(Item::Control(control));
                 }
                 Ok(_) => {}
                 Err(e) => eprintln!("skipped an event: {e}"),
@@ -90,32 +100,36 @@ fn main() -> ExitCode {
         }
     };
 
-    // The server side: encode the events again, into one buffer, without allocating per event.
+    // The relay side: encode it all again, into one buffer, without allocating per event.
+    // `OutEvent::from` writes the `id` and `retry` fields each block carried, so readers of the
+    // copy keep the same last event ID and reconnection time as readers of the original.
     let encoder = Encoder::new();
     let mut wire = BytesMut::new();
-    for event in &received {
-        if let Err(e) = encoder.encode(&OutEvent::from(event), &mut wire) {
-            eprintln!("cannot re-encode an event: {e}");
+    for item in &received {
+        let written = match item {
+            Item::Event(event) => encoder.encode(&OutEvent::from(event), &mut wire),
+            Item::Control(control) => encoder.encode(&OutEvent::from(control), &mut wire),
+            Item::Comment(text) => encoder.comment(text, &mut wire),
+            _ => Ok(()),
+        };
+        if let Err(e) = written {
+            eprintln!("cannot re-encode an item: {e}");
             return ExitCode::FAILURE;
         }
     }
     let mut again = BytesDecoder::new();
     again.push(wire.clone().freeze());
-    let round_trip: Vec<Event> = again
-        .filter_map(|item| match item {
-            Ok(Item::Event(event)) => Some(event),
-            _ => None,
-        })
-        .collect();
-    let same = round_trip == received;
+    let round_trip: Result<Vec<Item>, _> = (&mut again).collect();
+    let state = |d: &BytesDecoder| (d.decoder().last_event_id().to_owned(), d.decoder().retry());
+    let same = round_trip.as_ref() == Ok(&received) && state(&again) == state(&decoder);
     println!(
-        "re-encoded {} events into {} bytes; decoded again: {}",
+        "re-encoded {} items into {} bytes; decoded again: {}",
         received.len(),
         wire.len(),
         if same {
-            "identical events"
+            "identical items, last event ID and retry"
         } else {
-            "DIFFERENT events"
+            "DIFFERENT"
         }
     );
     if clean && same {

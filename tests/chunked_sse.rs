@@ -98,6 +98,7 @@ fn borrowed(pieces: &[&[u8]]) -> (Vec<Item>, Vec<u8>) {
                 let item = match item {
                     Some(sse::ItemRef::Event(e)) => Item::Event(e.to_owned_event()),
                     Some(sse::ItemRef::Comment(c)) => Item::Comment(c.into()),
+                    Some(sse::ItemRef::Control(c)) => Item::Control(c.to_owned_control()),
                     Some(_) => unreachable!("no other items"),
                     None => {
                         sse_buf.drain(..consumed);
@@ -167,8 +168,8 @@ fn identical_events_at_every_split_point() {
     let want = expected(&sse);
     assert_eq!(
         want.len(),
-        1 + 40 + 2,
-        "a comment, 40 tokens, usage, [DONE]: {want:?}"
+        1 + 1 + 40 + 2,
+        "a comment, a lone retry, 40 tokens, usage, [DONE]: {want:?}"
     );
     for sizes in [&[1, 7, 64, 3, 200, 13][..], &[4096], &[17, 1]] {
         let wire = Bytes::from(chunked_wire(&sse, sizes));

@@ -15,7 +15,7 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use sse_wire::sse::{BytesDecoder, DecodeError, Decoder, Item, ItemRef, Limits, Truncated};
 use support::{
-    check, check_no_comments, check_splits, comment, ev, msg, run_all_paths, with_eol,
+    check, check_no_comments, check_splits, comment, control, ev, msg, run_all_paths, with_eol,
     with_eol_bytes, RefItem, EOLS,
 };
 
@@ -526,6 +526,7 @@ fn fields_survive_long_comments_and_unknown_fields() {
         comment(&pad),
         ev("big", "a\nb", "7", None),
         comment(&pad),
+        control("8", None, true, false),
         ev("message", "c", "8", None),
     ];
     let proto = Decoder::new();
@@ -639,6 +640,7 @@ fn id_containing_nul_is_ignored() {
     assert_items_bytes(
         b"id: 1\n\nid: a\0b\ndata: x\n\nid: \0\ndata: y\n\nid:\0\n\ndata: z\n\n",
         &[
+            control("1", None, true, false),
             ev("message", "x", "1", None),
             ev("message", "y", "1", None),
             ev("message", "z", "1", None),
@@ -663,11 +665,17 @@ fn event_carries_the_id_in_force_at_dispatch() {
 fn id_only_block_updates_last_event_id_without_dispatching() {
     for eol in EOLS {
         let run = check(&with_eol("id: 7\n\n", eol));
-        assert_eq!(run.ok_items(), [], "{eol}");
+        assert_eq!(run.ok_items(), [control("7", None, true, false)], "{eol}");
         assert_eq!(run.last_event_id, "7", "{eol}");
         assert_eq!(run.finish, Ok(()), "{eol}");
     }
-    assert_items("id: 7\n\ndata: x\n\n", &[ev("message", "x", "7", None)]);
+    assert_items(
+        "id: 7\n\ndata: x\n\n",
+        &[
+            control("7", None, true, false),
+            ev("message", "x", "7", None),
+        ],
+    );
 }
 
 // WHATWG SSE: the "last event ID string" changes only when the event is dispatched ("Set the last
@@ -698,10 +706,19 @@ fn last_event_id_updates_at_the_blank_line_not_mid_event() {
     assert_eq!(decoder.last_event_id(), "5", "id: 6 is not dispatched yet");
     buf.extend_from_slice(b"\n");
     let d = decoder.decode(&buf).unwrap();
-    assert!(d.item.is_none(), "an id-only block fires nothing");
+    match d.item {
+        Some(ItemRef::Control(c)) => assert_eq!((c.id(), c.id_field()), ("6", Some("6"))),
+        other => panic!("an id-only block fires no event, got {other:?}"),
+    }
     assert_eq!(decoder.last_event_id(), "6");
     let run = check(b"id: 5\ndata: x\n\nid: 6\n\n");
-    assert_eq!(run.ok_items(), [ev("message", "x", "5", None)]);
+    assert_eq!(
+        run.ok_items(),
+        [
+            ev("message", "x", "5", None),
+            control("6", None, true, false)
+        ]
+    );
     assert_eq!(run.last_event_id, "6");
 }
 
@@ -752,7 +769,11 @@ fn retry_sets_the_reconnection_time() {
 fn retry_on_its_own_block_is_applied() {
     for eol in EOLS {
         let run = check(&with_eol("retry: 5000\n\n", eol));
-        assert_eq!(run.ok_items(), [], "{eol}");
+        assert_eq!(
+            run.ok_items(),
+            [control("", Some(5000), false, true)],
+            "{eol}"
+        );
         assert_eq!(run.retry, ms(5000), "{eol}");
         assert_eq!(run.finish, Ok(()), "{eol}");
     }
@@ -810,7 +831,10 @@ fn retry_with_anything_but_ascii_digits_is_ignored() {
             let run = check(&input);
             assert_eq!(
                 run.ok_items(),
-                [ev("message", "x", "", Some(1000))],
+                [
+                    control("", Some(1000), false, true),
+                    ev("message", "x", "", Some(1000))
+                ],
                 "{line:?} ({eol})"
             );
             assert_eq!(run.retry, ms(1000), "{line:?} ({eol})");
@@ -856,7 +880,13 @@ fn retry_u64_max_is_accepted_and_u64_max_plus_one_ignored() {
     let run = check(b"retry: 18446744073709551615\ndata: x\n\n");
     assert_eq!(run.ok_items(), [ev("message", "x", "", Some(u64::MAX))]);
     let run = check(b"retry: 5\n\nretry: 18446744073709551616\ndata: x\n\n");
-    assert_eq!(run.ok_items(), [ev("message", "x", "", Some(5))]);
+    assert_eq!(
+        run.ok_items(),
+        [
+            control("", Some(5), false, true),
+            ev("message", "x", "", Some(5))
+        ]
+    );
     assert_eq!(run.retry, ms(5));
     let run = check(b"retry: 99999999999999999999999999999999\n\n");
     assert_eq!(run.retry, None);
@@ -867,12 +897,13 @@ fn retry_u64_max_is_accepted_and_u64_max_plus_one_ignored() {
 // =============================================================================================
 
 // WHATWG SSE dispatch step 2: "If the data buffer is an empty string ... return": a blank line
-// with no data fires nothing.
+// with no data fires nothing. (Step 1 still set the last event ID string: the crate reports that
+// block as a control item, which is not an event.)
 #[test]
 fn blank_line_with_empty_data_dispatches_nothing() {
     assert_items("\n\n\n", &[]);
     assert_items("event: x\n\n", &[]);
-    assert_items("id: 1\n\n", &[]);
+    assert_items("id: 1\n\n", &[control("1", None, true, false)]);
     assert_items("foo: bar\n\n", &[]);
     assert_items("\n\n\ndata: a\n\n\n\n", &[msg("a")]);
 }
@@ -1147,6 +1178,7 @@ fn line_of_exactly_the_limit_is_accepted() {
 #[test]
 fn line_too_long_comment_and_unterminated_line() {
     let decoder = limited(8, 1 << 20);
+    // A comment outside any event costs only itself: the event after it survives.
     let run = check_splits(&decoder, b"data: a\n\n:0123456789\ndata: b\n\ndata: c\n\n");
     assert_eq!(
         run.items,
@@ -1156,6 +1188,7 @@ fn line_too_long_comment_and_unterminated_line() {
                 limit: 8,
                 offset: 9 + 8
             }),
+            Ok(msg("b")),
             Ok(msg("c")),
         ]
     );
@@ -1303,6 +1336,7 @@ fn limit_error_right_after_an_id_only_block() {
     assert_eq!(
         run.items,
         [
+            Ok(control("1234567890", None, true, false)),
             Err(DecodeError::EventTooLarge {
                 limit: 4,
                 offset: 16 + 6 + 4
@@ -1316,6 +1350,7 @@ fn limit_error_right_after_an_id_only_block() {
     assert_eq!(
         run.items,
         [
+            Ok(control("1", None, true, false)),
             Err(DecodeError::LineTooLong {
                 limit: 12,
                 offset: 7 + 12
@@ -1525,4 +1560,229 @@ fn borrowed_decode_item_accessors() {
     assert_eq!(decoder.retry(), ms(3));
     let run = check(b"retry: 3\nid: x\nevent: e\ndata: d\n\n");
     assert_eq!(run.ok_items(), [ev("e", "d", "x", Some(3))]);
+}
+
+// =============================================================================================
+// Limits: what an oversized line costs
+// =============================================================================================
+
+// WHATWG SSE "Interpreting an event stream": a comment line is ignored and belongs to no field;
+// a blank line dispatches the event whose field lines precede it. A line over `max_line_len`
+// costs the event it belongs to, and only that one: a comment outside any event costs only
+// itself, so the event after a long keep-alive still arrives.
+#[test]
+fn oversized_comment_outside_an_event_costs_only_itself() {
+    let decoder = limited(8, 1 << 20);
+    let input = b"data: a\n\n: a very long keep-alive comment\ndata: b\n\n";
+    let run = check_splits(&decoder, input);
+    assert_eq!(
+        run.items,
+        [
+            Ok(msg("a")),
+            Err(DecodeError::LineTooLong {
+                limit: 8,
+                offset: 9 + 8
+            }),
+            Ok(msg("b")),
+        ]
+    );
+    assert_eq!(run.finish, Ok(()));
+    // Inside an event a long comment costs that event (its fields were pending) ...
+    let run = check_splits(&decoder, b"data: x\n:0123456789\ndata: y\n\ndata: z\n\n");
+    assert_eq!(
+        run.items,
+        [
+            Err(DecodeError::LineTooLong {
+                limit: 8,
+                offset: 8 + 8
+            }),
+            Ok(msg("z")),
+        ]
+    );
+    // ... and a long field line costs the event it starts, up to its blank line.
+    let run = check_splits(&decoder, b"data: 0123456789\ndata: y\n\ndata: z\n\n");
+    assert_eq!(
+        run.items,
+        [
+            Err(DecodeError::LineTooLong {
+                limit: 8,
+                offset: 8
+            }),
+            Ok(msg("z")),
+        ]
+    );
+    // Two long comments in a row, the second unterminated at the end: two errors, no event lost.
+    let run = check_splits(&decoder, b":0123456789\ndata: a\n\n:0123456789");
+    assert_eq!(
+        run.items,
+        [
+            Err(DecodeError::LineTooLong {
+                limit: 8,
+                offset: 8
+            }),
+            Ok(msg("a")),
+            Err(DecodeError::LineTooLong {
+                limit: 8,
+                offset: 21 + 8
+            }),
+        ]
+    );
+}
+
+// =============================================================================================
+// Ending a stream the caller stopped reading early
+// =============================================================================================
+
+/// `finish` after an LLM client's loop breaks at `data: [DONE]`, through each decoding path,
+/// with `tail` in the same read after the marker.
+fn finish_after_done(tail: &[u8]) -> [Result<(), Truncated>; 4] {
+    let mut input = b"data: {\"t\":\"hi\"}\n\ndata: [DONE]\n\n".to_vec();
+    input.extend_from_slice(tail);
+    let is_done = |data: &str| data == "[DONE]";
+
+    let mut decoder = Decoder::new();
+    let mut buf = &input[..];
+    loop {
+        let d = decoder.decode(buf).unwrap();
+        buf = &buf[d.consumed..];
+        match d.item {
+            Some(ItemRef::Event(e)) if is_done(e.data()) => break,
+            Some(_) => {}
+            None => panic!("no [DONE]"),
+        }
+    }
+    let borrowed = decoder.finish_with(buf);
+
+    let mut decoder = Decoder::new();
+    let mut buf = BytesMut::from(&input[..]);
+    while let Some(item) = decoder.decode_buf(&mut buf).unwrap() {
+        if matches!(&item, Item::Event(e) if is_done(e.data())) {
+            break;
+        }
+    }
+    let decode_buf = decoder.finish_with(&buf);
+
+    let mut decoder = Decoder::new();
+    let mut bytes = Bytes::from(input.clone());
+    while let Some(item) = decoder.decode_bytes(&mut bytes).unwrap() {
+        if matches!(&item, Item::Event(e) if is_done(e.data())) {
+            break;
+        }
+    }
+    let decode_bytes = decoder.finish_with(&bytes);
+
+    let mut decoder = BytesDecoder::new();
+    decoder.push(Bytes::from(input));
+    for item in &mut decoder {
+        if matches!(&item, Ok(Item::Event(e)) if is_done(e.data())) {
+            break;
+        }
+    }
+    [borrowed, decode_buf, decode_bytes, decoder.finish()]
+}
+
+// WHATWG SSE "Interpreting an event stream": "If the file ends in the middle of an event, before
+// the final empty line, the incomplete event is not dispatched." Truncation means exactly that,
+// or a last line without its line end: complete items after the point where the caller stopped
+// reading (a keep-alive, another event) are not a truncation.
+#[test]
+fn finish_after_breaking_at_done_judges_only_what_is_cut() {
+    for tail in [
+        &b""[..],
+        b": keep-alive\n",
+        b"data: after\n\n",
+        b"id: 3\n\n: ping\r\n",
+    ] {
+        assert_eq!(finish_after_done(tail), [Ok(()); 4], "{tail:?}");
+    }
+    for (tail, want) in [
+        (&b"data: cut"[..], truncated(0, 0, 9)),
+        (b"data: a\n", truncated(1, 1, 0)),
+        (b": ping\ndata: ab\nid: 1\n", truncated(2, 2, 0)),
+        (b"data: x\n\n:", truncated(0, 0, 1)),
+    ] {
+        assert_eq!(finish_after_done(tail), [want; 4], "{tail:?}");
+    }
+    // Pieces pushed and never iterated are decoded before the verdict.
+    let mut decoder = BytesDecoder::new();
+    decoder.push(Bytes::from_static(b"data: a\n\n"));
+    assert_eq!(decoder.finish(), Ok(()));
+    let mut decoder = BytesDecoder::new();
+    decoder.push(Bytes::from_static(b"data: a\n"));
+    decoder.push(Bytes::from_static(b"\ndata: b"));
+    assert_eq!(decoder.finish(), truncated(0, 0, 7));
+}
+
+// =============================================================================================
+// Reconnecting
+// =============================================================================================
+
+// WHATWG SSE "Processing model": on reconnection the event source keeps its last event ID string
+// (sent as `Last-Event-ID`) and its reconnection time, and the new response is a new stream,
+// parsed from its start ("a data buffer, an event type buffer, and a last event ID buffer must
+// be associated with it"). What the old connection left half done must not run into it.
+#[test]
+fn reconnect_drops_the_old_connections_partial_line_and_event() {
+    let first: &[u8] = b"id: 1\nretry: 50\ndata: a\n\nevent: x\ndata: {\"partial";
+    let second: &[u8] = b"\xEF\xBB\xBFretry: 300\ndata: b\n\n";
+    let want = ev("message", "b", "1", Some(300));
+
+    let mut decoder = Decoder::new();
+    let d = decoder.decode(first).unwrap();
+    assert!(matches!(d.item, Some(ItemRef::Event(_))));
+    let rest = &first[d.consumed..];
+    assert!(decoder.decode(rest).unwrap().item.is_none());
+    decoder.reconnect();
+    assert_eq!((decoder.last_event_id(), decoder.retry()), ("1", ms(50)));
+    let d = decoder.decode(second).unwrap();
+    assert_eq!(d.item.map(support::from_item_ref), Some(want.clone()));
+    assert_eq!(decoder.finish(), Ok(()));
+
+    for owned_bytes in [false, true] {
+        let mut decoder = Decoder::new();
+        let mut items = Vec::new();
+        if owned_bytes {
+            let mut buf = Bytes::from_static(first);
+            while let Some(item) = decoder.decode_bytes(&mut buf).unwrap() {
+                items.push(item);
+            }
+            decoder.reconnect();
+            let mut buf = Bytes::from_static(second);
+            while let Some(item) = decoder.decode_bytes(&mut buf).unwrap() {
+                items.push(item);
+            }
+        } else {
+            let mut buf = BytesMut::from(first);
+            while let Some(item) = decoder.decode_buf(&mut buf).unwrap() {
+                items.push(item);
+            }
+            decoder.reconnect();
+            let mut buf = BytesMut::from(second);
+            while let Some(item) = decoder.decode_buf(&mut buf).unwrap() {
+                items.push(item);
+            }
+        }
+        let items: Vec<RefItem> = items.into_iter().map(support::from_item).collect();
+        assert_eq!(
+            items[1..],
+            *std::slice::from_ref(&want),
+            "owned bytes: {owned_bytes}"
+        );
+    }
+
+    // Pieces as an HTTP client yields them, cut anywhere, with the drop mid-piece.
+    for cut in 0..=first.len() {
+        let mut decoder = BytesDecoder::new();
+        decoder.push(Bytes::copy_from_slice(&first[..cut]));
+        decoder.push(Bytes::copy_from_slice(&first[cut..]));
+        let before: Vec<_> = (&mut decoder).map(Result::unwrap).collect();
+        assert_eq!(before.len(), 1, "cut {cut}");
+        decoder.reconnect();
+        decoder.push(Bytes::from_static(second));
+        let after: Vec<RefItem> = (&mut decoder)
+            .map(|i| support::from_item(i.unwrap()))
+            .collect();
+        assert_eq!(after, std::slice::from_ref(&want), "cut {cut}");
+        assert_eq!(decoder.finish(), Ok(()));
+    }
 }

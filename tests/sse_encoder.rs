@@ -56,10 +56,29 @@ fn golden_retry() {
         .retry(Duration::from_secs(10), &mut out)
         .unwrap();
     assert_eq!(out, b"retry: 10000\n\n");
-    // Sub-millisecond parts are dropped, never rounded up past what was asked.
+}
+
+// WHATWG SSE "Interpreting an event stream": the retry value is "an integer in base ten" of
+// milliseconds, and the reader waits that long before reconnecting ("reestablish the
+// connection"). Rounding a non-zero time down could write `retry: 0`, an immediate-reconnect
+// loop: times are rounded up to whole milliseconds, and only zero is written as 0.
+#[test]
+fn retry_rounds_up_to_whole_milliseconds_and_only_zero_writes_zero() {
+    let written = |d: Duration| encode(&OutEvent::new().retry(d));
+    assert_eq!(written(Duration::from_micros(900)), b"retry: 1\n\n");
+    assert_eq!(written(Duration::from_nanos(1)), b"retry: 1\n\n");
+    assert_eq!(written(Duration::from_micros(2999)), b"retry: 3\n\n");
+    assert_eq!(written(Duration::from_millis(2)), b"retry: 2\n\n");
+    assert_eq!(written(Duration::new(1, 1)), b"retry: 1001\n\n");
+    assert_eq!(written(Duration::ZERO), b"retry: 0\n\n");
+    // The largest time that still fits, rounded up, and the first that does not.
+    let max = Duration::from_millis(u64::MAX);
+    assert_eq!(written(max), format!("retry: {}\n\n", u64::MAX).as_bytes());
     assert_eq!(
-        encode(&OutEvent::new().retry(Duration::from_micros(2999))),
-        b"retry: 2\n\n"
+        Encoder::new().encoded_len(&OutEvent::new().retry(max + Duration::from_nanos(1))),
+        Err(EncodeError::RetryTooLarge {
+            secs: max.as_secs()
+        })
     );
 }
 
@@ -330,4 +349,113 @@ mod json {
         ));
         assert!(out.is_empty());
     }
+}
+
+// WHATWG SSE: the reader keeps any `id` value without NUL as its last event ID and sends it back
+// as the `Last-Event-ID` header when it reconnects. RFC 9110 section 5.5 lets a field value hold
+// no control byte but HTAB (`field-vchar = VCHAR / obs-text`, with SP and HTAB between), so an id
+// with one cannot be sent: browsers keep it and then never reconnect. The encoder refuses every
+// such byte, naming it and its offset.
+#[test]
+fn id_with_a_control_byte_is_refused_naming_the_byte() {
+    let controls = (0x01u8..=0x08)
+        .chain([0x0b, 0x0c])
+        .chain(0x0e..=0x1f)
+        .chain([0x7f]);
+    for byte in controls {
+        let id = format!("ab{}c", char::from(byte));
+        let event = OutEvent::data("x").id(&id);
+        let want = EncodeError::ControlInId { byte, at: 2 };
+        let mut out = Vec::new();
+        assert_eq!(
+            Encoder::new().encode(&event, &mut out),
+            Err(want),
+            "0x{byte:02x}"
+        );
+        assert!(out.is_empty(), "nothing written");
+        assert_eq!(Encoder::new().encoded_len(&event), Err(want));
+        assert_eq!(
+            Encoder::new()
+                .frame(&OutEvent::new().id(&id), Bytes::from_static(b"x"))
+                .err(),
+            Some(want)
+        );
+    }
+    // The first offending byte decides; CR, LF and NUL keep their own errors.
+    let first = |id: &str| Encoder::new().encoded_len(&OutEvent::new().id(id)).err();
+    assert_eq!(
+        first("a\u{1}\n"),
+        Some(EncodeError::ControlInId { byte: 1, at: 1 })
+    );
+    assert_eq!(
+        first("a\n\u{1}"),
+        Some(EncodeError::LineBreakInId { at: 1 })
+    );
+    assert_eq!(first("\0\u{1}"), Some(EncodeError::NulInId { at: 0 }));
+    // HTAB, SP and every printable or non-ASCII character stay allowed.
+    assert_eq!(
+        encode(&OutEvent::new().id("a\tb c~\u{e9}\u{80}")),
+        "id: a\tb c~\u{e9}\u{80}\n\n".as_bytes()
+    );
+}
+
+// WHATWG SSE "Interpreting an event stream": "Streams must be decoded using the UTF-8 decode
+// algorithm", which turns invalid bytes into U+FFFD. A payload handed to `frame` as bytes is
+// checked once, without a copy, so that readers never see replacement characters the caller
+// did not write.
+#[test]
+fn frame_refuses_a_payload_that_is_not_utf8() {
+    let enc = Encoder::new();
+    for (payload, valid_up_to) in [(&b"\xff"[..], 0), (b"ok\xc3", 2), (b"a\nb\xe2\x82", 3)] {
+        assert_eq!(
+            enc.frame(&OutEvent::new(), Bytes::copy_from_slice(payload))
+                .err(),
+            Some(EncodeError::InvalidUtf8 { valid_up_to }),
+            "{payload:?}"
+        );
+    }
+    // Valid payloads are framed without a copy: the data segment points into the payload.
+    let payload = Bytes::from("h\u{e9}llo");
+    let mut framed = enc.frame(&OutEvent::new(), payload.clone()).unwrap();
+    framed.advance(6); // "data: "
+    assert_eq!(framed.chunk().as_ptr(), payload.as_ptr());
+    // A `Str` payload needs no check at all.
+    let mut framed = enc
+        .frame_str(&OutEvent::new(), sse_wire::Str::from("\u{e9}"))
+        .unwrap();
+    assert_eq!(
+        &framed.copy_to_bytes(framed.remaining())[..],
+        "data: \u{e9}\n\n".as_bytes()
+    );
+}
+
+// Sizes are computed with checked arithmetic, so that a 32-bit target cannot wrap them: there,
+// 613,566,757 LFs (2^32 / 7, rounded up) encode to 4,294,967,306 bytes, past `u32::MAX`.
+#[test]
+#[cfg(target_pointer_width = "32")]
+fn encoded_size_past_usize_max_is_an_error_on_32_bit_targets() {
+    let lfs = "\n".repeat(613_566_757);
+    let event = OutEvent::data(&lfs);
+    assert_eq!(
+        Encoder::new().encoded_len(&event),
+        Err(EncodeError::TooLarge)
+    );
+    let mut small = [0u8; 64];
+    let mut dst = &mut small[..];
+    assert_eq!(
+        Encoder::new().encode(&event, &mut dst),
+        Err(EncodeError::TooLarge)
+    );
+    assert_eq!(dst.len(), 64, "nothing written");
+    assert!(small.iter().all(|&b| b == 0));
+    assert_eq!(
+        Encoder::new().comment(&lfs, &mut Vec::new()),
+        Err(EncodeError::TooLarge)
+    );
+    drop(lfs);
+    let lfs = Bytes::from(vec![b'\n'; 613_566_757]);
+    assert_eq!(
+        Encoder::new().frame(&OutEvent::new(), lfs).err(),
+        Some(EncodeError::TooLarge)
+    );
 }

@@ -157,8 +157,10 @@ fn normalize(s: &str) -> String {
     s.replace("\r\n", "\n").replace('\r', "\n")
 }
 
+/// The whole milliseconds the encoder writes for `d`: rounded up, so that no non-zero time
+/// becomes `retry: 0`.
 fn ms(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).expect("test retry fits")
+    u64::try_from(d.as_nanos().div_ceil(1_000_000)).expect("test retry fits")
 }
 
 /// What a WHATWG-conformant reader must see: items plus the final last event ID and retry.
@@ -183,6 +185,7 @@ fn spec_expectation(writes: &[Write]) -> (Vec<RefItem>, String, Option<Duration>
                 }
                 // A block with no data line dispatches nothing ("If the data buffer is an empty
                 // string, ... return").
+                // The crate reports such a block when its `id` or `retry` changed the state.
                 if let Some(data) = data {
                     items.push(RefItem::Event(RefEvent {
                         event_type: match event_type {
@@ -193,6 +196,13 @@ fn spec_expectation(writes: &[Write]) -> (Vec<RefItem>, String, Option<Duration>
                         id: last_id.clone(),
                         retry,
                     }));
+                } else if id.is_some() || r.is_some() {
+                    items.push(RefItem::Control {
+                        id: last_id.clone(),
+                        retry,
+                        id_set: id.is_some(),
+                        retry_set: r.is_some(),
+                    });
                 }
             }
             Write::Comment(text) => items.extend(
@@ -201,7 +211,15 @@ fn spec_expectation(writes: &[Write]) -> (Vec<RefItem>, String, Option<Duration>
                     .map(|line| RefItem::Comment(line.to_owned())),
             ),
             Write::KeepAlive => items.push(RefItem::Comment(String::new())),
-            Write::Retry(r) => retry = Some(Duration::from_millis(ms(r))),
+            Write::Retry(r) => {
+                retry = Some(Duration::from_millis(ms(r)));
+                items.push(RefItem::Control {
+                    id: last_id.clone(),
+                    retry,
+                    id_set: false,
+                    retry_set: true,
+                });
+            }
         }
     }
     (items, last_id, retry)

@@ -31,6 +31,11 @@ enum Want {
         retry: Option<Duration>,
     },
     Comment(String),
+    /// A block without data that set the id or the reconnection time: what is in force after it.
+    Control {
+        id: String,
+        retry: Option<Duration>,
+    },
 }
 
 fn text() -> impl Strategy<Value = String> {
@@ -40,6 +45,9 @@ fn text() -> impl Strategy<Value = String> {
         1 => Just("\n".to_string()),
         1 => Just("\r\n".to_string()),
         1 => Just("\0".to_string()),
+        1 => Just("\t".to_string()),
+        1 => Just("\u{1}".to_string()),
+        1 => Just("\u{7f}".to_string()),
         1 => Just("\u{FEFF}".to_string()),
         1 => Just(" ".to_string()),
         1 => Just(":".to_string()),
@@ -99,14 +107,13 @@ fn encode_all(outs: &[Out]) -> (Vec<u8>, Vec<Want>) {
                     if let Some(at) = event.as_deref().and_then(|e| e.find(['\r', '\n'])) {
                         Some(EncodeError::LineBreakInEventType { at })
                     } else {
+                        // Every control byte but HTAB is refused in an id (no header could carry it).
                         id.as_deref()
-                            .and_then(|i| i.find(['\r', '\n', '\0']))
-                            .map(|at| {
-                                if id.as_deref().unwrap().as_bytes()[at] == 0 {
-                                    EncodeError::NulInId { at }
-                                } else {
-                                    EncodeError::LineBreakInId { at }
-                                }
+                            .and_then(|i| i.find(|c: char| c.is_ascii_control() && c != '\t'))
+                            .map(|at| match id.as_deref().unwrap().as_bytes()[at] {
+                                0 => EncodeError::NulInId { at },
+                                b'\r' | b'\n' => EncodeError::LineBreakInId { at },
+                                byte => EncodeError::ControlInId { byte, at },
                             })
                     };
                 let before = bytes.len();
@@ -130,6 +137,11 @@ fn encode_all(outs: &[Out]) -> (Vec<u8>, Vec<Want>) {
                         id: id_in_force.clone(),
                         retry: retry_in_force,
                     });
+                } else if id.is_some() || retry.is_some() {
+                    want.push(Want::Control {
+                        id: id_in_force.clone(),
+                        retry: retry_in_force,
+                    });
                 }
             }
             Out::Comment(c) => {
@@ -141,6 +153,10 @@ fn encode_all(outs: &[Out]) -> (Vec<u8>, Vec<Want>) {
             Out::Retry(ms) => {
                 enc.retry(Duration::from_millis(*ms), &mut bytes).unwrap();
                 retry_in_force = Some(Duration::from_millis(*ms));
+                want.push(Want::Control {
+                    id: id_in_force.clone(),
+                    retry: retry_in_force,
+                });
             }
         }
     }
@@ -166,6 +182,10 @@ fn decode_cut(bytes: &[u8], cuts: &[usize]) -> (Vec<Want>, String, Option<Durati
                     retry: e.retry(),
                 }),
                 Item::Comment(c) => got.push(Want::Comment(c.to_string())),
+                Item::Control(c) => got.push(Want::Control {
+                    id: c.id().to_string(),
+                    retry: c.retry(),
+                }),
                 other => panic!("unexpected item {other:?}"),
             }
         }

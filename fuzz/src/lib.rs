@@ -178,6 +178,12 @@ pub fn from_item_ref(item: ItemRef<'_>) -> RefItem {
             id: e.id().to_owned(),
             retry: e.retry(),
         }),
+        ItemRef::Control(c) => RefItem::Control {
+            id: c.id().to_owned(),
+            retry: c.retry(),
+            id_set: c.id_field().is_some(),
+            retry_set: c.retry_field().is_some(),
+        },
         ItemRef::Comment(c) => RefItem::Comment(c.to_owned()),
         other => panic!("unknown item kind {other:?}"),
     }
@@ -193,6 +199,12 @@ pub fn from_item(item: Item) -> RefItem {
             id: e.id().to_owned(),
             retry: e.retry(),
         }),
+        Item::Control(c) => RefItem::Control {
+            id: c.id().to_owned(),
+            retry: c.retry(),
+            id_set: c.id_field().is_some(),
+            retry_set: c.retry_field().is_some(),
+        },
         Item::Comment(c) => RefItem::Comment(c.as_str().to_owned()),
         other => panic!("unknown item kind {other:?}"),
     }

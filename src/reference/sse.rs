@@ -47,14 +47,27 @@ pub enum RefItem {
     Event(RefEvent),
     /// A comment line's text after the `:`, unstripped.
     Comment(String),
+    /// A blank line that dispatched nothing (empty data buffer) after a block that had an `id`
+    /// field the parser took, a `retry` field it took, or both: the state in force after it, and
+    /// which fields the block had.
+    Control {
+        /// The last event ID string after the blank line.
+        id: String,
+        /// The reconnection time after the blank line.
+        retry: Option<Duration>,
+        /// The block set the last event ID buffer.
+        id_set: bool,
+        /// The block set the reconnection time.
+        retry_set: bool,
+    },
 }
 
 impl RefItem {
-    /// The event, or `None` for a comment.
+    /// The event, or `None` for another item.
     pub fn event(&self) -> Option<&RefEvent> {
         match self {
             RefItem::Event(e) => Some(e),
-            RefItem::Comment(_) => None,
+            _ => None,
         }
     }
 }
@@ -142,6 +155,9 @@ pub fn reference_seeded(
     let mut last_event_id_string = last_event_id.to_owned();
     let mut reconnection_time = retry;
     let mut fields = 0;
+    // Whether the current block's lines set the last event ID buffer / the reconnection time.
+    let mut id_set = false;
+    let mut retry_set = false;
     let mut items = Vec::new();
 
     // "Lines must be processed, in the order they are received, as follows:"
@@ -156,6 +172,17 @@ pub fn reference_seeded(
             //    buffer to the empty string and return."
             if data.is_empty() {
                 event_type.clear();
+                // (The crate reports such a block when its fields changed the state.)
+                if id_set || retry_set {
+                    items.push(RefItem::Control {
+                        id: last_event_id_string.clone(),
+                        retry: reconnection_time,
+                        id_set,
+                        retry_set,
+                    });
+                }
+                id_set = false;
+                retry_set = false;
                 continue;
             }
             // 3. "If the data buffer's last character is a U+000A LINE FEED (LF) character, then
@@ -178,6 +205,8 @@ pub fn reference_seeded(
             // 7. "Set the data buffer and the event type buffer to the empty string."
             data.clear();
             event_type.clear();
+            id_set = false;
+            retry_set = false;
         } else if let Some(text) = line.strip_prefix(':') {
             // "If the line starts with a U+003A COLON character (:) Ignore the line."
             // (The crate surfaces the text after the colon, unstripped, unless told not to.)
@@ -213,6 +242,7 @@ pub fn reference_seeded(
                 // buffer to the field value. Otherwise, ignore the field."
                 "id" if !value.contains('\0') => {
                     last_event_id_buffer = value.to_owned();
+                    id_set = true;
                 }
                 // "If the field value consists of only ASCII digits, then interpret the field
                 // value as an integer in base ten, and set the event stream's reconnection time
@@ -221,6 +251,7 @@ pub fn reference_seeded(
                 "retry" => {
                     if let Some(ms) = ascii_digits_to_u64(value) {
                         reconnection_time = Some(Duration::from_millis(ms));
+                        retry_set = true;
                     }
                 }
                 // "Otherwise The field is ignored."

@@ -170,6 +170,10 @@ pub enum ItemRef<'a> {
     /// A comment line's text after the `:` (nothing stripped). Browsers ignore comments;
     /// servers send them as keep-alives. See [`Decoder::comments`].
     Comment(&'a str),
+    /// A block that dispatched no event (it had no `data` line) but set the last event ID, the
+    /// reconnection time, or both. Readers fire nothing for it, but it changes what they send
+    /// when they reconnect, so a relay must pass it on (see [`Control`]).
+    Control(ControlRef<'a>),
 }
 
 /// A dispatched event, borrowing from the input (and from the decoder).
@@ -179,6 +183,8 @@ pub struct EventRef<'a> {
     data: &'a str,
     id: &'a str,
     retry: Option<Duration>,
+    id_set: bool,
+    retry_set: bool,
 }
 
 impl<'a> EventRef<'a> {
@@ -196,6 +202,8 @@ impl<'a> EventRef<'a> {
     }
 
     /// The last event ID in force when the event was dispatched (empty when none was set).
+    ///
+    /// See [`Event::id`] for ids that cannot be sent back as a `Last-Event-ID` header.
     #[must_use]
     pub fn id(&self) -> &'a str {
         self.id
@@ -207,6 +215,23 @@ impl<'a> EventRef<'a> {
         self.retry
     }
 
+    /// The value of the event's own `id` field: `None` when it had none (its [`id`](Self::id)
+    /// was inherited), `Some("")` when an empty `id` field reset the last event ID.
+    #[must_use]
+    pub fn id_field(&self) -> Option<&'a str> {
+        self.id_set.then_some(self.id)
+    }
+
+    /// The reconnection time the event's own `retry` field set, if it had a valid one.
+    #[must_use]
+    pub fn retry_field(&self) -> Option<Duration> {
+        if self.retry_set {
+            self.retry
+        } else {
+            None
+        }
+    }
+
     /// Copies the event into an owned [`Event`].
     #[must_use]
     pub fn to_owned_event(&self) -> Event {
@@ -215,6 +240,8 @@ impl<'a> EventRef<'a> {
             data: Str::from(self.data),
             id: Str::from(self.id),
             retry: self.retry,
+            id_set: self.id_set,
+            retry_set: self.retry_set,
         }
     }
 }
@@ -226,7 +253,125 @@ impl fmt::Debug for EventRef<'_> {
             .field("data", &self.data)
             .field("id", &self.id)
             .field("retry", &self.retry)
+            .field("id_field", &self.id_set)
+            .field("retry_field", &self.retry_set)
             .finish()
+    }
+}
+
+/// A block without data that set the last event ID or the reconnection time, borrowing from the
+/// decoder; see [`Control`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ControlRef<'a> {
+    id: &'a str,
+    retry: Option<Duration>,
+    id_set: bool,
+    retry_set: bool,
+}
+
+impl<'a> ControlRef<'a> {
+    /// The last event ID now in force.
+    #[must_use]
+    pub fn id(&self) -> &'a str {
+        self.id
+    }
+
+    /// The reconnection time now in force.
+    #[must_use]
+    pub fn retry(&self) -> Option<Duration> {
+        self.retry
+    }
+
+    /// The block's own `id` field, if it had one (`Some("")`: the last event ID was reset).
+    #[must_use]
+    pub fn id_field(&self) -> Option<&'a str> {
+        self.id_set.then_some(self.id)
+    }
+
+    /// The reconnection time the block's `retry` field set, if it had a valid one.
+    #[must_use]
+    pub fn retry_field(&self) -> Option<Duration> {
+        if self.retry_set {
+            self.retry
+        } else {
+            None
+        }
+    }
+
+    /// Copies it into an owned [`Control`].
+    #[must_use]
+    pub fn to_owned_control(&self) -> Control {
+        Control {
+            id: Str::from(self.id),
+            retry: self.retry,
+            id_set: self.id_set,
+            retry_set: self.retry_set,
+        }
+    }
+}
+
+/// A block that dispatched no event, because it had no `data` line, but whose `id` or `retry`
+/// field changed the reader's state: the last event ID (WHATWG SSE, "dispatch the event", step
+/// 1 runs before the empty-data check) or the reconnection time.
+///
+/// Readers fire no event for it, yet it decides the `Last-Event-ID` they send and how long they
+/// wait when they reconnect. A relay passes it on as it came: [`OutEvent::from`] writes the same
+/// fields and a blank line, which dispatches nothing downstream either.
+///
+/// ```
+/// use bytes::Bytes;
+/// use sse_wire::sse::{BytesDecoder, Encoder, Item, OutEvent};
+///
+/// let mut decoder = BytesDecoder::new();
+/// decoder.push(Bytes::from_static(b"retry: 2500\n\nid: 7\ndata: a\n\nid\n\n"));
+/// let mut relayed = Vec::new();
+/// for item in &mut decoder {
+///     match item? {
+///         Item::Event(event) => Encoder::new().encode(&OutEvent::from(&event), &mut relayed)?,
+///         Item::Control(control) => Encoder::new().encode(&OutEvent::from(&control), &mut relayed)?,
+///         _ => {}
+///     }
+/// }
+/// assert_eq!(relayed, b"retry: 2500\n\nid: 7\ndata: a\n\nid: \n\n");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// [`OutEvent::from`]: super::OutEvent
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Control {
+    id: Str,
+    retry: Option<Duration>,
+    id_set: bool,
+    retry_set: bool,
+}
+
+impl Control {
+    /// The last event ID now in force.
+    #[must_use]
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The reconnection time now in force.
+    #[must_use]
+    pub fn retry(&self) -> Option<Duration> {
+        self.retry
+    }
+
+    /// The block's own `id` field, if it had one (`Some("")`: the last event ID was reset).
+    #[must_use]
+    pub fn id_field(&self) -> Option<&str> {
+        self.id_set.then_some(&*self.id)
+    }
+
+    /// The reconnection time the block's `retry` field set, if it had a valid one.
+    #[must_use]
+    pub fn retry_field(&self) -> Option<Duration> {
+        if self.retry_set {
+            self.retry
+        } else {
+            None
+        }
     }
 }
 
@@ -238,6 +383,8 @@ pub enum Item {
     Event(Event),
     /// A comment line's text after the `:` (nothing stripped).
     Comment(Str),
+    /// A block without data that set the last event ID or the reconnection time.
+    Control(Control),
 }
 
 /// A dispatched event that owns its fields.
@@ -250,6 +397,8 @@ pub struct Event {
     data: Str,
     id: Str,
     retry: Option<Duration>,
+    id_set: bool,
+    retry_set: bool,
 }
 
 impl Event {
@@ -267,6 +416,11 @@ impl Event {
     }
 
     /// The last event ID in force when the event was dispatched (empty when none was set).
+    ///
+    /// The standard keeps any id without NUL, but an id holding other control bytes (U+0001 to
+    /// U+0008, U+000A to U+001F, U+007F) cannot be sent back as a `Last-Event-ID` header value:
+    /// browsers keep such an id and then fail to reconnect, and this crate's encoder refuses to
+    /// write one ([`EncodeError::ControlInId`](super::EncodeError::ControlInId)).
     #[must_use]
     pub fn id(&self) -> &str {
         &self.id
@@ -276,6 +430,43 @@ impl Event {
     #[must_use]
     pub fn retry(&self) -> Option<Duration> {
         self.retry
+    }
+
+    /// The value of the event's own `id` field: `None` when it had none (its [`id`](Self::id)
+    /// was inherited from an earlier block), `Some("")` when an empty `id` field reset the last
+    /// event ID. A relay needs this to re-send the stream exactly.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use sse_wire::sse::{BytesDecoder, Item};
+    ///
+    /// let mut decoder = BytesDecoder::new();
+    /// decoder.push(Bytes::from_static(b"id: 5\ndata: a\n\ndata: b\n\nid:\ndata: c\n\n"));
+    /// let fields: Vec<_> = (&mut decoder)
+    ///     .map(|item| match item.unwrap() {
+    ///         Item::Event(e) => (e.id().to_owned(), e.id_field().map(str::to_owned)),
+    ///         _ => unreachable!(),
+    ///     })
+    ///     .collect();
+    /// assert_eq!(fields, [
+    ///     ("5".into(), Some("5".into())),
+    ///     ("5".into(), None),
+    ///     ("".into(), Some("".into())),
+    /// ]);
+    /// ```
+    #[must_use]
+    pub fn id_field(&self) -> Option<&str> {
+        self.id_set.then_some(&*self.id)
+    }
+
+    /// The reconnection time the event's own `retry` field set, if it had a valid one.
+    #[must_use]
+    pub fn retry_field(&self) -> Option<Duration> {
+        if self.retry_set {
+            self.retry
+        } else {
+            None
+        }
     }
 
     /// The data as a shared [`Str`] (no copy).
@@ -298,6 +489,8 @@ impl fmt::Debug for Event {
             .field("data", &self.data.as_str())
             .field("id", &self.id.as_str())
             .field("retry", &self.retry)
+            .field("id_field", &self.id_set)
+            .field("retry_field", &self.retry_set)
             .finish()
     }
 }
@@ -419,12 +612,6 @@ impl Decoder {
     #[inline(always)]
     pub fn decode<'a>(&'a mut self, buf: &'a [u8]) -> Result<Decoded<'a>, DecodeError> {
         let step = self.engine.decode(buf);
-        commit_borrowed(
-            &mut self.last_id,
-            &self.engine.committed_buf,
-            buf,
-            &step.committed_id,
-        );
         let consumed = step.consumed;
         let Some(raw) = step.item? else {
             return Ok(Decoded {
@@ -437,11 +624,22 @@ impl Decoder {
         let engine = &mut self.engine;
         let item = match raw {
             Raw::Comment(r) => ItemRef::Comment(text(input, r.start, r.end, &mut self.scratch)),
+            Raw::Control { id, retry_set } => {
+                commit_borrowed(&mut self.last_id, &engine.id_buf, input, &id);
+                ItemRef::Control(ControlRef {
+                    id: self.last_id.as_str(),
+                    retry,
+                    id_set: id != Span::None,
+                    retry_set,
+                })
+            }
             Raw::Dispatch {
                 data,
                 event_type,
                 id,
+                retry_set,
             } => {
+                let id_set = id != Span::None;
                 commit_borrowed(&mut self.last_id, &engine.id_buf, input, &id);
                 let data = match data {
                     Span::Ref(s, e) => text(input, s, e, &mut engine.data_text),
@@ -466,6 +664,8 @@ impl Decoder {
                     data,
                     id: self.last_id.as_str(),
                     retry,
+                    id_set,
+                    retry_set,
                 })
             }
         };
@@ -516,13 +716,6 @@ impl Decoder {
 
     fn decode_owned<B: OwnedInput>(&mut self, buf: &mut B) -> Result<Option<Item>, DecodeError> {
         let step = self.engine.decode(buf.as_slice());
-        // An id from a blank line that dispatched nothing: rare, so copied.
-        commit_borrowed(
-            &mut self.last_id,
-            &self.engine.committed_buf,
-            buf.as_slice(),
-            &step.committed_id,
-        );
         let n = step.consumed;
         let Some(raw) = step.item? else {
             buf.drop_front(n);
@@ -541,20 +734,31 @@ impl Decoder {
                 Str::from(s)
             }
         };
+        let set_id = |last_id: &mut LastId, id: Span| match id {
+            Span::Ref(s, e) => *last_id = LastId::Shared(slice(s..e)),
+            Span::Owned => *last_id = LastId::Shared(Str::from(engine.id_buf.as_str())),
+            Span::None => {}
+        };
         let item = match raw {
             Raw::Comment(r) => Item::Comment(slice(r)),
+            Raw::Control { id, retry_set } => {
+                let id_set = id != Span::None;
+                set_id(&mut self.last_id, id);
+                Item::Control(Control {
+                    id: self.last_id.shared(),
+                    retry: engine.retry(),
+                    id_set,
+                    retry_set,
+                })
+            }
             Raw::Dispatch {
                 data,
                 event_type,
                 id,
+                retry_set,
             } => {
-                match id {
-                    Span::Ref(s, e) => self.last_id = LastId::Shared(slice(s..e)),
-                    Span::Owned => {
-                        self.last_id = LastId::Shared(Str::from(engine.id_buf.as_str()));
-                    }
-                    Span::None => {}
-                }
+                let id_set = id != Span::None;
+                set_id(&mut self.last_id, id);
                 let data = match data {
                     Span::Ref(s, e) => slice(s..e),
                     _ => joined_data(&mut engine.data_buf),
@@ -576,6 +780,8 @@ impl Decoder {
                     data,
                     id: self.last_id.shared(),
                     retry: engine.retry(),
+                    id_set,
+                    retry_set,
                 })
             }
         };
@@ -587,11 +793,11 @@ impl Decoder {
     ///
     /// Returns `Ok(())` when the stream ended cleanly between events, or [`Truncated`] saying
     /// what was thrown away (an event without its closing blank line, or an unterminated line).
-    /// The caller's unconsumed bytes are no longer needed.
+    /// The caller's unconsumed bytes are no longer needed. Only bytes the decoder was given count:
+    /// a caller that stopped decoding before the end of its buffer (at `data: [DONE]`, say) ends
+    /// the stream with [`finish_with`](Decoder::finish_with) instead.
     ///
-    /// The decoder is then ready for a new stream (a reconnection): it checks for a BOM again,
-    /// and keeps [`last_event_id`](Decoder::last_event_id) and [`retry`](Decoder::retry), so that
-    /// events of the new stream without an `id` carry the one in force, as browsers do.
+    /// The decoder is then ready for a new stream, as after [`reconnect`](Decoder::reconnect).
     ///
     /// ```
     /// use sse_wire::sse::Decoder;
@@ -617,6 +823,81 @@ impl Decoder {
                 partial_line: p.partial_line,
             })
         }
+    }
+
+    /// Ends a stream whose last unconsumed bytes are `rest`: for a caller that stopped decoding
+    /// early, typically at an end marker such as `data: [DONE]`, with more of the last read
+    /// still in its buffer.
+    ///
+    /// The items left in `rest` are decoded and dropped (a keep-alive comment or an event after
+    /// the marker is not a truncation), and then the stream ends as with
+    /// [`finish`](Decoder::finish): the result says whether it ended inside an event or a line.
+    /// `rest` must be what the caller still holds, as for [`decode`](Decoder::decode).
+    ///
+    /// ```
+    /// use sse_wire::sse::{Decoder, ItemRef};
+    ///
+    /// let mut decoder = Decoder::new();
+    /// let mut buf: &[u8] = b"data: hi\n\ndata: [DONE]\n\n: keep-alive\n";
+    /// loop {
+    ///     let decoded = decoder.decode(buf).unwrap();
+    ///     buf = &buf[decoded.consumed..];
+    ///     match decoded.item {
+    ///         Some(ItemRef::Event(e)) if e.data() == "[DONE]" => break,
+    ///         None => break,
+    ///         _ => {}
+    ///     }
+    /// }
+    /// assert!(decoder.finish_with(buf).is_ok());
+    ///
+    /// // A stream cut inside an event after the marker is still reported.
+    /// let mut decoder = Decoder::new();
+    /// assert!(decoder.finish_with(b"data: [DONE]\n\ndata: cut").is_err());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Truncated`] when the stream did not end at an event boundary.
+    pub fn finish_with(&mut self, mut rest: &[u8]) -> Result<(), Truncated> {
+        loop {
+            match self.decode(rest) {
+                Ok(Decoded { item: None, .. }) => break,
+                Ok(decoded) => rest = &rest[decoded.consumed..],
+                // The caller broke the contract: only what the decoder holds can be judged.
+                Err(DecodeError::InputShrunk { .. }) => break,
+                // Decoding goes on after a limit error; the event it cost is dropped either way.
+                Err(_) => {}
+            }
+        }
+        self.finish()
+    }
+
+    /// Readies the decoder for the stream of a new connection to the same source (a
+    /// reconnection), keeping what the standard keeps across reconnections: the
+    /// [`last_event_id`](Decoder::last_event_id), to send as `Last-Event-ID`, and the
+    /// reconnection time ([`retry`](Decoder::retry)). An unterminated line and an undispatched
+    /// event of the old stream are dropped, so that they cannot run into the new stream's first
+    /// line, and the new stream is checked for a BOM again. Limits and settings stay.
+    ///
+    /// This is [`finish`](Decoder::finish) without the verdict on the old stream; call `finish`
+    /// instead to learn whether the old stream was cut.
+    ///
+    /// ```
+    /// use sse_wire::sse::{Decoder, ItemRef};
+    ///
+    /// let mut decoder = Decoder::new();
+    /// let first = b"id: 41\ndata: a\n\ndata: {\"partial";
+    /// let d = decoder.decode(first).unwrap();
+    /// assert!(matches!(d.item, Some(ItemRef::Event(_))));
+    /// // The connection drops; reconnect with `Last-Event-ID: 41`.
+    /// assert_eq!(decoder.last_event_id(), "41");
+    /// decoder.reconnect();
+    /// let d = decoder.decode(b"retry: 300\ndata: b\n\n").unwrap();
+    /// let Some(ItemRef::Event(event)) = d.item else { panic!() };
+    /// assert_eq!((event.data(), event.id()), ("b", "41"));
+    /// ```
+    pub fn reconnect(&mut self) {
+        let _ = self.engine.finish();
     }
 }
 
@@ -724,13 +1005,35 @@ impl BytesDecoder {
         &self.decoder
     }
 
-    /// Ends the stream; see [`Decoder::finish`]. Pieces not yet decoded are decoded first only
-    /// if the caller drained the iterator; anything left is counted as truncated.
+    /// Ends the stream; see [`Decoder::finish`].
+    ///
+    /// Pieces the caller did not iterate through (it stopped at `data: [DONE]`, say) are decoded
+    /// first and their items dropped: complete items after the point where the caller stopped
+    /// are not a truncation. The result says exactly whether the stream ended inside an event
+    /// or a line.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use sse_wire::sse::{BytesDecoder, Item};
+    ///
+    /// let mut decoder = BytesDecoder::new();
+    /// decoder.push(Bytes::from_static(b"data: tok\n\ndata: [DONE]\n\n: keep-alive\n"));
+    /// for item in &mut decoder {
+    ///     if let Item::Event(e) = item.unwrap() {
+    ///         if e.data() == "[DONE]" {
+    ///             break;
+    ///         }
+    ///     }
+    /// }
+    /// assert!(decoder.finish().is_ok());
+    /// ```
     ///
     /// # Errors
     ///
     /// [`Truncated`] when the stream did not end at an event boundary.
     pub fn finish(&mut self) -> Result<(), Truncated> {
+        // Decoding makes progress after an error too, so this ends when the pieces do.
+        for _ in &mut *self {}
         if !self.tail.is_empty() {
             // `step` leaves the last bytes of a straddling line unscanned: let the decoder see
             // them, so that the truncation report counts them. They hold no line end and are
@@ -738,21 +1041,30 @@ impl BytesDecoder {
             let flushed = self.decoder.decode_buf(&mut self.tail);
             debug_assert!(matches!(flushed, Ok(None)), "{flushed:?}");
         }
-        let unread: usize = self.pieces.iter().map(Bytes::len).sum();
+        debug_assert!(self.pieces.is_empty());
+        self.tail.clear();
+        self.decoder.finish()
+    }
+
+    /// Readies the decoder for a new connection's stream; see [`Decoder::reconnect`]. Queued
+    /// pieces of the old stream are dropped, the last event ID and reconnection time are kept.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use sse_wire::sse::{BytesDecoder, Item};
+    ///
+    /// let mut decoder = BytesDecoder::new();
+    /// decoder.push(Bytes::from_static(b"id: 7\ndata: a\n\ndata: {\"partial"));
+    /// assert_eq!((&mut decoder).count(), 1);
+    /// decoder.reconnect(); // the connection dropped mid-event
+    /// decoder.push(Bytes::from_static(b"data: b\n\n"));
+    /// let Some(Ok(Item::Event(event))) = decoder.next() else { panic!() };
+    /// assert_eq!((event.data(), event.id()), ("b", "7"));
+    /// ```
+    pub fn reconnect(&mut self) {
         self.pieces.clear();
         self.tail.clear();
-        match self.decoder.finish() {
-            Ok(()) if unread == 0 => Ok(()),
-            Ok(()) => Err(Truncated {
-                fields: 0,
-                data_len: 0,
-                partial_line: unread,
-            }),
-            Err(mut t) => {
-                t.partial_line += unread;
-                Err(t)
-            }
-        }
+        self.decoder.reconnect();
     }
 
     fn step(&mut self) -> Result<Option<Item>, DecodeError> {

@@ -3,7 +3,8 @@ use core::time::Duration;
 use bytes::{Buf, BufMut, Bytes};
 use thiserror::Error;
 
-use super::Event;
+use super::{Control, ControlRef, Event, EventRef};
+use crate::Str;
 
 /// Why an event could not be encoded. Nothing is written when encoding fails.
 ///
@@ -31,6 +32,31 @@ pub enum EncodeError {
         /// Byte offset in the id.
         at: usize,
     },
+    /// The id holds a control byte other than HTAB, CR, LF and NUL (0x01 to 0x08, 0x0B, 0x0C,
+    /// 0x0E to 0x1F, or DEL).
+    ///
+    /// The standard lets a reader keep such an id, but no `Last-Event-ID` header can carry it
+    /// (RFC 9110 section 5.5: a field value holds no control byte but HTAB): Chromium's
+    /// `EventSource` and the undici-based `eventsource` client store it and then never manage
+    /// to reconnect.
+    #[error("event id contains control byte 0x{byte:02x} at byte {at}; no Last-Event-ID header can carry it")]
+    ControlInId {
+        /// The byte.
+        byte: u8,
+        /// Byte offset in the id.
+        at: usize,
+    },
+    /// The payload given to [`Encoder::frame`] is not valid UTF-8; readers would show U+FFFD in
+    /// its place.
+    #[error("event data is not valid UTF-8 after byte {valid_up_to}")]
+    InvalidUtf8 {
+        /// Length of the payload's valid UTF-8 prefix.
+        valid_up_to: usize,
+    },
+    /// The encoded event would be larger than `usize::MAX` bytes (possible on 16- and 32-bit
+    /// targets only).
+    #[error("encoded event does not fit in usize::MAX bytes")]
+    TooLarge,
     /// The reconnection time does not fit the `u64` milliseconds that readers accept.
     #[error("retry of {secs} s is too large to send as u64 milliseconds")]
     RetryTooLarge {
@@ -108,14 +134,21 @@ impl<'a> OutEvent<'a> {
         self
     }
 
-    /// Sets the event id, which becomes the reader's last event ID. Must hold no CR, LF or NUL.
-    /// An empty id resets the reader's last event ID.
+    /// Sets the event id, which becomes the reader's last event ID. Must hold no control byte
+    /// but HTAB (no CR, LF, NUL or DEL: see [`EncodeError::ControlInId`]). An empty id resets
+    /// the reader's last event ID.
     pub const fn id(mut self, id: &'a str) -> Self {
         self.id = Some(id);
         self
     }
 
-    /// Sets the reader's reconnection time (sent in whole milliseconds, rounded down).
+    /// Sets the reader's reconnection time, sent in whole milliseconds, rounded up: only
+    /// [`Duration::ZERO`] is sent as `retry: 0` (reconnect at once), never a time below a
+    /// millisecond.
+    ///
+    /// Any `u64` of milliseconds is valid, but some readers mishandle large ones: Node.js's
+    /// `setTimeout` takes 2^31 ms (about 24.8 days) or more as 1 ms, so an `eventsource` client
+    /// on Node reconnects at once. Stay below that when such clients may read the stream.
     pub const fn retry(mut self, retry: Duration) -> Self {
         self.retry = Some(retry);
         self
@@ -130,43 +163,118 @@ impl<'a> OutEvent<'a> {
     /// Checks the fields a reader could misread, and returns the encoded length of everything
     /// but the data lines.
     fn check(&self) -> Result<usize, EncodeError> {
-        let mut len = 1; // the blank line that ends the event
+        let mut len: usize = 1; // the blank line that ends the event
         if let Some(t) = self.event {
             if let Some(at) = memchr::memchr2(b'\r', b'\n', t.as_bytes()) {
                 return Err(EncodeError::LineBreakInEventType { at });
             }
-            len += EVENT.len() + t.len() + 1;
+            len = sum(&[len, EVENT.len() + 1, t.len()])?;
         }
         if let Some(id) = self.id {
-            if let Some(at) = memchr::memchr3(b'\r', b'\n', 0, id.as_bytes()) {
-                return Err(if id.as_bytes()[at] == 0 {
-                    EncodeError::NulInId { at }
-                } else {
-                    EncodeError::LineBreakInId { at }
-                });
-            }
-            len += ID.len() + id.len() + 1;
+            check_id(id.as_bytes())?;
+            len = sum(&[len, ID.len() + 1, id.len()])?;
         }
         if let Some(r) = self.retry {
-            len += RETRY.len() + decimal_len(retry_ms(r)?) + 1;
+            len = sum(&[len, RETRY.len() + 1, decimal_len(retry_ms(r)?)])?;
         }
         Ok(len)
     }
 }
 
+/// Refuses an id that a reader would misread or could not send back as a header: the first
+/// control byte other than HTAB decides the error.
+fn check_id(id: &[u8]) -> Result<(), EncodeError> {
+    let Some(at) = id
+        .iter()
+        .position(|&b| (b < 0x20 && b != b'\t') || b == 0x7f)
+    else {
+        return Ok(());
+    };
+    Err(match id[at] {
+        b'\r' | b'\n' => EncodeError::LineBreakInId { at },
+        0 => EncodeError::NulInId { at },
+        byte => EncodeError::ControlInId { byte, at },
+    })
+}
+
+/// `parts` added up, or [`EncodeError::TooLarge`] past `usize::MAX`.
+fn sum(parts: &[usize]) -> Result<usize, EncodeError> {
+    parts
+        .iter()
+        .try_fold(0usize, |acc, &n| acc.checked_add(n))
+        .ok_or(EncodeError::TooLarge)
+}
+
+/// The fields a block carried, as [`OutEvent`] setters take them.
+fn relayed<'a>(
+    mut out: OutEvent<'a>,
+    id: Option<&'a str>,
+    retry: Option<Duration>,
+) -> OutEvent<'a> {
+    if let Some(id) = id {
+        out = out.id(id);
+    }
+    if let Some(retry) = retry {
+        out = out.retry(retry);
+    }
+    out
+}
+
 impl<'a> From<&'a Event> for OutEvent<'a> {
-    /// The event as a reader would re-send it: its data, its type unless `message`, and its id
-    /// unless empty. The reconnection time in force is not copied: it belongs to the stream
-    /// (see [`Decoder::retry`](super::Decoder::retry) and [`Encoder::retry`]).
+    /// The event exactly as it came, for a relay: its data, its type unless `message`, and the
+    /// `id` and `retry` fields its own block carried ([`Event::id_field`],
+    /// [`Event::retry_field`]), an empty `id` that reset the last event ID included. A reader
+    /// of the re-encoded stream sees the same events, with the same id and reconnection time in
+    /// force, as a reader of the original. Pass blocks without data on with
+    /// [`Control`](super::Control).
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use sse_wire::sse::{BytesDecoder, Encoder, Item, OutEvent};
+    ///
+    /// let mut decoder = BytesDecoder::new();
+    /// decoder.push(Bytes::from_static(b"id: 5\ndata: a\n\nid:\ndata: b\n\n"));
+    /// let mut relayed = Vec::new();
+    /// for item in &mut decoder {
+    ///     if let Item::Event(event) = item? {
+    ///         Encoder::new().encode(&OutEvent::from(&event), &mut relayed)?;
+    ///     }
+    /// }
+    /// assert_eq!(relayed, b"id: 5\ndata: a\n\nid: \ndata: b\n\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn from(event: &'a Event) -> Self {
         let mut out = OutEvent::data(event.data());
         if event.event_type() != "message" {
             out = out.event(event.event_type());
         }
-        if !event.id().is_empty() {
-            out = out.id(event.id());
+        relayed(out, event.id_field(), event.retry_field())
+    }
+}
+
+impl<'a> From<&EventRef<'a>> for OutEvent<'a> {
+    /// As `From<&Event>`, for an event borrowed from the input.
+    fn from(event: &EventRef<'a>) -> Self {
+        let mut out = OutEvent::data(event.data());
+        if event.event_type() != "message" {
+            out = out.event(event.event_type());
         }
-        out
+        relayed(out, event.id_field(), event.retry_field())
+    }
+}
+
+impl<'a> From<&'a Control> for OutEvent<'a> {
+    /// The block's `id` and `retry` fields without data: it dispatches nothing downstream
+    /// either, but sets the same state.
+    fn from(control: &'a Control) -> Self {
+        relayed(OutEvent::new(), control.id_field(), control.retry_field())
+    }
+}
+
+impl<'a> From<&ControlRef<'a>> for OutEvent<'a> {
+    /// As `From<&Control>`, for a block borrowed from the decoder.
+    fn from(control: &ControlRef<'a>) -> Self {
+        relayed(OutEvent::new(), control.id_field(), control.retry_field())
     }
 }
 
@@ -175,8 +283,11 @@ const EVENT: &[u8] = b"event: ";
 const ID: &[u8] = b"id: ";
 const RETRY: &[u8] = b"retry: ";
 
+/// `r` in whole milliseconds, rounded up: a time below a millisecond must not turn into
+/// `retry: 0`, which tells the reader to reconnect at once.
 fn retry_ms(r: Duration) -> Result<u64, EncodeError> {
-    u64::try_from(r.as_millis()).map_err(|_| EncodeError::RetryTooLarge { secs: r.as_secs() })
+    let ms = r.as_millis() + u128::from(!r.subsec_nanos().is_multiple_of(1_000_000));
+    u64::try_from(ms).map_err(|_| EncodeError::RetryTooLarge { secs: r.as_secs() })
 }
 
 fn decimal_len(mut n: u64) -> usize {
@@ -203,21 +314,33 @@ fn put_decimal<B: BufMut>(dst: &mut B, n: u64) {
     dst.put_slice(&digits[i..]);
 }
 
-/// Length of `text` written as one `prefix` line per line of it.
-fn lines_len(prefix: usize, text: &[u8]) -> usize {
-    let mut len = prefix + text.len() + 1;
+/// Length of `text` written as one `prefix` line per line of it, or [`EncodeError::TooLarge`].
+fn lines_len(prefix: usize, text: &[u8]) -> Result<usize, EncodeError> {
+    let mut lines: usize = 1;
+    let mut crlf: usize = 0;
     let mut rest = text;
     while let Some(i) = memchr::memchr2(b'\r', b'\n', rest) {
         let brk = if rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n') {
+            crlf += 1;
             2
         } else {
             1
         };
-        // The break's bytes are replaced by "\n" + prefix.
-        len = len + 1 + prefix - brk;
+        lines += 1;
         rest = &rest[i + brk..];
     }
-    len
+    lines_size(prefix, text.len(), lines, crlf)
+}
+
+/// The size of `len` bytes of text that hold `lines - 1` line breaks, `crlf` of them CRLF,
+/// written as `lines` lines of `prefix` bytes plus text plus LF: each break's bytes become
+/// the LF and the next prefix. Checked: 613,566,757 LFs (a third of 32-bit memory) already
+/// make more than `u32::MAX` bytes.
+fn lines_size(prefix: usize, len: usize, lines: usize, crlf: usize) -> Result<usize, EncodeError> {
+    let per_line = lines.checked_mul(prefix + 1).ok_or(EncodeError::TooLarge)?;
+    // `len` counts every break byte; `lines - 1 + crlf` of them are not written as text.
+    let text = len - (lines - 1) - crlf;
+    per_line.checked_add(text).ok_or(EncodeError::TooLarge)
 }
 
 /// Writes `text` as one `prefix` line per line of it (CR, LF and CRLF all end a line); `end`
@@ -294,10 +417,11 @@ impl Encoder {
     /// The [`EncodeError`] that `encode` would return.
     pub fn encoded_len(&self, event: &OutEvent<'_>) -> Result<usize, EncodeError> {
         let head = event.check()?;
-        Ok(head
-            + event
-                .data
-                .map_or(0, |d| lines_len(DATA.len(), d.as_bytes())))
+        let data = match event.data {
+            Some(d) => lines_len(DATA.len(), d.as_bytes())?,
+            None => 0,
+        };
+        sum(&[head, data])
     }
 
     /// Writes `event` to `dst`.
@@ -310,11 +434,16 @@ impl Encoder {
         let head = event.check()?;
         let data = event.data.map(str::as_bytes);
         // A break costs at most `DATA.len()` extra bytes: skip the exact count when there is room
-        // for the worst case anyway (always so for `BytesMut` and `Vec`).
-        let worst = head + data.map_or(0, |d| DATA.len() + 1 + d.len() * (DATA.len() + 1));
+        // for the worst case anyway (always so for `BytesMut` and `Vec`). A worst case past
+        // `usize::MAX` cannot be met, so the exact count decides then.
+        let worst = data.map_or(Some(head), |d| {
+            d.len()
+                .checked_mul(DATA.len() + 1)
+                .and_then(|n| n.checked_add(head + DATA.len() + 1))
+        });
         let available = dst.remaining_mut();
-        if available < worst {
-            let needed = head + data.map_or(0, |d| lines_len(DATA.len(), d));
+        if worst.is_none_or(|worst| available < worst) {
+            let needed = self.encoded_len(event)?;
             if available < needed {
                 return Err(EncodeError::BufferTooSmall { needed, available });
             }
@@ -367,7 +496,7 @@ impl Encoder {
     ///
     /// A destination without room; nothing is written then.
     pub fn comment<B: BufMut>(&self, text: &str, dst: &mut B) -> Result<(), EncodeError> {
-        let needed = lines_len(1, text.as_bytes());
+        let needed = lines_len(1, text.as_bytes())?;
         room(dst, needed)?;
         put_lines(dst, b":", text.as_bytes(), b"\n");
         Ok(())
@@ -420,10 +549,45 @@ impl Encoder {
     /// assert!(out.starts_with(b"id: 7\ndata: xxx"));
     /// ```
     ///
+    /// The payload is checked to be UTF-8 (once, without copying it): readers decode the stream
+    /// as UTF-8, so other bytes would reach them as U+FFFD. A payload already held as a [`Str`]
+    /// skips the check: see [`frame_str`](Encoder::frame_str).
+    ///
+    /// # Errors
+    ///
+    /// An invalid `event`/`id`/`retry` field, or [`EncodeError::InvalidUtf8`].
+    pub fn frame(&self, event: &OutEvent<'_>, data: Bytes) -> Result<EncodedEvent, EncodeError> {
+        if let Err(e) = crate::utf8::from_utf8(&data) {
+            return Err(EncodeError::InvalidUtf8 {
+                valid_up_to: e.valid_up_to(),
+            });
+        }
+        self.frame_checked(event, data)
+    }
+
+    /// [`frame`](Encoder::frame) for a payload that is already known to be UTF-8, such as the
+    /// data of a decoded [`Event`] ([`Event::data_str`]): no check, no copy.
+    ///
+    /// ```
+    /// use bytes::Buf;
+    /// use sse_wire::{sse::{Encoder, OutEvent}, Str};
+    ///
+    /// let mut framed = Encoder::new().frame_str(&OutEvent::new(), Str::from("a\nb")).unwrap();
+    /// assert_eq!(&framed.copy_to_bytes(framed.remaining())[..], b"data: a\ndata: b\n\n");
+    /// ```
+    ///
     /// # Errors
     ///
     /// An invalid `event`/`id`/`retry` field.
-    pub fn frame(&self, event: &OutEvent<'_>, data: Bytes) -> Result<EncodedEvent, EncodeError> {
+    pub fn frame_str(&self, event: &OutEvent<'_>, data: Str) -> Result<EncodedEvent, EncodeError> {
+        self.frame_checked(event, data.into_bytes())
+    }
+
+    fn frame_checked(
+        &self,
+        event: &OutEvent<'_>,
+        data: Bytes,
+    ) -> Result<EncodedEvent, EncodeError> {
         let head_len = event.check()?;
         let mut head = HeadBuf::default();
         // `check` bounded every field, but not their total: a head that does not fit inline is
@@ -432,7 +596,7 @@ impl Encoder {
             data: None,
             ..*event
         };
-        let total = head_len - 1 + lines_len(DATA.len(), &data) + 1;
+        let total = sum(&[head_len, lines_len(DATA.len(), &data)?])?;
         if head_len - 1 + DATA.len() <= HEAD_CAP {
             let mut w = &mut head.bytes[..];
             let before = w.len();
@@ -735,5 +899,36 @@ impl Buf for EncodedEvent {
             }
             rest = &rest[seg..];
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_size_is_checked() {
+        // 2^32 / 7 LFs: 7 bytes per line, one more line than breaks.
+        let lfs = 613_566_757usize;
+        let want = (lfs as u64 + 1) * 7;
+        assert_eq!(want, 4_294_967_306);
+        match usize::try_from(want) {
+            Ok(n) => assert_eq!(lines_size(DATA.len(), lfs, lfs + 1, 0), Ok(n)),
+            Err(_) => assert_eq!(
+                lines_size(DATA.len(), lfs, lfs + 1, 0),
+                Err(EncodeError::TooLarge)
+            ),
+        }
+        assert_eq!(
+            lines_size(DATA.len(), usize::MAX, usize::MAX / 2, 0),
+            Err(EncodeError::TooLarge)
+        );
+        assert_eq!(
+            lines_size(DATA.len(), usize::MAX - 1, 1, 0),
+            Err(EncodeError::TooLarge)
+        );
+        assert_eq!(lines_size(DATA.len(), 4, 2, 1), Ok(16)); // "a\r\nb": "data: a\ndata: b\n"
+        assert_eq!(sum(&[usize::MAX, 1]), Err(EncodeError::TooLarge));
+        assert_eq!(sum(&[usize::MAX - 1, 1]), Ok(usize::MAX));
     }
 }

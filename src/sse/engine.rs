@@ -54,12 +54,16 @@ impl Span {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Raw {
     /// A blank line ended an event with data (never [`Span::None`]); `id` is set when the event's
-    /// own lines set it.
+    /// own lines set it, `retry_set` when one of them set the reconnection time.
     Dispatch {
         data: Span,
         event_type: Span,
         id: Span,
+        retry_set: bool,
     },
+    /// A blank line ended a block without data that set the last event ID buffer (`id` is not
+    /// [`Span::None`]), the reconnection time, or both: no event, but the reader's state changed.
+    Control { id: Span, retry_set: bool },
     /// A comment line; the range excludes the leading `:`.
     Comment(Range<usize>),
 }
@@ -69,7 +73,6 @@ pub(crate) enum Raw {
 pub(crate) struct Step {
     pub(crate) consumed: usize,
     pub(crate) item: Result<Option<Raw>, DecodeError>,
-    pub(crate) committed_id: Span,
 }
 
 #[derive(Debug, Clone)]
@@ -84,8 +87,12 @@ pub(crate) struct Engine {
     cr_pending: bool,
     /// True until the first bytes of the stream have been checked for a BOM.
     at_start: bool,
-    /// After a limit error: lines are discarded until the next blank line.
+    /// After a limit error: lines are discarded until the next blank line (or, with
+    /// `skip_line`, until the end of the current line).
     skipping: bool,
+    /// While skipping: only the current line is skipped (an oversized comment outside any event,
+    /// which costs only itself).
+    skip_line: bool,
     /// While skipping: part of the current line was already released (so it is not blank).
     skipped_part: bool,
 
@@ -96,11 +103,8 @@ pub(crate) struct Engine {
     data_len: usize,
     event_type: Span,
     id: Span,
-    /// The id of the last blank line since the previous return that dispatched nothing but set
-    /// an id: the last event ID string still changes (WHATWG SSE dispatch step 1).
-    committed: Span,
-    /// Holds `committed` when it is [`Span::Owned`].
-    pub(crate) committed_buf: String,
+    /// A `retry` field of the pending block set the reconnection time.
+    retry_set: bool,
     /// The joined data lines of a multi-line event ([`Span::Owned`] data), as raw bytes: UTF-8
     /// repair is left to the front end, once per event, which is also when the text is checked.
     pub(crate) data_buf: Vec<u8>,
@@ -132,14 +136,14 @@ impl Engine {
             cr_pending: false,
             at_start: true,
             skipping: false,
+            skip_line: false,
             skipped_part: false,
             fields: 0,
             data: Span::None,
             data_len: 0,
             event_type: Span::None,
             id: Span::None,
-            committed: Span::None,
-            committed_buf: String::new(),
+            retry_set: false,
             data_buf: Vec::new(),
             data_text: String::new(),
             type_buf: String::new(),
@@ -162,8 +166,8 @@ impl Engine {
     /// exceeded.
     ///
     /// `buf` must start with the bytes not consumed by the previous call. Offsets in the result
-    /// are relative to `buf` as given. The caller must first commit `committed_id` (whatever
-    /// the item), then drop `consumed` bytes (none after an error).
+    /// are relative to `buf` as given. The caller must drop `consumed` bytes (none after an
+    /// error).
     // Inlined (with `run`) into the front ends: see `Decoder::decode`.
     #[inline(always)]
     pub(crate) fn decode(&mut self, buf: &[u8]) -> Step {
@@ -174,17 +178,11 @@ impl Engine {
                     retained: self.scan,
                     given: buf.len(),
                 }),
-                committed_id: Span::None,
             };
         }
         let item = self.run(buf);
-        let committed_id = core::mem::take(&mut self.committed);
         let consumed = if item.is_ok() { self.release() } else { 0 };
-        Step {
-            consumed,
-            item,
-            committed_id,
-        }
+        Step { consumed, item }
     }
 
     #[inline(always)]
@@ -224,7 +222,7 @@ impl Engine {
             let found = self.eol.find(&buf[self.scan..]);
             let Some(i) = found else {
                 self.scan = buf.len();
-                return self.check_partial_line();
+                return self.check_partial_line(buf);
             };
             let end = self.scan + i;
             let mut next = end + 1;
@@ -239,7 +237,8 @@ impl Engine {
             self.pos = next;
             self.scan = next;
             if end - start > self.limits.max_line_len && !self.skipping {
-                return Err(self.line_too_long(start));
+                // The whole line is in hand and is passed over with the error.
+                return Err(self.line_too_long(buf, start, true));
             }
             if let Some(item) = self.line(buf, start, end)? {
                 return Ok(Some(item));
@@ -248,7 +247,7 @@ impl Engine {
     }
 
     /// An unterminated line is kept in the caller's buffer, but never past the line limit.
-    fn check_partial_line(&mut self) -> Result<Option<Raw>, DecodeError> {
+    fn check_partial_line(&mut self, buf: &[u8]) -> Result<Option<Raw>, DecodeError> {
         let len = self.scan - self.pos;
         if self.skipping {
             // Nothing of a skipped line is needed: release it as it streams by.
@@ -258,7 +257,7 @@ impl Engine {
         }
         if len > self.limits.max_line_len {
             let start = self.pos;
-            let err = self.line_too_long(start);
+            let err = self.line_too_long(buf, start, false);
             // The rest of this line is discarded as it arrives.
             self.skipped_part = true;
             self.pos = self.scan;
@@ -267,13 +266,27 @@ impl Engine {
         Ok(None)
     }
 
-    fn line_too_long(&mut self, start: usize) -> DecodeError {
-        let offset = self.base + (start + self.limits.max_line_len) as u64;
-        self.abandon_event();
+    /// The error for a line starting at `start` that passed the line limit (`whole`: its line end
+    /// is in hand too). Drops the event the line belongs to, and skips what is left of it.
+    fn line_too_long(&mut self, buf: &[u8], start: usize, whole: bool) -> DecodeError {
+        let offset = offset_past(self.base, start, self.limits.max_line_len);
+        if !self.skip_line_only(buf, start) {
+            self.abandon_event();
+        } else if !whole {
+            self.skipping = true;
+            self.skip_line = true;
+        }
         DecodeError::LineTooLong {
             limit: self.limits.max_line_len,
             offset,
         }
+    }
+
+    /// Whether an oversized line at `start` costs only itself: a comment outside any event.
+    /// Any other line belongs to an event (it starts one, or it is inside one), and that whole
+    /// event is dropped.
+    fn skip_line_only(&self, buf: &[u8], start: usize) -> bool {
+        self.fields == 0 && buf.get(start) == Some(&b':')
     }
 
     /// Drops the pending event after a limit error and skips to the next blank line.
@@ -288,6 +301,7 @@ impl Engine {
         self.data_len = 0;
         self.event_type = Span::None;
         self.id = Span::None;
+        self.retry_set = false;
     }
 
     /// Processes one complete line, `buf[start..end]` (line end excluded).
@@ -295,8 +309,10 @@ impl Engine {
     fn line(&mut self, buf: &[u8], start: usize, end: usize) -> Result<Option<Raw>, DecodeError> {
         let line = &buf[start..end];
         if self.skipping {
-            if line.is_empty() && !self.skipped_part {
+            // The end of the skipped line, or (skipping an event) the blank line that ends it.
+            if self.skip_line || (line.is_empty() && !self.skipped_part) {
                 self.skipping = false;
+                self.skip_line = false;
             }
             self.skipped_part = false;
             return Ok(None);
@@ -333,6 +349,7 @@ impl Engine {
                         data: Span::Ref(value, end),
                         event_type: Span::None,
                         id: Span::None,
+                        retry_set: false,
                     }));
                 }
             }
@@ -367,6 +384,7 @@ impl Engine {
             b"retry" => {
                 if let Some(ms) = parse_retry(&buf[value..end]) {
                     self.retry = Some(Duration::from_millis(ms));
+                    self.retry_set = true;
                 }
             }
             // "Otherwise: The field is ignored."
@@ -379,12 +397,15 @@ impl Engine {
     /// "data": "Append the field value to the data buffer, then append a single U+000A LINE FEED
     /// (LF) character to the data buffer."
     fn data_line(&mut self, buf: &[u8], value: usize, end: usize) -> Result<(), DecodeError> {
+        // `data_len` is at most `max_event_size + 1`, and a line is shorter than the buffer it
+        // lies in: only a limit near `usize::MAX` can make the sum overflow, and it then
+        // saturates past the limit.
         let added = end - value + 1;
-        let total = self.data_len + added;
+        let total = self.data_len.saturating_add(added);
         // The dispatched data is the buffer without its final LF.
         if total - 1 > self.limits.max_event_size {
             let within = self.limits.max_event_size.saturating_sub(self.data_len);
-            let offset = self.base + (value + within) as u64;
+            let offset = offset_past(self.base, value, within);
             let limit = self.limits.max_event_size;
             self.abandon_event();
             return Err(DecodeError::EventTooLarge { limit, offset });
@@ -442,23 +463,20 @@ impl Engine {
         let data = core::mem::take(&mut self.data);
         let event_type = core::mem::take(&mut self.event_type);
         let id = core::mem::take(&mut self.id);
+        let retry_set = core::mem::take(&mut self.retry_set);
         self.data_len = 0;
         if data == Span::None {
             // Nothing to dispatch ("If the data buffer is an empty string, set the data buffer
             // and the event type buffer to the empty string and return"), but the last event ID
-            // string is set first.
-            if id == Span::Owned {
-                self.committed_buf.clone_from(&self.id_buf);
-            }
-            if id != Span::None {
-                self.committed = id;
-            }
-            return None;
+            // string is set first (step 1), and a `retry` field already took effect: report
+            // either, so that a relay can pass it on.
+            return (id != Span::None || retry_set).then_some(Raw::Control { id, retry_set });
         }
         Some(Raw::Dispatch {
             data,
             event_type,
             id,
+            retry_set,
         })
     }
 
@@ -509,9 +527,15 @@ impl Engine {
         self.cr_pending = false;
         self.at_start = true;
         self.skipping = false;
+        self.skip_line = false;
         self.skipped_part = false;
         pending
     }
+}
+
+/// The stream offset `base + at + past`, saturating (a limit may be as large as `usize::MAX`).
+fn offset_past(base: u64, at: usize, past: usize) -> u64 {
+    base.saturating_add(at as u64).saturating_add(past as u64)
 }
 
 fn detach(span: &mut Span, owned: &mut String, buf: &[u8]) {

@@ -9,7 +9,9 @@ mod encoder;
 mod engine;
 mod error;
 
-pub use decoder::{BytesDecoder, Decoded, Decoder, Event, EventRef, Item, ItemRef, Limits};
+pub use decoder::{
+    BytesDecoder, Control, ControlRef, Decoded, Decoder, Event, EventRef, Item, ItemRef, Limits,
+};
 #[cfg(feature = "json")]
 pub use encoder::JsonError;
 pub use encoder::{EncodeError, EncodedEvent, Encoder, OutEvent};

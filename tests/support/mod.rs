@@ -45,6 +45,17 @@ pub fn msg(data: &str) -> RefItem {
     ev("message", data, "", None)
 }
 
+/// Shorthand for an expected block without data that set the last event ID (`id_set`) or the
+/// reconnection time (`retry_set`): the id and retry in force after it.
+pub fn control(id: &str, retry: Option<u64>, id_set: bool, retry_set: bool) -> RefItem {
+    RefItem::Control {
+        id: id.to_owned(),
+        retry: retry.map(Duration::from_millis),
+        id_set,
+        retry_set,
+    }
+}
+
 /// Shorthand for an expected comment.
 pub fn comment(text: &str) -> RefItem {
     RefItem::Comment(text.to_owned())
@@ -98,7 +109,8 @@ impl Run {
     }
 }
 
-fn from_item_ref(item: ItemRef<'_>) -> RefItem {
+/// An item borrowed from the decoder, in the comparable form.
+pub fn from_item_ref(item: ItemRef<'_>) -> RefItem {
     match item {
         ItemRef::Event(e) => RefItem::Event(RefEvent {
             event_type: e.event_type().to_owned(),
@@ -106,12 +118,19 @@ fn from_item_ref(item: ItemRef<'_>) -> RefItem {
             id: e.id().to_owned(),
             retry: e.retry(),
         }),
+        ItemRef::Control(c) => RefItem::Control {
+            id: c.id().to_owned(),
+            retry: c.retry(),
+            id_set: c.id_field().is_some(),
+            retry_set: c.retry_field().is_some(),
+        },
         ItemRef::Comment(c) => RefItem::Comment(c.to_owned()),
         other => panic!("unknown item kind {other:?}"),
     }
 }
 
-fn from_item(item: Item) -> RefItem {
+/// An owned item, in the comparable form.
+pub fn from_item(item: Item) -> RefItem {
     match item {
         Item::Event(e) => RefItem::Event(RefEvent {
             event_type: e.event_type().to_owned(),
@@ -119,6 +138,12 @@ fn from_item(item: Item) -> RefItem {
             id: e.id().to_owned(),
             retry: e.retry(),
         }),
+        Item::Control(c) => RefItem::Control {
+            id: c.id().to_owned(),
+            retry: c.retry(),
+            id_set: c.id_field().is_some(),
+            retry_set: c.retry_field().is_some(),
+        },
         Item::Comment(c) => RefItem::Comment(c.as_str().to_owned()),
         other => panic!("unknown item kind {other:?}"),
     }
