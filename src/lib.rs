@@ -24,13 +24,38 @@
 //!         match item? {
 //!             Item::Event(event) if event.data() == "[DONE]" => answer.push_str(" <done>"),
 //!             Item::Event(event) => answer.push_str(event.data()),
-//!             _ => {} // comments (keep-alives)
+//!             _ => {} // comments (keep-alives), blocks that only set `id` or `retry`
 //!         }
 //!     }
 //! }
 //! assert_eq!(answer, r#"{"delta":"Hello"} <done>"#);
 //! // Tell a finished stream from a cut-off one.
 //! assert!(decoder.finish().is_ok());
+//! # Ok::<(), sse_wire::sse::DecodeError>(())
+//! ```
+//!
+//! # Reconnecting
+//!
+//! The decoder keeps what an `EventSource` keeps across connections: the last event ID (send it
+//! as `Last-Event-ID`) and the reconnection time the server asked for. When a connection drops,
+//! call `reconnect()` before feeding the next response, so that the old connection's half line
+//! cannot run into the new one:
+//!
+//! ```
+//! use bytes::Bytes;
+//! use sse_wire::sse::{BytesDecoder, Item};
+//!
+//! let mut decoder = BytesDecoder::new();
+//! decoder.push(Bytes::from_static(b"retry: 1500\nid: 17\ndata: tok\n\ndata: {\"cut"));
+//! let got: Vec<_> = (&mut decoder).collect::<Result<_, _>>()?;
+//! assert!(matches!(&got[..], [Item::Event(e)] if e.data() == "tok"));
+//! // The connection dropped. Wait `retry`, then ask again with `Last-Event-ID: 17`.
+//! let d = decoder.decoder();
+//! assert_eq!((d.last_event_id(), d.retry()), ("17", Some(std::time::Duration::from_millis(1500))));
+//! decoder.reconnect();
+//! decoder.push(Bytes::from_static(b"data: next\n\n"));
+//! let Some(Ok(Item::Event(event))) = decoder.next() else { panic!() };
+//! assert_eq!((event.data(), event.id()), ("next", "17"));
 //! # Ok::<(), sse_wire::sse::DecodeError>(())
 //! ```
 //!
