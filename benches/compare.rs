@@ -28,6 +28,9 @@
 //! * `W5`: the first 2,000,000 bytes of W1 in 7-byte pieces (it stops inside an event, which
 //!   every decoder must leave undispatched).
 //! * `W6`: 16 events of one 400 KiB `data:` line each (6.6 MB), in 1 KiB pieces.
+//! * `W7`: W1's events, one read per event (a server that flushes every token, as LLM APIs do).
+//! * `W8`: W1's events, each cut into two reads at a point that moves from event to event
+//!   (never the same offset twice in a row): what TCP does to W7 now and then.
 //! * `W1x4`, `W1x16`, `W6x4`, `W6x16`: W1 and W6 with 4 and 16 times the events, same pieces,
 //!   sse-wire and memcpy only: throughput should stay flat as the input grows, as far as the
 //!   memory system lets it (the memcpy row shows how far: past the caches, it drops too).
@@ -37,12 +40,25 @@
 //!   chunks (6 wire bytes per body byte). Wire sizes: 67.1 MB, 9.2 MB and 25.2 MB, given to
 //!   every decoder in 16 KiB reads.
 //!
+//! # Consumers
+//!
+//! Real code hands each event to something the compiler cannot see into (a JSON parser, a
+//! channel, a UI), so the headline groups (`W1`…`W8` and the scaling ones) pass every event to an
+//! `#[inline(never)]` function before the next decode call: its type, data and id when the row
+//! only looks at the event (the borrowed rows), the event itself, by value, when the row yields
+//! owned events (what a `Stream` yields and its caller keeps; the function drops it). The `I1`…
+//! `I8` groups are the same workloads with the event counted inline (`black_box` on its data), as
+//! a loop that does nothing with its events would: they show the decoders' own cost.
+//!
 //! # Rows
 //!
 //! SSE decoding. Pieces are `Bytes` slices of one shared buffer, as an HTTP client yields a body.
 //! * `sse-wire`: `Decoder::decode` over a caller `Vec` that each piece is appended to (the
 //!   borrowed path; consumed bytes are drained from the front before the next piece).
-//! * `sse-wire-bytes`: `BytesDecoder`, pushed each piece (the owned path).
+//! * `sse-wire-view`: `BytesDecoder`, pushed each piece, events looked at through
+//!   `BytesDecoder::next_ref` (borrowing the decoder until the next call).
+//! * `sse-wire-bytes`: `BytesDecoder`, pushed each piece, owned events from its iterator (the
+//!   owned path).
 //! * `sse-core` 0.2 (`SseDecoder::next` over each piece) and `sse-parse` 0.1
 //!   (`SseParser::feed`, then `next_event`): sans-IO, driven directly.
 //! * `sse-stream` 0.3 (`SseByteStream`) and `eventsource-stream` 0.2 (`Eventsource`): streams,
@@ -191,26 +207,39 @@ fn multiline_stream(events: usize, data_len: usize, line_len: usize) -> Vec<u8> 
     out
 }
 
-/// The SSE decoding workloads: name, piece size, and whether only sse-wire is timed (the
+/// How a workload's stream is cut into reads.
+#[derive(Clone, Copy)]
+enum Cut {
+    /// Fixed-size pieces.
+    Every(usize),
+    /// One read per event.
+    PerEvent,
+    /// Each event in two reads, cut at a point that moves.
+    InTwo,
+}
+
+/// The SSE decoding workloads: name, how it is cut, and whether only sse-wire is timed (the
 /// scaling workloads). Each stream is generated when its group runs.
-const SSE_WORKLOADS: &[(&str, usize, bool)] = &[
-    ("W1", KIB, false),
-    ("W2", 16 * KIB, false),
-    ("W3", 64 * KIB, false),
-    ("W4", KIB, false),
-    ("W5", 7, false),
-    ("W6", KIB, false),
-    ("W1x4", KIB, true),
-    ("W1x16", KIB, true),
-    ("W6x4", KIB, true),
-    ("W6x16", KIB, true),
+const SSE_WORKLOADS: &[(&str, Cut, bool)] = &[
+    ("W1", Cut::Every(KIB), false),
+    ("W2", Cut::Every(16 * KIB), false),
+    ("W3", Cut::Every(64 * KIB), false),
+    ("W4", Cut::Every(KIB), false),
+    ("W5", Cut::Every(7), false),
+    ("W6", Cut::Every(KIB), false),
+    ("W7", Cut::PerEvent, false),
+    ("W8", Cut::InTwo, false),
+    ("W1x4", Cut::Every(KIB), true),
+    ("W1x16", Cut::Every(KIB), true),
+    ("W6x4", Cut::Every(KIB), true),
+    ("W6x16", Cut::Every(KIB), true),
 ];
 
 fn sse_stream_bytes(name: &str) -> Vec<u8> {
     let w1 = |scale: usize| llm_stream(&llm_tokens(200_000 * scale), "\n");
     let w6 = |scale: usize| multiline_stream(16 * scale, 400 * KIB, 400 * KIB);
     match name {
-        "W1" | "W2" => w1(1),
+        "W1" | "W2" | "W7" | "W8" => w1(1),
         "W3" => multiline_stream(500, 64 * KIB, 80),
         "W4" => llm_stream(&llm_tokens(200_000), "\r\n"),
         "W5" => w1(1)[..2_000_000].to_vec(),
@@ -229,6 +258,39 @@ fn pieces(whole: &Bytes, piece: usize) -> Vec<Bytes> {
         .step_by(piece)
         .map(|at| whole.slice(at..whole.len().min(at + piece)))
         .collect()
+}
+
+/// `whole` (an event stream of LF-ended events) cut as `cut` says, as `Bytes` sharing its
+/// allocation.
+fn cut_stream(whole: &Bytes, cut: Cut) -> Vec<Bytes> {
+    let events = || {
+        let mut start = 0;
+        memchr::memmem::find_iter(whole, b"\n\n").map(move |end| {
+            let event = start..end + 2;
+            start = end + 2;
+            event
+        })
+    };
+    match cut {
+        Cut::Every(piece) => pieces(whole, piece),
+        Cut::PerEvent => events().map(|e| whole.slice(e)).collect(),
+        Cut::InTwo => {
+            let mut rng = Rng(0x0bad_cafe);
+            let mut last = 0;
+            let mut out = Vec::new();
+            for e in events() {
+                let len = e.end - e.start;
+                let mut at = 1 + rng.next() as usize % (len - 1);
+                if at == last {
+                    at = if at + 1 < len { at + 1 } else { 1 };
+                }
+                last = at;
+                out.push(whole.slice(e.start..e.start + at));
+                out.push(whole.slice(e.start + at..e.end));
+            }
+            out
+        }
+    }
 }
 
 /// The read buffer of the rows whose caller copies each piece (the borrowed paths and the
@@ -272,6 +334,47 @@ impl ReadBuffer {
 
 type Totals = (usize, usize);
 
+/// What a row does with each event: see "Consumers" above.
+trait Consumer {
+    /// The row only looks at the event.
+    fn look(event_type: &str, data: &str, id: &str) -> usize;
+    /// The row yields the event as an owned value, here handed over (and dropped).
+    fn keep<E>(event: E, data_len: usize) -> usize;
+}
+
+/// Counts each event inline.
+struct Inline;
+
+impl Consumer for Inline {
+    #[inline(always)]
+    fn look(_: &str, data: &str, _: &str) -> usize {
+        black_box(data).len()
+    }
+
+    #[inline(always)]
+    fn keep<E>(event: E, data_len: usize) -> usize {
+        drop(event);
+        black_box(data_len)
+    }
+}
+
+/// Hands each event to a function the compiler cannot inline.
+struct Opaque;
+
+impl Consumer for Opaque {
+    #[inline(never)]
+    fn look(event_type: &str, data: &str, id: &str) -> usize {
+        black_box((event_type, id));
+        black_box(data).len()
+    }
+
+    #[inline(never)]
+    fn keep<E>(event: E, data_len: usize) -> usize {
+        drop(black_box(event));
+        data_len
+    }
+}
+
 /// The expected totals: sse-wire's borrowed path over the whole input at once.
 fn expected(stream: &[u8]) -> Totals {
     let mut decoder = Decoder::new();
@@ -290,7 +393,7 @@ fn expected(stream: &[u8]) -> Totals {
     }
 }
 
-fn sse_wire(pieces: &[Bytes]) -> Totals {
+fn sse_wire<C: Consumer>(pieces: &[Bytes]) -> Totals {
     let mut decoder = Decoder::new();
     let mut buf = ReadBuffer::new(192 * KIB, &pieces[0]);
     let mut start = 0;
@@ -306,7 +409,7 @@ fn sse_wire(pieces: &[Bytes]) -> Totals {
             match decoded.item {
                 Some(ItemRef::Event(e)) => {
                     events += 1;
-                    bytes += black_box(e.data()).len();
+                    bytes += C::look(e.event_type(), e.data(), e.id());
                 }
                 Some(_) => {}
                 None => break,
@@ -316,7 +419,22 @@ fn sse_wire(pieces: &[Bytes]) -> Totals {
     (events, bytes)
 }
 
-fn sse_wire_bytes(pieces: &[Bytes]) -> Totals {
+fn sse_wire_view<C: Consumer>(pieces: &[Bytes]) -> Totals {
+    let mut decoder = BytesDecoder::new();
+    let (mut events, mut bytes) = (0, 0);
+    for piece in pieces {
+        decoder.push(piece.clone());
+        while let Some(item) = decoder.next_ref() {
+            if let ItemRef::Event(e) = item.expect("no limit is exceeded") {
+                events += 1;
+                bytes += C::look(e.event_type(), e.data(), e.id());
+            }
+        }
+    }
+    (events, bytes)
+}
+
+fn sse_wire_bytes<C: Consumer>(pieces: &[Bytes]) -> Totals {
     let mut decoder = BytesDecoder::new();
     let (mut events, mut bytes) = (0, 0);
     for piece in pieces {
@@ -324,14 +442,15 @@ fn sse_wire_bytes(pieces: &[Bytes]) -> Totals {
         for item in &mut decoder {
             if let Item::Event(e) = item.expect("no limit is exceeded") {
                 events += 1;
-                bytes += black_box(e.data()).len();
+                let len = e.data().len();
+                bytes += C::keep(e, len);
             }
         }
     }
     (events, bytes)
 }
 
-fn sse_core(pieces: &[Bytes]) -> Totals {
+fn sse_core<C: Consumer>(pieces: &[Bytes]) -> Totals {
     let mut decoder = sse_core::SseDecoder::new();
     let (mut events, mut bytes) = (0, 0);
     for piece in pieces {
@@ -339,21 +458,23 @@ fn sse_core(pieces: &[Bytes]) -> Totals {
         while let Some(event) = decoder.next(&mut buf) {
             if let sse_core::SseEvent::Message(m) = event.expect("within the payload limit") {
                 events += 1;
-                bytes += black_box(m.data).len();
+                let len = m.data.len();
+                bytes += C::keep(m, len);
             }
         }
     }
     (events, bytes)
 }
 
-fn sse_parse(pieces: &[Bytes]) -> Totals {
+fn sse_parse<C: Consumer>(pieces: &[Bytes]) -> Totals {
     let mut parser = sse_parse::SseParser::new();
     let (mut events, mut bytes) = (0, 0);
     for piece in pieces {
         parser.feed(piece);
         while let Some(event) = parser.next_event() {
             events += 1;
-            bytes += black_box(event.data).len();
+            let len = event.data.len();
+            bytes += C::keep(event, len);
         }
     }
     (events, bytes)
@@ -365,22 +486,23 @@ fn byte_stream(
     futures::stream::iter(pieces.iter().cloned().map(Ok))
 }
 
-fn sse_stream(pieces: &[Bytes]) -> Totals {
+fn sse_stream<C: Consumer>(pieces: &[Bytes]) -> Totals {
     block_on(async {
         let mut stream = sse_stream::SseByteStream::new(byte_stream(pieces));
         let (mut events, mut bytes) = (0, 0);
         while let Some(block) = stream.next().await {
             // Raw blocks: only those with a data field are events.
-            if let Some(data) = block.expect("valid UTF-8").data {
+            let block = block.expect("valid UTF-8");
+            if let Some(len) = block.data.as_ref().map(String::len) {
                 events += 1;
-                bytes += black_box(data).len();
+                bytes += C::keep(block, len);
             }
         }
         (events, bytes)
     })
 }
 
-fn eventsource_stream(pieces: &[Bytes]) -> Totals {
+fn eventsource_stream<C: Consumer>(pieces: &[Bytes]) -> Totals {
     use eventsource_stream::Eventsource;
     block_on(async {
         let mut stream = byte_stream(pieces).eventsource();
@@ -388,7 +510,8 @@ fn eventsource_stream(pieces: &[Bytes]) -> Totals {
         while let Some(event) = stream.next().await {
             let event = event.expect("no stream error");
             events += 1;
-            bytes += black_box(event.data).len();
+            let len = event.data.len();
+            bytes += C::keep(event, len);
         }
         (events, bytes)
     })
@@ -774,25 +897,41 @@ fn memcpy_row(g: &mut BenchmarkGroup<'_, WallTime>, input: &[u8]) {
     });
 }
 
+/// The SSE decoding rows of one group, every event handed to `C`.
+fn sse_rows<C: Consumer>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    want: Totals,
+    pieces: &[Bytes],
+    wire_only: bool,
+) {
+    row(g, name, "sse-wire", want, || sse_wire::<C>(pieces));
+    row(g, name, "sse-wire-view", want, || {
+        sse_wire_view::<C>(pieces)
+    });
+    row(g, name, "sse-wire-bytes", want, || {
+        sse_wire_bytes::<C>(pieces)
+    });
+    if !wire_only {
+        row(g, name, "sse-core", want, || sse_core::<C>(pieces));
+        row(g, name, "sse-parse", want, || sse_parse::<C>(pieces));
+        row(g, name, "sse-stream", want, || sse_stream::<C>(pieces));
+        row(g, name, "eventsource-stream", want, || {
+            eventsource_stream::<C>(pieces)
+        });
+    }
+}
+
 fn sse_decode(c: &mut Criterion) {
-    for &(name, piece, wire_only) in SSE_WORKLOADS {
+    for &(name, cut, wire_only) in SSE_WORKLOADS {
         let stream = sse_stream_bytes(name);
         let want = expected(&stream);
         let whole = Bytes::from(stream);
-        let pieces = pieces(&whole, piece);
+        let pieces = cut_stream(&whole, cut);
         let pieces = &pieces[..];
         let mut g = group(c, name, whole.len());
-        row(&mut g, name, "sse-wire", want, || sse_wire(pieces));
-        row(&mut g, name, "sse-wire-bytes", want, || {
-            sse_wire_bytes(pieces)
-        });
+        sse_rows::<Opaque>(&mut g, name, want, pieces, wire_only);
         if !wire_only {
-            row(&mut g, name, "sse-core", want, || sse_core(pieces));
-            row(&mut g, name, "sse-parse", want, || sse_parse(pieces));
-            row(&mut g, name, "sse-stream", want, || sse_stream(pieces));
-            row(&mut g, name, "eventsource-stream", want, || {
-                eventsource_stream(pieces)
-            });
             let lf = memchr::memchr_iter(b'\n', &whole).count();
             let line_ends = memchr::memchr2_iter(b'\r', b'\n', &whole).count();
             row(&mut g, name, "memchr2", line_ends, || {
@@ -806,6 +945,13 @@ fn sse_decode(c: &mut Criterion) {
         // each size.
         memcpy_row(&mut g, &whole);
         g.finish();
+        if !wire_only {
+            // The same rows with the event counted inline: `I1` beside `W1`.
+            let inline = name.replacen('W', "I", 1);
+            let mut g = group(c, &inline, whole.len());
+            sse_rows::<Inline>(&mut g, &inline, want, pieces, false);
+            g.finish();
+        }
     }
 }
 

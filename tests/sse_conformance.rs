@@ -1478,7 +1478,8 @@ fn reconnect(name: &str, first: &[u8], second: &[u8]) -> (StreamOutcome, StreamO
             let a = go(first);
             (a, go(second))
         }
-        "BytesDecoder" => {
+        // (The `next_ref` paths share the iterator's pieces and tail.)
+        n if n.starts_with("BytesDecoder") => {
             let mut decoder = BytesDecoder::new();
             let mut go = |input: &[u8]| {
                 let mut items = Vec::new();

@@ -619,7 +619,15 @@ impl Decoder {
                 item: None,
             });
         };
-        let input = buf;
+        Ok(Decoded {
+            consumed,
+            item: Some(self.item_ref(raw, buf)),
+        })
+    }
+
+    /// The item the engine found in `input` (the buffer it was given), borrowing from both.
+    #[inline(always)]
+    fn item_ref<'a>(&'a mut self, raw: Raw, input: &'a [u8]) -> ItemRef<'a> {
         let retry = self.engine.retry();
         let engine = &mut self.engine;
         let item = match raw {
@@ -669,10 +677,7 @@ impl Decoder {
                 })
             }
         };
-        Ok(Decoded {
-            consumed,
-            item: Some(item),
-        })
+        item
     }
 
     /// Decodes the next item from a `BytesMut` the caller appends input to, in the manner of
@@ -721,6 +726,13 @@ impl Decoder {
             buf.drop_front(n);
             return Ok(None);
         };
+        Ok(Some(self.item_owned(raw, buf, n)))
+    }
+
+    /// The item the engine found in `buf`, its fields cut from `buf`'s first `n` bytes (the
+    /// bytes the engine released), which are then dropped.
+    #[inline]
+    fn item_owned<B: OwnedInput>(&mut self, raw: Raw, buf: &mut B, n: usize) -> Item {
         let block = buf.lend_front(n);
         let engine = &mut self.engine;
         // Ranges at or past `n` lie in the part still retained: copy those (only comments
@@ -786,7 +798,7 @@ impl Decoder {
             }
         };
         buf.end_loan(block, n);
-        Ok(Some(item))
+        item
     }
 
     /// Ends the stream: whatever was pending is discarded, as the standard says, and reported.
@@ -972,6 +984,13 @@ pub struct BytesDecoder {
     pieces: VecDeque<Bytes>,
     /// The start of an event that straddles pieces, extended a line at a time.
     tail: BytesMut,
+    /// Bytes at the front of the input (the tail if it is not empty, else the first piece) that
+    /// the item [`next_ref`](BytesDecoder::next_ref) lent out was decoded from: dropped at the
+    /// next call, once the item's borrow has ended.
+    lent: usize,
+    /// The engine returned an item from the tail: lines after it, already moved into the tail,
+    /// may hold more, so the tail is decoded again before more bytes are moved in.
+    tail_unread: bool,
 }
 
 impl BytesDecoder {
@@ -988,6 +1007,8 @@ impl BytesDecoder {
             decoder,
             pieces: VecDeque::new(),
             tail: BytesMut::new(),
+            lent: 0,
+            tail_unread: false,
         }
     }
 
@@ -1033,7 +1054,8 @@ impl BytesDecoder {
     /// [`Truncated`] when the stream did not end at an event boundary.
     pub fn finish(&mut self) -> Result<(), Truncated> {
         // Decoding makes progress after an error too, so this ends when the pieces do.
-        for _ in &mut *self {}
+        while self.next_ref().is_some() {}
+        self.settle();
         if !self.tail.is_empty() {
             // `step` leaves the last bytes of a straddling line unscanned: let the decoder see
             // them, so that the truncation report counts them. They hold no line end and are
@@ -1064,50 +1086,141 @@ impl BytesDecoder {
     pub fn reconnect(&mut self) {
         self.pieces.clear();
         self.tail.clear();
+        self.lent = 0;
+        self.tail_unread = false;
         self.decoder.reconnect();
     }
 
-    fn step(&mut self) -> Result<Option<Item>, DecodeError> {
+    /// The next item, borrowing the decoder until the next call: for a caller that only looks
+    /// at each event (parses its JSON, forwards its text) and keeps nothing of it. No
+    /// reference count is touched and nothing is copied that [`next`](Iterator::next) would
+    /// not copy; an event that lies in one piece is a view of that piece.
+    ///
+    /// Returns `None` when the queued pieces hold no complete item: push more. To keep an
+    /// event, [`EventRef::to_owned_event`] copies it (or use the iterator, whose events share
+    /// the pieces' memory).
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use sse_wire::sse::{BytesDecoder, ItemRef};
+    ///
+    /// let mut decoder = BytesDecoder::new();
+    /// let mut tokens = String::new();
+    /// for piece in ["data: Hel", "lo\n\ndata: , world\n\n"] {
+    ///     decoder.push(Bytes::from(piece));
+    ///     while let Some(item) = decoder.next_ref() {
+    ///         if let ItemRef::Event(event) = item? {
+    ///             tokens.push_str(event.data());
+    ///         }
+    ///     }
+    /// }
+    /// assert_eq!(tokens, "Hello, world");
+    /// # Ok::<(), sse_wire::sse::DecodeError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As the iterator: a [`DecodeError`] when a limit is exceeded; decoding goes on after it.
+    #[allow(clippy::should_implement_trait)] // a lending iterator: `Iterator` cannot lend
+    pub fn next_ref(&mut self) -> Option<Result<ItemRef<'_>, DecodeError>> {
+        self.settle();
+        let raw = match self.step()? {
+            Ok(raw) => raw,
+            Err(e) => return Some(Err(e)),
+        };
+        let input: &[u8] = if self.tail.is_empty() {
+            &self.pieces[0]
+        } else {
+            &self.tail
+        };
+        Some(Ok(self.decoder.item_ref(raw, input)))
+    }
+
+    /// Drops the bytes of the item last lent out.
+    #[inline]
+    fn settle(&mut self) {
+        if self.lent == 0 {
+            return;
+        }
+        let n = core::mem::take(&mut self.lent);
+        if !self.tail.is_empty() {
+            self.tail.advance(n);
+            self.tail_unread &= !self.tail.is_empty();
+        } else if let Some(piece) = self.pieces.front_mut() {
+            piece.advance(n);
+            if piece.is_empty() {
+                self.pieces.pop_front();
+            }
+        }
+    }
+
+    /// Runs the engine until it finds an item in the current input (the tail if it is not
+    /// empty, else the first piece), which it leaves in place with `lent` set to the bytes it
+    /// takes; `None` when the pieces run out first.
+    #[inline]
+    fn step(&mut self) -> Option<Result<Raw, DecodeError>> {
         loop {
-            if self.tail.is_empty() {
-                let Some(piece) = self.pieces.front_mut() else {
-                    return Ok(None);
-                };
-                if let Some(item) = self.decoder.decode_bytes(piece)? {
+            let step = if self.tail.is_empty() {
+                let piece = self.pieces.front_mut()?;
+                let step = self.decoder.engine.decode(piece);
+                if let Ok(None) = step.item {
+                    // The piece ends inside an item: keep its start.
+                    piece.advance(step.consumed);
+                    if let Some(rest) = self.pieces.pop_front() {
+                        self.tail.extend_from_slice(&rest);
+                    }
+                    continue;
+                }
+                step
+            } else {
+                if !core::mem::take(&mut self.tail_unread) {
+                    let piece = self.pieces.front_mut()?;
+                    // Move one more line (or the whole piece, if it ends mid-line) into the
+                    // tail, and the blank line right after it, which often ends the event.
+                    let eol = super::engine::find_eol(piece);
+                    let take = eol.map_or(piece.len(), |i| i + 1 + blank_after(piece, i));
+                    self.tail.extend_from_slice(&piece[..take]);
+                    piece.advance(take);
                     if piece.is_empty() {
                         self.pieces.pop_front();
                     }
-                    return Ok(Some(item));
+                    if eol.is_none() && self.tail.len() <= self.decoder.limits().max_line_len {
+                        // No line ended and no limit can be crossed: the engine would only
+                        // note the new bytes, so let it scan them later, with the line end.
+                        continue;
+                    }
                 }
-                // The piece ends inside an item: keep its start.
-                if let Some(rest) = self.pieces.pop_front() {
-                    self.tail.extend_from_slice(&rest);
+                let step = self.decoder.engine.decode(&self.tail);
+                match step.item {
+                    Ok(None) => {
+                        self.tail.advance(step.consumed);
+                        continue;
+                    }
+                    Ok(Some(_)) => self.tail_unread = true,
+                    // Nothing consumed: the same tail is decoded again.
+                    Err(_) => self.tail_unread = true,
                 }
-                if self.pieces.is_empty() {
-                    return Ok(None);
-                }
-            } else {
-                let Some(piece) = self.pieces.front_mut() else {
-                    return Ok(None);
-                };
-                // Move one more line (or the whole piece, if it ends mid-line) into the tail.
-                let eol = super::engine::find_eol(piece);
-                let take = eol.map_or(piece.len(), |i| i + 1);
-                self.tail.extend_from_slice(&piece[..take]);
-                piece.advance(take);
-                if piece.is_empty() {
-                    self.pieces.pop_front();
-                }
-                if eol.is_none() && self.tail.len() <= self.decoder.limits().max_line_len {
-                    // No line ended and no limit can be crossed: the decoder would only note
-                    // the new bytes, so let it scan them later, with the line end.
-                    continue;
-                }
-                if let Some(item) = self.decoder.decode_buf(&mut self.tail)? {
-                    return Ok(Some(item));
-                }
-            }
+                step
+            };
+            return Some(step.item.map(|raw| {
+                self.lent = step.consumed;
+                // `Ok(None)` went round the loop.
+                raw.unwrap_or_else(|| unreachable!())
+            }));
         }
+    }
+}
+
+/// The length of the line end that makes a blank line right after the line end at `hay[i]`
+/// (0 when none follows; a CR at the very end may still pair with an LF in the next piece, and
+/// is left there).
+fn blank_after(hay: &[u8], i: usize) -> usize {
+    let crlf = hay[i] == b'\r' && hay.get(i + 1) == Some(&b'\n');
+    let next = i + 1 + usize::from(crlf);
+    match hay.get(next) {
+        Some(b'\n') => usize::from(crlf) + 1,
+        Some(b'\r') if hay.get(next + 1) == Some(&b'\n') => usize::from(crlf) + 2,
+        _ => usize::from(crlf),
     }
 }
 
@@ -1115,6 +1228,21 @@ impl Iterator for BytesDecoder {
     type Item = Result<Item, DecodeError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.step().transpose()
+        self.settle();
+        let raw = match self.step()? {
+            Ok(raw) => raw,
+            Err(e) => return Some(Err(e)),
+        };
+        let n = core::mem::take(&mut self.lent);
+        if self.tail.is_empty() {
+            let piece = &mut self.pieces[0];
+            let item = self.decoder.item_owned(raw, piece, n);
+            if piece.is_empty() {
+                self.pieces.pop_front();
+            }
+            Some(Ok(item))
+        } else {
+            Some(Ok(self.decoder.item_owned(raw, &mut self.tail, n)))
+        }
     }
 }

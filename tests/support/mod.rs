@@ -362,15 +362,74 @@ pub fn run_bytes_decoder_on(decoder: &mut BytesDecoder, pieces: &[&[u8]]) -> Run
     }
 }
 
+/// `BytesDecoder`: push each piece as a `Bytes`, then take items with `next_ref` (views), or,
+/// with `mixed`, with `next_ref` and the iterator in turn.
+fn run_bytes_decoder_views(proto: &Decoder, pieces: &[&[u8]], mixed: bool) -> Run {
+    let mut decoder = BytesDecoder::from_decoder(proto.clone());
+    let mut guard = Guard::new(pieces);
+    let mut items = Vec::new();
+    let mut turn = false;
+    for piece in pieces {
+        decoder.push(Bytes::copy_from_slice(piece));
+        loop {
+            turn = mixed && !turn;
+            let result = if turn {
+                match decoder.next() {
+                    Some(result) => result.map(from_item),
+                    None => break,
+                }
+            } else {
+                match decoder.next_ref() {
+                    Some(result) => result.map(from_item_ref),
+                    None => break,
+                }
+            };
+            guard.call("BytesDecoder::next_ref");
+            match result {
+                Ok(item) => {
+                    guard.ok();
+                    items.push(Ok(item));
+                }
+                Err(e) => {
+                    guard.error("BytesDecoder::next_ref", &e);
+                    items.push(Err(e));
+                }
+            }
+        }
+    }
+    let finish = decoder.finish();
+    Run {
+        items,
+        last_event_id: decoder.decoder().last_event_id().to_owned(),
+        retry: decoder.decoder().retry(),
+        finish,
+    }
+}
+
+/// `BytesDecoder::next_ref` only.
+pub fn run_bytes_decoder_ref(proto: &Decoder, pieces: &[&[u8]]) -> Run {
+    run_bytes_decoder_views(proto, pieces, false)
+}
+
+/// `BytesDecoder::next_ref` and `next` in turn.
+pub fn run_bytes_decoder_mixed(proto: &Decoder, pieces: &[&[u8]]) -> Run {
+    run_bytes_decoder_views(proto, pieces, true)
+}
+
 /// The ways in, by name.
 /// Runs a configured decoder over the pieces through one path.
 pub type Path = fn(&Decoder, &[&[u8]]) -> Run;
 
-pub const PATHS: [(&str, Path); 4] = [
+pub const PATHS: [(&str, Path); 6] = [
     ("decode (borrowed)", run_borrowed),
     ("decode_buf (BytesMut)", run_decode_buf),
     ("decode_bytes (Bytes)", run_decode_bytes),
     ("BytesDecoder", run_bytes_decoder),
+    ("BytesDecoder::next_ref", run_bytes_decoder_ref),
+    (
+        "BytesDecoder, next_ref and next in turn",
+        run_bytes_decoder_mixed,
+    ),
 ];
 
 /// Debug form of some bytes (escaped, like `b"..."`).
