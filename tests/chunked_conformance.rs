@@ -644,31 +644,65 @@ fn strict_mode_rejects_everything_the_default_rejects() {
 
 #[test]
 fn hyper_cve_2021_32714_size_overflow_is_an_error() {
-    // hyper GHSA-5h46-h7hh-c6x9: `10000000000000005` wrapped to 5. Checked arithmetic: with the
-    // default 16-digit cap it fails on the 17th digit; with the cap lifted it fails as an
-    // overflow on the same digit. It is never read as 5.
+    // hyper GHSA-5h46-h7hh-c6x9: `10000000000000005` wrapped to 5. Checked arithmetic: it
+    // fails as an overflow on the 17th digit, with the default digit cap or a larger one. It is
+    // never read as 5.
     let input = b"10000000000000005\r\nhello\r\n0\r\n\r\n";
-    let e = err(input);
+    for config in [Config::default(), Config::default().max_size_digits(64)] {
+        let e = err_with(input, config);
+        assert_eq!((e.kind, e.offset), (ErrorKind::ChunkSizeOverflow, 16));
+    }
+    let e = err(b"ffffffffffffffff0\r\n");
+    assert_eq!((e.kind, e.offset), (ErrorKind::ChunkSizeOverflow, 16));
+    // RFC 9112 §7.1: leading zeros are legal, so they do not overflow.
+    let out = ok(b"00000000000000000000005\r\nhello\r\n0\r\n\r\n");
+    assert_eq!(out.body, b"hello");
+}
+
+#[test]
+fn leading_zeros_do_not_count_against_the_size_digit_limit() {
+    // RFC 9112 §7.1: chunk-size = 1*HEXDIG and last-chunk = 1*("0") [ chunk-ext ] CRLF, so any
+    // number of leading zeros is valid (hyper, llhttp and Python accept them). Only significant
+    // digits count against `max_size_digits`; the line length bounds the rest.
+    let out = ok(b"000000000000000005\r\nhello\r\n00000000000000000000\r\n\r\n");
+    assert_eq!(out.chunks, [(5, vec![]), (0, vec![])]);
+    assert_eq!(out.body, b"hello");
+    let mut d = Decoder::new();
+    let r = d.decode(b"0000000000000000ffffffffffffffff\r\n").unwrap();
+    assert_eq!(r.consumed, 34);
+    assert!(matches!(r.chunk, Chunk::Header { size: u64::MAX, .. }));
+    // Every front end, at every cut, agrees (the fast path for plain lines included).
+    let wire = b"00000000000000000001\r\nx\r\n000000000000000000000000;a=b\r\n\r\n";
+    for cut in 0..wire.len() {
+        let (a, b) = wire.split_at(cut);
+        let out = decode_pieces(&[a, b], Config::default()).unwrap();
+        assert_eq!(out.chunks, [(1, vec![]), (0, vec![ext("a", Some("b"))])]);
+    }
+    // A smaller limit still counts significant digits only.
+    let tight = Config::default().max_size_digits(2);
+    let out = ok_with(b"0001\r\nx\r\n000\r\n\r\n", tight);
+    assert_eq!(out.chunks, [(1, vec![]), (0, vec![])]);
+    let mut d = Decoder::with_config(tight);
+    assert!(matches!(
+        d.decode(b"000ff\r\n").unwrap().chunk,
+        Chunk::Header { size: 0xff, .. }
+    ));
+    let e = err_with(b"000100\r\n", tight);
     assert_eq!(
         (e.kind, e.offset),
-        (ErrorKind::LimitExceeded(Limit::SizeDigits), 16)
+        (ErrorKind::LimitExceeded(Limit::SizeDigits), 5)
     );
-    let e = err_with(input, Config::default().max_size_digits(64));
-    assert_eq!((e.kind, e.offset), (ErrorKind::ChunkSizeOverflow, 16));
-    let e = err_with(
-        b"ffffffffffffffff0\r\n",
-        Config::default().max_size_digits(64),
+    // Above u64::MAX is an overflow, not a digit limit, even after leading zeros.
+    let e = err(b"0000010000000000000000\r\n");
+    assert_eq!((e.kind, e.offset), (ErrorKind::ChunkSizeOverflow, 21));
+    // Zeros past the chunk-line limit hit that limit.
+    let mut long = vec![b'0'; 5000];
+    long.extend_from_slice(b"5\r\nhello\r\n0\r\n\r\n");
+    let e = err(&long);
+    assert_eq!(
+        (e.kind, e.offset),
+        (ErrorKind::LimitExceeded(Limit::ChunkLine), 4096)
     );
-    assert_eq!((e.kind, e.offset), (ErrorKind::ChunkSizeOverflow, 16));
-    // RFC 9112 §7.1: leading zeros are legal, so with the cap lifted they do not overflow.
-    let out = ok_with(
-        b"00000000000000000000005\r\nhello\r\n0\r\n\r\n",
-        Config::default().max_size_digits(64),
-    );
-    assert_eq!(out.body, b"hello");
-    // With the default cap, leading zeros count as digits (as in Go and httparse).
-    let e = err(b"00000000000000005\r\nhello\r\n0\r\n\r\n");
-    assert_eq!(e.kind, ErrorKind::LimitExceeded(Limit::SizeDigits));
 }
 
 #[test]

@@ -82,7 +82,7 @@ struct Line {
     scan: usize,
     /// Chunk size accumulated so far.
     size: u64,
-    /// Size digits seen.
+    /// Significant size digits seen: leading zeros are not counted.
     digits: usize,
     /// End of the size digits (chunk line) or of the field name (trailer line).
     mark: usize,
@@ -273,9 +273,10 @@ pub struct Decoder {
     trailer_fields: usize,
     /// Whether chunk lines come out as [`Chunk::Header`] items.
     headers: bool,
-    /// The most size digits [`plain_size_line`] may read: digit `i` is rejected (by
-    /// `scan_line`) when `i >= max_size_digits` or `i >= max_chunk_line`, and at most 16 keep
-    /// the size in a u64.
+    /// The most size digits [`plain_size_line`] may read: a line of at most this many digits
+    /// passes every limit whatever its leading zeros (`scan_line` rejects digit `i` only when
+    /// `i >= max_chunk_line`, or when it is significant digit number `max_size_digits + 1`),
+    /// and at most 16 keep the size in a u64. Longer lines go to `scan_line`.
     plain_digits: usize,
 }
 
@@ -727,14 +728,20 @@ impl Decoder {
             match st {
                 State::SizeStart | State::SizeDigits => {
                     if let Some(v) = hex_val(b) {
-                        if l.digits >= cfg.max_size_digits {
-                            return Err(limit(i, Limit::SizeDigits));
-                        }
+                        // Leading zeros are legal in any number (`1*HEXDIG`, `1*("0")`) and
+                        // are not counted: only digits from the first non-zero one on are.
+                        // Overflow is checked first, so that a size above u64::MAX is reported
+                        // as such whatever the digit limit.
                         l.size = match l.size.checked_mul(16).and_then(|s| s.checked_add(v)) {
                             Some(s) => s,
                             None => return Err(fail(i, ErrorKind::ChunkSizeOverflow)),
                         };
-                        l.digits += 1;
+                        if l.size != 0 {
+                            if l.digits >= cfg.max_size_digits {
+                                return Err(limit(i, Limit::SizeDigits));
+                            }
+                            l.digits += 1;
+                        }
                         st = State::SizeDigits;
                     } else if st == State::SizeStart {
                         return Err(fail(i, ErrorKind::InvalidChunkSize));

@@ -63,7 +63,8 @@ pub enum ErrorKind {
     /// After the size digits came something other than SP/HTAB, `;` or a line end
     /// (`123x`, `0x5`, `5 x`, NUL).
     InvalidAfterChunkSize,
-    /// The chunk size does not fit in a `u64`.
+    /// The chunk size does not fit in a `u64` (leading zeros aside, it has more than 16
+    /// digits). Reported at the digit that overflows, before any digit limit.
     ChunkSizeOverflow,
     /// SP/HTAB right before a chunk line's line end, with
     /// [`Config::allow_trailing_whitespace`](super::Config::allow_trailing_whitespace) off.
