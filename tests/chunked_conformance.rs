@@ -6,7 +6,8 @@ mod chunked_reference;
 use bytes::{Buf, Bytes};
 use chunked_reference::{decode_pieces, decode_whole, Output};
 use sse_wire::chunked::{
-    Chunk, ChunkExt, Config, Decoder, EncodeError, Encoder, Error, ErrorKind, Limit, TrailerField,
+    BytesDecoder, Chunk, ChunkExt, Config, Decoder, EncodeError, Encoder, Error, ErrorKind, Limit,
+    TrailerField,
 };
 
 fn ok(input: &[u8]) -> Output {
@@ -961,6 +962,42 @@ fn errors_are_sticky_and_displayed_with_their_offset() {
     assert_eq!(d.decode(b"0\r\n\r\n").unwrap().consumed, 3);
     assert_eq!(d.decode(b"\r\n").unwrap().chunk, Chunk::Done);
     assert!(d.is_done());
+}
+
+#[test]
+fn bytes_decoder_yields_an_error_once_then_ends() {
+    // RFC 9112 §7.1: the chunked framing is what delimits the body; once it is broken, no later
+    // byte can be placed, so there is nothing more to yield. The error comes out once, then the
+    // iteration ends (a `for` loop or `collect()` must terminate), and `finish()` still says
+    // why.
+    let mut d = BytesDecoder::new();
+    d.push(Bytes::from_static(b"x"));
+    let e: Error = d.next().unwrap().unwrap_err();
+    assert_eq!((e.kind, e.offset), (ErrorKind::InvalidChunkSize, 0));
+    assert!(d.next().is_none());
+    d.push(Bytes::from_static(b"5\r\nhello\r\n0\r\n\r\n"));
+    assert!(d.next().is_none(), "input after the error is ignored");
+    assert_eq!(d.finish(), Err(e));
+    assert_eq!(d.decoder().error(), Some(e));
+
+    let mut d = BytesDecoder::new();
+    d.push(Bytes::from_static(b"x"));
+    let errors = (&mut d).take(1_000_000).filter(Result::is_err).count();
+    assert_eq!(errors, 1);
+
+    // After items, in a `for` loop over pieces: the items, the error, then the end.
+    let mut d = BytesDecoder::new();
+    let mut items = Vec::new();
+    for piece in [&b"3\r\nab"[..], b"c\r\n2\r", b"\nxyZZ", b"0\r\n\r\n"] {
+        d.push(Bytes::copy_from_slice(piece));
+        items.extend(&mut d);
+    }
+    assert_eq!(items.len(), 6, "{items:?}");
+    assert_eq!(
+        items.last().unwrap().as_ref().unwrap_err().kind,
+        ErrorKind::MissingCrlfAfterData
+    );
+    assert!(items[..5].iter().all(Result::is_ok));
 }
 
 #[test]
