@@ -136,6 +136,23 @@ fn quoted_string_may_be_empty_and_hold_obs_text_and_separators() {
 }
 
 #[test]
+fn extensions_undici_rejects_are_valid() {
+    // RFC 9112 §7.1.1: chunk-ext-val = token / quoted-string, and RFC 9110 §5.6.4 allows
+    // quoted-pairs in a quoted-string; any number of extensions may follow one another. Node's
+    // fetch (undici 6.x) rejects both of these (see the `ChunkExt` docs); they are valid here,
+    // and the encoder writes the first shape for a value holding `"`.
+    let out = ok(b"8;q=\"a \\\"b\\\"\"\r\n12345678\r\n1;b=1;c\r\nx\r\n0\r\n\r\n");
+    assert_eq!(out.chunks[0].1, [ext("q", Some("a \"b\""))]);
+    assert_eq!(out.chunks[1].1, [ext("b", Some("1")), ext("c", None)]);
+    let mut wire = Vec::new();
+    let q = [ChunkExt::with_value("q", "a \"b\"").unwrap()];
+    Encoder::new()
+        .encode_chunk_with_extensions(b"12345678", &q, &mut wire)
+        .unwrap();
+    assert_eq!(wire, b"8;q=\"a \\\"b\\\"\"\r\n12345678\r\n");
+}
+
+#[test]
 fn extensions_are_exposed_raw_and_by_name() {
     // RFC 9112 §7.1.1: recipients ignore unrecognised extensions but may look some up.
     let mut d = Decoder::new();
@@ -1124,51 +1141,147 @@ fn encoder_finish_and_after() {
 
 #[test]
 fn encoder_validates_extensions_and_trailers() {
-    // RFC 9112 §7.1.1 / RFC 9110 §5.6: names are tokens; values cannot carry CTLs.
-    assert_eq!(ChunkExt::new(""), Err(EncodeError::InvalidExtensionName));
-    assert_eq!(ChunkExt::new("a;b"), Err(EncodeError::InvalidExtensionName));
-    assert_eq!(
-        ChunkExt::new("a\r\n"),
-        Err(EncodeError::InvalidExtensionName)
-    );
-    for bad in ["\r", "\n", "\0", "\x7f", "a\r\nb"] {
+    // RFC 9112 §7.1.1 / RFC 9110 §5.6: names are tokens; values cannot carry CTLs. Each error
+    // says where the first offending byte is.
+    for (name, at) in [("", 0), ("a;b", 1), ("a\r\n", 1), ("ok name", 2)] {
+        assert_eq!(
+            ChunkExt::new(name),
+            Err(EncodeError::InvalidExtensionName { at }),
+            "{name:?}"
+        );
+        assert_eq!(
+            ChunkExt::with_value(name, "v"),
+            Err(EncodeError::InvalidExtensionName { at }),
+            "{name:?}"
+        );
+        assert_eq!(
+            TrailerField::new(name, "v"),
+            Err(EncodeError::InvalidTrailerName { at }),
+            "{name:?}"
+        );
+    }
+    for (bad, at) in [("\r", 0), ("\n", 0), ("\0", 0), ("\x7f", 0), ("a\r\nb", 1)] {
         assert_eq!(
             ChunkExt::with_value("a", bad),
-            Err(EncodeError::InvalidExtensionValue),
+            Err(EncodeError::InvalidExtensionValue { at }),
             "{bad:?}"
         );
     }
-    assert_eq!(
-        TrailerField::new("", "v"),
-        Err(EncodeError::InvalidTrailerName)
-    );
-    assert_eq!(
-        TrailerField::new("a b", "v"),
-        Err(EncodeError::InvalidTrailerName)
-    );
-    for bad in ["a\r\nInjected: 1", "\n", "\0", " lead", "trail\t", "\x7f"] {
+    assert!(TrailerField::new("Server-Timing", "a, b\tc").is_ok());
+}
+
+#[test]
+fn trailer_value_errors_tell_control_bytes_from_surrounding_whitespace() {
+    // RFC 9110 §5.5: field-value = *field-content, field-vchar = VCHAR / obs-text (SP/HTAB only
+    // inside), so a CTL would inject lines; RFC 9112 §5.1: OWS around the value is stripped by
+    // the recipient, so a value that starts or ends with SP/HTAB would not arrive as sent.
+    use sse_wire::chunked::ValueProblem::{ControlByte, SurroundingWhitespace};
+    for (bad, at, problem) in [
+        ("a\r\nInjected: 1", 1, ControlByte),
+        ("\n", 0, ControlByte),
+        ("ab\0", 2, ControlByte),
+        ("\x7f", 0, ControlByte),
+        (" lead", 0, SurroundingWhitespace),
+        ("trail\t", 5, SurroundingWhitespace),
+        ("\t", 0, SurroundingWhitespace),
+        // A control byte is reported before whitespace at the edges.
+        (" a\x01", 2, ControlByte),
+    ] {
+        let e = TrailerField::new("x", bad).unwrap_err();
         assert_eq!(
-            TrailerField::new("x", bad),
-            Err(EncodeError::InvalidTrailerValue),
+            e,
+            EncodeError::InvalidTrailerValue { at, problem },
             "{bad:?}"
         );
+        assert_eq!(TrailerField::new_unrestricted("x", bad), Err(e), "{bad:?}");
     }
-    // RFC 9110 §6.5.1: framing, routing, auth and content metadata never go in trailers.
+    assert_eq!(
+        TrailerField::new("x", " a").unwrap_err().to_string(),
+        "trailer field value holds leading or trailing whitespace at byte 0"
+    );
+    assert_eq!(
+        TrailerField::new("x", "a\nb").unwrap_err().to_string(),
+        "trailer field value holds a control byte at byte 1"
+    );
+}
+
+#[test]
+fn trailers_refuse_every_field_rfc_9110_keeps_out_of_trailers() {
+    // RFC 9110 §6.5.1: fields needed before the content (message framing, routing,
+    // authentication, request modifiers, response controls, content format) must not be
+    // generated as trailers. One or more of each class, in any case.
     for name in [
+        // framing
         "content-length",
         "Transfer-Encoding",
-        "HOST",
         "Trailer",
+        // connection management (hop-by-hop)
+        "Connection",
+        "keep-alive",
+        "Proxy-Connection",
         "TE",
+        "Upgrade",
+        // routing
+        "HOST",
+        "Max-Forwards",
+        // request modifiers
+        "Expect",
+        "Range",
+        "If-Match",
+        "If-None-Match",
+        "If-Modified-Since",
+        "If-Unmodified-Since",
+        "If-Range",
+        "Accept-Encoding",
+        "Cache-Control",
+        // authentication
         "Authorization",
+        "Proxy-Authorization",
+        "WWW-Authenticate",
+        "Proxy-Authenticate",
+        // response control
+        "Location",
+        "Retry-After",
+        "Vary",
+        "Set-Cookie",
+        // content processing
+        "Content-Encoding",
+        "Content-Type",
+        "Content-Range",
     ] {
         assert_eq!(
             TrailerField::new(name, "1"),
             Err(EncodeError::ForbiddenTrailer),
             "{name}"
         );
+        assert!(TrailerField::is_forbidden_name(name), "{name}");
+        // The explicit opt-in sends it, still validated.
+        let t = TrailerField::new_unrestricted(name, "1").unwrap();
+        assert_eq!((t.name(), t.value()), (name.as_bytes(), &b"1"[..]));
+        assert_eq!(
+            TrailerField::new_unrestricted(name, "1\r\nX: y"),
+            Err(EncodeError::InvalidTrailerValue {
+                at: 1,
+                problem: sse_wire::chunked::ValueProblem::ControlByte
+            })
+        );
     }
-    assert!(TrailerField::new("Server-Timing", "a, b\tc").is_ok());
+    // Fields defined for trailers, or harmless there, pass.
+    for name in [
+        "Server-Timing",
+        "Content-Digest",
+        "Authentication-Info",
+        "ETag",
+        "X-Checksum",
+    ] {
+        assert!(TrailerField::new(name, "1").is_ok(), "{name}");
+        assert!(!TrailerField::is_forbidden_name(name), "{name}");
+    }
+    // An opted-in field goes out like any other.
+    let mut wire = Vec::new();
+    let t = [TrailerField::new_unrestricted("Location", "/next").unwrap()];
+    Encoder::new().finish_with_trailers(&t, &mut wire).unwrap();
+    assert_eq!(wire, b"0\r\nLocation: /next\r\n\r\n");
 }
 
 #[test]

@@ -2,8 +2,8 @@
 
 use bytes::{buf::Chain, Buf, BufMut};
 
-use super::error::EncodeError;
-use super::grammar::{is_field_vchar, is_quoted_pair_char, is_token, is_ws};
+use super::error::{EncodeError, ValueProblem};
+use super::grammar::{is_field_vchar, is_quoted_pair_char, is_tchar, is_token, is_ws};
 
 const CRLF: &[u8] = b"\r\n";
 const EMPTY: &[u8] = b"";
@@ -82,6 +82,14 @@ fn write_hex(n: u64, out: &mut [u8; 18]) -> usize {
     digits
 }
 
+/// Where a non-empty `token` is not one: the first byte that is not a `tchar`, 0 when empty.
+fn not_token_at(s: &[u8]) -> Option<usize> {
+    if s.is_empty() {
+        return Some(0);
+    }
+    s.iter().position(|&b| !is_tchar(b))
+}
+
 /// A validated chunk extension to send: `;name` or `;name=value`.
 ///
 /// The value is sent as a token when it is one, and as a quoted-string (with `"` and `\`
@@ -92,9 +100,23 @@ fn write_hex(n: u64, out: &mut [u8; 18]) -> usize {
 ///
 /// assert!(ChunkExt::new("sig").is_ok());
 /// assert!(ChunkExt::with_value("note", "a \"b\"").is_ok());
-/// assert_eq!(ChunkExt::new("bad name").unwrap_err(), EncodeError::InvalidExtensionName);
-/// assert_eq!(ChunkExt::with_value("x", "a\r\nb").unwrap_err(), EncodeError::InvalidExtensionValue);
+/// assert_eq!(ChunkExt::new("bad name").unwrap_err(), EncodeError::InvalidExtensionName { at: 3 });
+/// assert_eq!(
+///     ChunkExt::with_value("x", "a\r\nb").unwrap_err(),
+///     EncodeError::InvalidExtensionValue { at: 1 }
+/// );
 /// ```
+///
+/// # Interoperability
+///
+/// Everything this type sends is valid RFC 9112 §7.1.1 `chunk-ext`, and curl, llhttp (Node's
+/// `http` module), Python's `http.client`, h11 and Chromium accept it. **Node's `fetch`
+/// (undici 6.x) does not**: it fails the whole response on a quoted-pair inside a quoted value
+/// (`8;q="a \"b\""`, which [`with_value`](ChunkExt::with_value) writes for a value holding `"`
+/// or `\`) and on any extension that follows a token-valued one (`;b=1;c`). A server whose
+/// clients may be browsers' or Node's `fetch` should send at most one extension per chunk, or
+/// put token-valued ones last, and avoid `"` and `\` in values. Most recipients ignore
+/// extensions anyway (RFC 9112 §7.1.1), so sending none is the safest choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChunkExt<'a> {
     name: &'a [u8],
@@ -108,11 +130,12 @@ impl<'a> ChunkExt<'a> {
     ///
     /// # Errors
     ///
-    /// [`EncodeError::InvalidExtensionName`] unless `name` is a non-empty token.
+    /// [`EncodeError::InvalidExtensionName`] unless `name` is a non-empty token, with the
+    /// offset of the first byte that is not a `tchar`.
     pub fn new<N: AsRef<[u8]> + ?Sized>(name: &'a N) -> Result<Self, EncodeError> {
         let name = name.as_ref();
-        if !is_token(name) {
-            return Err(EncodeError::InvalidExtensionName);
+        if let Some(at) = not_token_at(name) {
+            return Err(EncodeError::InvalidExtensionName { at });
         }
         Ok(ChunkExt {
             name,
@@ -127,7 +150,8 @@ impl<'a> ChunkExt<'a> {
     /// # Errors
     ///
     /// [`EncodeError::InvalidExtensionName`] unless `name` is a non-empty token;
-    /// [`EncodeError::InvalidExtensionValue`] if `value` holds a control byte other than HTAB.
+    /// [`EncodeError::InvalidExtensionValue`] if `value` holds a control byte other than HTAB
+    /// (at the first one).
     pub fn with_value<N, V>(name: &'a N, value: &'a V) -> Result<Self, EncodeError>
     where
         N: AsRef<[u8]> + ?Sized,
@@ -135,8 +159,8 @@ impl<'a> ChunkExt<'a> {
     {
         let mut ext = Self::new(name)?;
         let value = value.as_ref();
-        if !value.iter().all(|&b| is_quoted_pair_char(b)) {
-            return Err(EncodeError::InvalidExtensionValue);
+        if let Some(at) = value.iter().position(|&b| !is_quoted_pair_char(b)) {
+            return Err(EncodeError::InvalidExtensionValue { at });
         }
         ext.quoted = !is_token(value);
         let escapes = if ext.quoted {
@@ -189,31 +213,75 @@ impl<'a> ChunkExt<'a> {
     }
 }
 
-/// Field names never sent in a trailer section: framing, routing, authentication, request
-/// modifiers and content metadata (RFC 9110 §6.5.1; hyper's list).
-const FORBIDDEN_TRAILERS: &[&[u8]] = &[
-    b"authorization",
-    b"cache-control",
-    b"content-encoding",
-    b"content-length",
-    b"content-range",
-    b"content-type",
-    b"host",
-    b"max-forwards",
-    b"set-cookie",
-    b"te",
-    b"trailer",
-    b"transfer-encoding",
+/// Field names [`TrailerField::new`] refuses, lowercase, grouped by the RFC 9110 §6.5.1 class
+/// that keeps them out of a trailer section. Each is a field whose meaning a recipient needs
+/// before it processes the content, or that controls the connection or the request as a whole,
+/// which a trailer, arriving after the content, comes too late for.
+const FORBIDDEN_TRAILERS: &[&str] = &[
+    // Message framing (RFC 9112 §6, §7; RFC 9110 §6.6.2): they say where the body ends.
+    "content-length",
+    "trailer",
+    "transfer-encoding",
+    // Connection management, hop-by-hop (RFC 9110 §7.6.1, §7.8, §10.1.4; RFC 9112 §9.3).
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "upgrade",
+    // Routing (RFC 9110 §7.2, §7.6.2): where the request goes.
+    "host",
+    "max-forwards",
+    // Request modifiers: expectations (§10.1.1), conditionals (§13.1), ranges (§14.2),
+    // proactive negotiation (§12.5) and cache directives (RFC 9111 §5.2, §5.4): they change how
+    // the request is handled, which is decided before its content is read.
+    "accept",
+    "accept-charset",
+    "accept-encoding",
+    "accept-language",
+    "cache-control",
+    "expect",
+    "if-match",
+    "if-modified-since",
+    "if-none-match",
+    "if-range",
+    "if-unmodified-since",
+    "pragma",
+    "range",
+    // Authentication (RFC 9110 §11.6, §11.7): credentials and challenges. (The `*-Info`
+    // fields of §11.6.3 and §11.7.3 may be trailers and are allowed.)
+    "authorization",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "www-authenticate",
+    // Response control (RFC 9110 §10.2; RFC 9111 §5.1, §5.3; RFC 6265 §4.1 state): redirects,
+    // retry times, caching and cookies, acted on before or regardless of the content.
+    "age",
+    "cookie",
+    "expires",
+    "location",
+    "retry-after",
+    "set-cookie",
+    "vary",
+    // Content processing (RFC 9110 §8.3, §8.4, §14.4): how to read the content.
+    "content-encoding",
+    "content-range",
+    "content-type",
 ];
 
 /// A validated trailer field to send (`name: value`).
 ///
 /// ```
-/// use sse_wire::chunked::{EncodeError, TrailerField};
+/// use sse_wire::chunked::{EncodeError, TrailerField, ValueProblem};
 ///
 /// assert!(TrailerField::new("Server-Timing", "db;dur=53").is_ok());
-/// assert_eq!(TrailerField::new("x", "a\nb").unwrap_err(), EncodeError::InvalidTrailerValue);
+/// assert_eq!(
+///     TrailerField::new("x", "a\nb").unwrap_err(),
+///     EncodeError::InvalidTrailerValue { at: 1, problem: ValueProblem::ControlByte }
+/// );
 /// assert_eq!(TrailerField::new("Content-Length", "5").unwrap_err(), EncodeError::ForbiddenTrailer);
+/// assert_eq!(TrailerField::new("Connection", "close").unwrap_err(), EncodeError::ForbiddenTrailer);
+/// // An explicit opt-in for a caller who knows the recipient expects it:
+/// assert!(TrailerField::new_unrestricted("Location", "/next").is_ok());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TrailerField<'a> {
@@ -222,42 +290,113 @@ pub struct TrailerField<'a> {
 }
 
 impl<'a> TrailerField<'a> {
-    /// A trailer field.
+    /// A trailer field, refused if its name is one that RFC 9110 §6.5.1 keeps out of trailers.
     ///
     /// The caller remains responsible for the HTTP-level rules: send trailers only to a peer
     /// that accepts them (`TE: trailers`) and announce each name in the `Trailer` header field.
+    ///
+    /// # Forbidden names
+    ///
+    /// RFC 9110 §6.5.1: "Many fields cannot be processed outside the header section because
+    /// their evaluation is necessary prior to receiving the content, such as those that describe
+    /// message framing, routing, authentication, request modifiers, response controls, or
+    /// content format", and a sender must not generate a trailer field unless it knows the
+    /// field's definition permits it. These names (compared case-insensitively) are refused
+    /// with [`EncodeError::ForbiddenTrailer`], by class:
+    ///
+    /// * framing: `Content-Length`, `Trailer`, `Transfer-Encoding`;
+    /// * connection management: `Connection`, `Keep-Alive`, `Proxy-Connection`, `TE`,
+    ///   `Upgrade`;
+    /// * routing: `Host`, `Max-Forwards`;
+    /// * request modifiers: `Accept`, `Accept-Charset`, `Accept-Encoding`, `Accept-Language`,
+    ///   `Cache-Control`, `Expect`, `If-Match`, `If-Modified-Since`, `If-None-Match`,
+    ///   `If-Range`, `If-Unmodified-Since`, `Pragma`, `Range`;
+    /// * authentication: `Authorization`, `Proxy-Authenticate`, `Proxy-Authorization`,
+    ///   `WWW-Authenticate`;
+    /// * response control: `Age`, `Cookie`, `Expires`, `Location`, `Retry-After`,
+    ///   `Set-Cookie`, `Vary`;
+    /// * content processing: `Content-Encoding`, `Content-Range`, `Content-Type`.
+    ///
+    /// Other names are allowed, among them the fields meant for trailers (`Server-Timing`,
+    /// `Content-Digest`, `Authentication-Info`, `ETag`...). To send a listed field anyway, use
+    /// [`new_unrestricted`](TrailerField::new_unrestricted).
     ///
     /// # Errors
     ///
     /// * [`EncodeError::InvalidTrailerName`] unless `name` is a non-empty token;
     /// * [`EncodeError::InvalidTrailerValue`] if `value` holds a control byte other than HTAB
-    ///   (CR, LF and NUL included), or starts or ends with SP/HTAB;
-    /// * [`EncodeError::ForbiddenTrailer`] for `Authorization`, `Cache-Control`,
-    ///   `Content-Encoding`, `Content-Length`, `Content-Range`, `Content-Type`, `Host`,
-    ///   `Max-Forwards`, `Set-Cookie`, `TE`, `Trailer` and `Transfer-Encoding`, which a sender
-    ///   must not put in trailers (RFC 9110 §6.5.1).
+    ///   (CR, LF and NUL included; [`ValueProblem::ControlByte`]), or starts or ends with
+    ///   SP/HTAB ([`ValueProblem::SurroundingWhitespace`]), at the first offending byte;
+    /// * [`EncodeError::ForbiddenTrailer`] for the names above.
     pub fn new<N, V>(name: &'a N, value: &'a V) -> Result<Self, EncodeError>
     where
         N: AsRef<[u8]> + ?Sized,
         V: AsRef<[u8]> + ?Sized,
     {
-        let (name, value) = (name.as_ref(), value.as_ref());
-        if !is_token(name) {
-            return Err(EncodeError::InvalidTrailerName);
-        }
-        let content_ok = value.iter().all(|&b| is_field_vchar(b) || is_ws(b));
-        let edges_ok =
-            !value.first().is_some_and(|&b| is_ws(b)) && !value.last().is_some_and(|&b| is_ws(b));
-        if !content_ok || !edges_ok {
-            return Err(EncodeError::InvalidTrailerValue);
-        }
-        if FORBIDDEN_TRAILERS
-            .iter()
-            .any(|f| f.eq_ignore_ascii_case(name))
-        {
+        let field = Self::new_unrestricted(name, value)?;
+        if Self::is_forbidden_name(field.name) {
             return Err(EncodeError::ForbiddenTrailer);
         }
+        Ok(field)
+    }
+
+    /// A trailer field whose name is not checked against the [forbidden
+    /// names](TrailerField::new#forbidden-names): the explicit opt-in for a caller who knows
+    /// that the recipient expects this field in a trailer section (RFC 9110 §6.5.1 lets a
+    /// sender generate one when the field's definition permits it). The name and value are
+    /// validated as in [`new`](TrailerField::new), so the field cannot break the framing.
+    ///
+    /// Recipients must not act on such fields as if they were in the header section
+    /// (RFC 9110 §6.5.2), and many drop or reject them, so this is rarely what you want.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::InvalidTrailerName`] and [`EncodeError::InvalidTrailerValue`], as for
+    /// [`new`](TrailerField::new); never [`EncodeError::ForbiddenTrailer`].
+    pub fn new_unrestricted<N, V>(name: &'a N, value: &'a V) -> Result<Self, EncodeError>
+    where
+        N: AsRef<[u8]> + ?Sized,
+        V: AsRef<[u8]> + ?Sized,
+    {
+        let (name, value) = (name.as_ref(), value.as_ref());
+        if let Some(at) = not_token_at(name) {
+            return Err(EncodeError::InvalidTrailerName { at });
+        }
+        if let Some(at) = value.iter().position(|&b| !is_field_vchar(b) && !is_ws(b)) {
+            return Err(EncodeError::InvalidTrailerValue {
+                at,
+                problem: ValueProblem::ControlByte,
+            });
+        }
+        let at = match (value.first(), value.last()) {
+            (Some(&b), _) if is_ws(b) => Some(0),
+            (_, Some(&b)) if is_ws(b) => Some(value.len() - 1),
+            _ => None,
+        };
+        if let Some(at) = at {
+            return Err(EncodeError::InvalidTrailerValue {
+                at,
+                problem: ValueProblem::SurroundingWhitespace,
+            });
+        }
         Ok(TrailerField { name, value })
+    }
+
+    /// `true` for a name that [`new`](TrailerField::new) refuses (see the [list and the
+    /// reasons](TrailerField::new#forbidden-names)), compared ASCII-case-insensitively.
+    ///
+    /// ```
+    /// use sse_wire::chunked::TrailerField;
+    ///
+    /// assert!(TrailerField::is_forbidden_name("WWW-Authenticate"));
+    /// assert!(!TrailerField::is_forbidden_name("Server-Timing"));
+    /// ```
+    #[must_use]
+    pub fn is_forbidden_name<N: AsRef<[u8]> + ?Sized>(name: &N) -> bool {
+        let name = name.as_ref();
+        FORBIDDEN_TRAILERS
+            .iter()
+            .any(|f| f.as_bytes().eq_ignore_ascii_case(name))
     }
 
     /// The name.

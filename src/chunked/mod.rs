@@ -92,5 +92,5 @@ pub use bytes_decoder::BytesDecoder;
 pub use config::Config;
 pub use decoder::{Chunk, Decoded, Decoder, OwnedChunk};
 pub use encoder::{ChunkExt, EncodedChunk, Encoder, SizeLine, TrailerField};
-pub use error::{EncodeError, Error, ErrorKind, Limit};
+pub use error::{EncodeError, Error, ErrorKind, Limit, ValueProblem};
 pub use ext::{ExtValue, Extension, Extensions, ExtensionsIter, OwnedExtensions, Unescaped};
