@@ -1308,6 +1308,79 @@ fn encoder_checks_room_instead_of_panicking() {
 }
 
 #[test]
+#[cfg(target_pointer_width = "32")]
+fn encoder_lengths_beyond_usize_are_a_typed_error_and_write_nothing() {
+    // RFC 9112 §7.1: a chunk line, or the last chunk with its trailer section, is written whole
+    // or not at all. On a 32-bit target fields or extensions that share one value can add up to
+    // more than usize::MAX bytes: that is `LengthOverflow`, not a wrapped (too small) length or
+    // a `BufferTooSmall` no buffer could ever satisfy, and nothing is written.
+    let value = vec![b'v'; 4 << 20];
+    let many = 1100; // 1100 * 4 MiB > 4 GiB
+    let mut wire = Vec::new();
+    let mut enc = Encoder::new();
+
+    let ext = ChunkExt::with_value("x", &value[..]).unwrap();
+    let exts = vec![ext; many];
+    assert_eq!(
+        enc.encode_chunk_with_extensions(b"data", &exts, &mut wire),
+        Err(EncodeError::LengthOverflow)
+    );
+    assert_eq!(Encoder::encoded_len_with_extensions(4, &exts), usize::MAX);
+
+    let field = TrailerField::new("X-Big", &value[..]).unwrap();
+    let fields = vec![field; many];
+    assert_eq!(
+        enc.finish_with_trailers(&fields, &mut wire),
+        Err(EncodeError::LengthOverflow)
+    );
+    assert_eq!(Encoder::finished_len(&fields), usize::MAX);
+
+    assert!(wire.is_empty(), "written on error");
+    assert!(!enc.is_finished());
+    // The encoder is still usable.
+    enc.encode_chunk_with_extensions(b"data", &exts[..1], &mut wire)
+        .unwrap();
+    assert_eq!(
+        wire.len(),
+        Encoder::encoded_len_with_extensions(4, &exts[..1])
+    );
+    enc.finish_with_trailers(&fields[..1], &mut wire).unwrap();
+}
+
+#[test]
+fn chunk_sizes_above_usize_stream_through_every_front_end() {
+    // RFC 9112 §7.1.1: the size is any 1*HEXDIG the recipient can represent (here u64). On a
+    // 32-bit target 2^32 + 5 must not become 5: every front end hands out the bytes it has as
+    // data of the one chunk, and counts the rest as still to come.
+    let wire = b"100000005\r\n0123456789\r\n0\r\n\r\n";
+    let mut d = Decoder::new();
+    let r = d.decode(wire).unwrap();
+    assert!(matches!(
+        r.chunk,
+        Chunk::Header {
+            size: 0x1_0000_0005,
+            ..
+        }
+    ));
+    let r = d.decode(&wire[r.consumed..]).unwrap();
+    assert_eq!(r.chunk, Chunk::Data(&wire[11..]));
+    assert_eq!(
+        d.remaining_in_chunk(),
+        0x1_0000_0005 - (wire.len() as u64 - 11)
+    );
+
+    let mut bd = BytesDecoder::new();
+    bd.push(Bytes::from_static(wire));
+    let items: Vec<_> = (&mut bd).collect::<Result<_, _>>().unwrap();
+    assert_eq!(items.len(), 2, "{items:?}");
+    assert_eq!(
+        bd.decoder().remaining_in_chunk(),
+        0x1_0000_0005 - (wire.len() as u64 - 11)
+    );
+    assert_eq!(bd.finish().unwrap_err().kind, ErrorKind::Truncated);
+}
+
+#[test]
 fn encoded_extensions_decode_back() {
     let exts = [
         ChunkExt::with_value("tok", "v1").unwrap(),

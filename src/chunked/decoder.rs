@@ -393,7 +393,7 @@ impl Decoder {
         }
         let e = Error {
             kind: ErrorKind::Truncated,
-            offset: self.position + self.line.scan as u64,
+            offset: self.position.saturating_add(self.line.scan as u64),
         };
         self.error = Some(e);
         Err(e)
@@ -514,7 +514,9 @@ impl Decoder {
         }
         match self.step(buf, item) {
             Ok((consumed, it)) => {
-                self.position += consumed as u64;
+                // A usize always fits in a u64; the sum cannot reach u64::MAX in practice, but
+                // a position must never wrap.
+                self.position = self.position.saturating_add(consumed as u64);
                 Ok((consumed, it))
             }
             Err(e) => {
@@ -532,7 +534,7 @@ impl Decoder {
     fn fail(&self, at: usize, kind: ErrorKind) -> Error {
         Error {
             kind,
-            offset: self.position + at as u64,
+            offset: self.position.saturating_add(at as u64),
         }
     }
 
@@ -643,9 +645,13 @@ impl Decoder {
         item: impl Fn(Raw) -> T,
     ) -> (usize, T) {
         let avail = buf.len().saturating_sub(pos);
-        // Compare in u64: a size above usize::MAX never gets cast down.
-        if remaining < avail as u64 {
-            let data_end = pos + remaining as usize;
+        // The part of the chunk that `buf` holds, converted with a check: on a 32-bit target a
+        // chunk size above usize::MAX must never be cut down (2^32 + 5 is not 5). Such a chunk
+        // is longer than any buffer, so all of `buf` is its data.
+        let in_buf = usize::try_from(remaining).ok().filter(|&r| r < avail);
+        if let Some(r) = in_buf {
+            // `r < avail`, so `data_end < buf.len()` and `data_end + 2` cannot overflow.
+            let data_end = pos + r;
             if buf.get(data_end..data_end + 2) == Some(b"\r\n".as_slice()) {
                 // The rest of the chunk and its CRLF: the next call starts a chunk line. (From
                 // a plain chunk line, the state already says so, and the inlined test folds
@@ -662,11 +668,7 @@ impl Decoder {
             return (pos, item(Raw::NeedMore));
         }
         // Anything after the data other than CRLF is left for the next call to report.
-        let n = if remaining < avail as u64 {
-            remaining as usize
-        } else {
-            avail
-        };
+        let n = in_buf.unwrap_or(avail);
         self.remaining = remaining - n as u64;
         self.state = if self.remaining == 0 {
             State::DataCr
@@ -702,10 +704,10 @@ impl Decoder {
         if line.len() < l.scan {
             return Err(self.fail(base, ErrorKind::InputShrunk));
         }
-        let origin = self.position + base as u64;
+        let origin = self.position.saturating_add(base as u64);
         let fail = |at: usize, kind| Error {
             kind,
-            offset: origin + at as u64,
+            offset: origin.saturating_add(at as u64),
         };
         let limit = |at: usize, which| fail(at, ErrorKind::LimitExceeded(which));
         let mut i = l.scan;
@@ -911,7 +913,7 @@ impl Decoder {
                 }
                 Ended::Trailer => {
                     self.trailer_bytes = self.trailer_bytes.saturating_add(len);
-                    self.trailer_fields += 1;
+                    self.trailer_fields = self.trailer_fields.saturating_add(1);
                     self.start_line(State::TrailerStart);
                     Raw::Trailer {
                         name: base..base + l.mark,

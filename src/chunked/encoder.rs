@@ -131,7 +131,8 @@ impl<'a> ChunkExt<'a> {
     /// # Errors
     ///
     /// [`EncodeError::InvalidExtensionName`] unless `name` is a non-empty token, with the
-    /// offset of the first byte that is not a `tchar`.
+    /// offset of the first byte that is not a `tchar`; [`EncodeError::LengthOverflow`] if
+    /// `;name` would not fit in `usize`.
     pub fn new<N: AsRef<[u8]> + ?Sized>(name: &'a N) -> Result<Self, EncodeError> {
         let name = name.as_ref();
         if let Some(at) = not_token_at(name) {
@@ -141,7 +142,10 @@ impl<'a> ChunkExt<'a> {
             name,
             value: None,
             quoted: false,
-            len: 1 + name.len(),
+            len: name
+                .len()
+                .checked_add(1)
+                .ok_or(EncodeError::LengthOverflow)?,
         })
     }
 
@@ -151,7 +155,8 @@ impl<'a> ChunkExt<'a> {
     ///
     /// [`EncodeError::InvalidExtensionName`] unless `name` is a non-empty token;
     /// [`EncodeError::InvalidExtensionValue`] if `value` holds a control byte other than HTAB
-    /// (at the first one).
+    /// (at the first one); [`EncodeError::LengthOverflow`] if the escaped extension would be
+    /// longer than `usize::MAX` (a value of more than 2 GiB of `"` on a 32-bit target).
     pub fn with_value<N, V>(name: &'a N, value: &'a V) -> Result<Self, EncodeError>
     where
         N: AsRef<[u8]> + ?Sized,
@@ -163,12 +168,18 @@ impl<'a> ChunkExt<'a> {
             return Err(EncodeError::InvalidExtensionValue { at });
         }
         ext.quoted = !is_token(value);
+        // `=`, the value, and for a quoted-string its two quotes and one backslash per `"` or
+        // `\`: up to twice the value's length, which can exceed usize on a 32-bit target.
         let escapes = if ext.quoted {
-            value.iter().filter(|&&b| b == b'"' || b == b'\\').count() + 2
+            value.iter().filter(|&&b| b == b'"' || b == b'\\').count()
         } else {
             0
         };
-        ext.len += 1 + value.len() + escapes;
+        let quotes = if ext.quoted { 2 } else { 0 };
+        ext.len = [1, value.len(), escapes, quotes]
+            .into_iter()
+            .try_fold(ext.len, usize::checked_add)
+            .ok_or(EncodeError::LengthOverflow)?;
         ext.value = Some(value);
         Ok(ext)
     }
@@ -287,6 +298,8 @@ const FORBIDDEN_TRAILERS: &[&str] = &[
 pub struct TrailerField<'a> {
     name: &'a [u8],
     value: &'a [u8],
+    /// `name: value\r\n`, checked to fit in usize.
+    len: usize,
 }
 
 impl<'a> TrailerField<'a> {
@@ -327,7 +340,8 @@ impl<'a> TrailerField<'a> {
     /// * [`EncodeError::InvalidTrailerValue`] if `value` holds a control byte other than HTAB
     ///   (CR, LF and NUL included; [`ValueProblem::ControlByte`]), or starts or ends with
     ///   SP/HTAB ([`ValueProblem::SurroundingWhitespace`]), at the first offending byte;
-    /// * [`EncodeError::ForbiddenTrailer`] for the names above.
+    /// * [`EncodeError::ForbiddenTrailer`] for the names above;
+    /// * [`EncodeError::LengthOverflow`] if `name: value\r\n` would not fit in `usize`.
     pub fn new<N, V>(name: &'a N, value: &'a V) -> Result<Self, EncodeError>
     where
         N: AsRef<[u8]> + ?Sized,
@@ -352,7 +366,8 @@ impl<'a> TrailerField<'a> {
     /// # Errors
     ///
     /// [`EncodeError::InvalidTrailerName`] and [`EncodeError::InvalidTrailerValue`], as for
-    /// [`new`](TrailerField::new); never [`EncodeError::ForbiddenTrailer`].
+    /// [`new`](TrailerField::new); [`EncodeError::LengthOverflow`] if `name: value\r\n` would
+    /// not fit in `usize`; never [`EncodeError::ForbiddenTrailer`].
     pub fn new_unrestricted<N, V>(name: &'a N, value: &'a V) -> Result<Self, EncodeError>
     where
         N: AsRef<[u8]> + ?Sized,
@@ -379,7 +394,12 @@ impl<'a> TrailerField<'a> {
                 problem: ValueProblem::SurroundingWhitespace,
             });
         }
-        Ok(TrailerField { name, value })
+        let len = name
+            .len()
+            .checked_add(value.len())
+            .and_then(|n| n.checked_add(4))
+            .ok_or(EncodeError::LengthOverflow)?;
+        Ok(TrailerField { name, value, len })
     }
 
     /// `true` for a name that [`new`](TrailerField::new) refuses (see the [list and the
@@ -414,7 +434,7 @@ impl<'a> TrailerField<'a> {
     /// Bytes this field takes on the wire (`name: value\r\n`).
     #[must_use]
     pub fn encoded_len(&self) -> usize {
-        self.name.len() + 2 + self.value.len() + 2
+        self.len
     }
 }
 
@@ -473,36 +493,37 @@ impl Encoder {
 
     /// Exact bytes [`encode_chunk`](Encoder::encode_chunk) writes (and [`chunk`](Encoder::chunk)
     /// yields) for a payload of `data_len` bytes: 0 for an empty payload.
+    ///
+    /// `usize::MAX` when the sum does not fit in a `usize`; that needs a `data_len` within 20 of
+    /// `usize::MAX`, more than any slice holds.
     #[must_use]
     pub const fn encoded_len(data_len: usize) -> usize {
-        if data_len == 0 {
-            0
-        } else {
-            hex_digits(data_len as u64)
-                .saturating_add(4)
-                .saturating_add(data_len)
+        match chunk_len(data_len) {
+            Some(n) => n,
+            None => usize::MAX,
         }
     }
 
     /// Exact bytes [`encode_chunk_with_extensions`](Encoder::encode_chunk_with_extensions)
     /// writes: 0 for an empty payload.
+    ///
+    /// `usize::MAX` when the sum does not fit in a `usize` (on a 32-bit target, many extensions
+    /// sharing a large value can get there); the encoder then refuses with
+    /// [`EncodeError::LengthOverflow`].
     #[must_use]
     pub fn encoded_len_with_extensions(data_len: usize, extensions: &[ChunkExt<'_>]) -> usize {
-        if data_len == 0 {
-            return 0;
-        }
-        extensions.iter().fold(Self::encoded_len(data_len), |n, e| {
-            n.saturating_add(e.encoded_len())
-        })
+        chunk_len_with_extensions(data_len, extensions).unwrap_or(usize::MAX)
     }
 
     /// Exact bytes [`finish_with_trailers`](Encoder::finish_with_trailers) writes
     /// (`0\r\n`, the fields, `\r\n`); 5 with no fields.
+    ///
+    /// `usize::MAX` when the sum does not fit in a `usize` (on a 32-bit target, many fields
+    /// sharing a large value can get there); the encoder then refuses with
+    /// [`EncodeError::LengthOverflow`].
     #[must_use]
     pub fn finished_len(trailers: &[TrailerField<'_>]) -> usize {
-        trailers
-            .iter()
-            .fold(LAST_CHUNK.len(), |n, t| n.saturating_add(t.encoded_len()))
+        last_chunk_len(trailers).unwrap_or(usize::MAX)
     }
 
     /// Frames `data` as one chunk without copying it: the returned [`Buf`] yields the size
@@ -527,7 +548,8 @@ impl Encoder {
     ///
     /// [`EncodeError::Finished`] after the body was finished;
     /// [`EncodeError::BufferTooSmall`] when `dst.remaining_mut()` is below
-    /// [`encoded_len`](Encoder::encoded_len). Nothing is written on error.
+    /// [`encoded_len`](Encoder::encoded_len); [`EncodeError::LengthOverflow`] when that length
+    /// does not fit in a `usize`. Nothing is written on error.
     pub fn encode_chunk<D: BufMut + ?Sized>(
         &mut self,
         data: &[u8],
@@ -565,10 +587,9 @@ impl Encoder {
         if data.is_empty() {
             return Ok(());
         }
-        room(
-            dst,
-            Self::encoded_len_with_extensions(data.len(), extensions),
-        )?;
+        let len =
+            chunk_len_with_extensions(data.len(), extensions).ok_or(EncodeError::LengthOverflow)?;
+        room(dst, len)?;
         let size = SizeLine::new(data.len() as u64);
         let digits = size.as_bytes();
         dst.put_slice(
@@ -612,8 +633,9 @@ impl Encoder {
     /// # Errors
     ///
     /// [`EncodeError::Finished`] if already finished; [`EncodeError::BufferTooSmall`] when
-    /// `dst` has less room than [`finished_len`](Encoder::finished_len). Nothing is written on
-    /// error.
+    /// `dst` has less room than [`finished_len`](Encoder::finished_len);
+    /// [`EncodeError::LengthOverflow`] when that length does not fit in a `usize`. Nothing is
+    /// written on error.
     pub fn finish_with_trailers<D: BufMut + ?Sized>(
         &mut self,
         trailers: &[TrailerField<'_>],
@@ -622,7 +644,8 @@ impl Encoder {
         if self.finished {
             return Err(EncodeError::Finished);
         }
-        room(dst, Self::finished_len(trailers))?;
+        let len = last_chunk_len(trailers).ok_or(EncodeError::LengthOverflow)?;
+        room(dst, len)?;
         dst.put_slice(b"0\r\n");
         for t in trailers {
             dst.put_slice(t.name);
@@ -648,6 +671,36 @@ impl Encoder {
         self.finished = true;
         Ok(LAST_CHUNK)
     }
+}
+
+/// `size CRLF data CRLF` for `data_len` bytes of data (0 when empty), if it fits in a usize.
+const fn chunk_len(data_len: usize) -> Option<usize> {
+    if data_len == 0 {
+        return Some(0);
+    }
+    // A usize always fits in a u64 (no target has a wider usize); `as` because `From` is not
+    // const.
+    match data_len.checked_add(4) {
+        Some(n) => n.checked_add(hex_digits(data_len as u64)),
+        None => None,
+    }
+}
+
+/// [`chunk_len`] plus the extensions on the size line, if it fits in a usize.
+fn chunk_len_with_extensions(data_len: usize, extensions: &[ChunkExt<'_>]) -> Option<usize> {
+    if data_len == 0 {
+        return Some(0);
+    }
+    extensions
+        .iter()
+        .try_fold(chunk_len(data_len)?, |n, e| n.checked_add(e.encoded_len()))
+}
+
+/// `0\r\n`, the trailer fields and the final `\r\n`, if it fits in a usize.
+fn last_chunk_len(trailers: &[TrailerField<'_>]) -> Option<usize> {
+    trailers
+        .iter()
+        .try_fold(LAST_CHUNK.len(), |n, t| n.checked_add(t.encoded_len()))
 }
 
 fn room<D: BufMut + ?Sized>(dst: &D, required: usize) -> Result<(), EncodeError> {
