@@ -649,6 +649,19 @@ fn malformed_inputs_fail_with_their_precise_error() {
 }
 
 #[test]
+fn the_exact_reference_reports_the_same_errors() {
+    // The reference written from the RFC 9112 §7.1 grammar, with the decoder's limits, must
+    // fail every malformed case with the same kind at the same offset.
+    use sse_wire::reference::chunked::reference_decode_exact;
+    for &(what, input, kind, offset) in MALFORMED {
+        for config in [Config::default(), Config::strict()] {
+            let e = reference_decode_exact(input, &config).unwrap_err();
+            assert_eq!((e.kind, e.offset), (kind, offset), "{what}: {e}");
+        }
+    }
+}
+
+#[test]
 fn strict_mode_rejects_everything_the_default_rejects() {
     for &(what, input, kind, offset) in MALFORMED {
         let e = err_with(input, Config::strict());
