@@ -354,10 +354,10 @@ impl<'a> TrailerField<'a> {
         Ok(field)
     }
 
-    /// A trailer field whose name is not checked against the [forbidden
-    /// names](TrailerField::new#forbidden-names): the explicit opt-in for a caller who knows
-    /// that the recipient expects this field in a trailer section (RFC 9110 §6.5.1 lets a
-    /// sender generate one when the field's definition permits it). The name and value are
+    /// A trailer field whose name is not checked against the forbidden names (listed, with the
+    /// reasons, on [`new`](TrailerField::new)): the explicit opt-in for a caller who knows that
+    /// the recipient expects this field in a trailer section (RFC 9110 §6.5.1 lets a sender
+    /// generate one when the field's definition permits it). The name and value are
     /// validated as in [`new`](TrailerField::new), so the field cannot break the framing.
     ///
     /// Recipients must not act on such fields as if they were in the header section
@@ -402,8 +402,8 @@ impl<'a> TrailerField<'a> {
         Ok(TrailerField { name, value, len })
     }
 
-    /// `true` for a name that [`new`](TrailerField::new) refuses (see the [list and the
-    /// reasons](TrailerField::new#forbidden-names)), compared ASCII-case-insensitively.
+    /// `true` for a name that [`new`](TrailerField::new) refuses (its docs list them, with the
+    /// reasons), compared ASCII-case-insensitively.
     ///
     /// ```
     /// use sse_wire::chunked::TrailerField;
