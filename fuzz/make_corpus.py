@@ -24,6 +24,7 @@ TARGETS = [
     "chunked_decode",
     "chunked_roundtrip",
     "chunked_then_sse",
+    "chunked_bytes_decoder",
 ]
 # Header: flags 0, no piece lengths (decode whole); the fuzzer mutates both.
 HEADER = b"\x00\x00"
@@ -141,6 +142,12 @@ def main():
     write("sse_decode", [HEADER + s for s in sse])
     write("sse_differential", [HEADER + s for s in sse])
     write("chunked_decode", [HEADER + c for c in chunked])
+    # BytesDecoder: each case whole (strict, no limits) and in 3-byte pieces (default preset and
+    # limits), so that lines straddle pieces from the start.
+    write(
+        "chunked_bytes_decoder",
+        [HEADER + c for c in chunked] + [b"\x05\x01\x03" + c for c in chunked],
+    )
 
     # Pipelines: each SSE case chunk-encoded whole and in 7-byte chunks (default preset),
     # plus the chunked cases as they are.

@@ -6,7 +6,8 @@ mod chunked_reference;
 use bytes::{Buf, Bytes};
 use chunked_reference::{decode_pieces, decode_whole, Output};
 use sse_wire::chunked::{
-    Chunk, ChunkExt, Config, Decoder, EncodeError, Encoder, Error, ErrorKind, Limit, TrailerField,
+    BytesDecoder, Chunk, ChunkExt, Config, Decoder, EncodeError, Encoder, Error, ErrorKind, Limit,
+    TrailerField,
 };
 
 fn ok(input: &[u8]) -> Output {
@@ -132,6 +133,23 @@ fn quoted_string_may_be_empty_and_hold_obs_text_and_separators() {
             (b"b".to_vec(), Some(b"\t\x80\xff;c=d".to_vec())),
         ]
     );
+}
+
+#[test]
+fn extensions_undici_rejects_are_valid() {
+    // RFC 9112 §7.1.1: chunk-ext-val = token / quoted-string, and RFC 9110 §5.6.4 allows
+    // quoted-pairs in a quoted-string; any number of extensions may follow one another. Node's
+    // fetch (undici 6.x) rejects both of these (see the `ChunkExt` docs); they are valid here,
+    // and the encoder writes the first shape for a value holding `"`.
+    let out = ok(b"8;q=\"a \\\"b\\\"\"\r\n12345678\r\n1;b=1;c\r\nx\r\n0\r\n\r\n");
+    assert_eq!(out.chunks[0].1, [ext("q", Some("a \"b\""))]);
+    assert_eq!(out.chunks[1].1, [ext("b", Some("1")), ext("c", None)]);
+    let mut wire = Vec::new();
+    let q = [ChunkExt::with_value("q", "a \"b\"").unwrap()];
+    Encoder::new()
+        .encode_chunk_with_extensions(b"12345678", &q, &mut wire)
+        .unwrap();
+    assert_eq!(wire, b"8;q=\"a \\\"b\\\"\"\r\n12345678\r\n");
 }
 
 #[test]
@@ -631,6 +649,19 @@ fn malformed_inputs_fail_with_their_precise_error() {
 }
 
 #[test]
+fn the_exact_reference_reports_the_same_errors() {
+    // The reference written from the RFC 9112 §7.1 grammar, with the decoder's limits, must
+    // fail every malformed case with the same kind at the same offset.
+    use sse_wire::reference::chunked::reference_decode_exact;
+    for &(what, input, kind, offset) in MALFORMED {
+        for config in [Config::default(), Config::strict()] {
+            let e = reference_decode_exact(input, &config).unwrap_err();
+            assert_eq!((e.kind, e.offset), (kind, offset), "{what}: {e}");
+        }
+    }
+}
+
+#[test]
 fn strict_mode_rejects_everything_the_default_rejects() {
     for &(what, input, kind, offset) in MALFORMED {
         let e = err_with(input, Config::strict());
@@ -644,31 +675,65 @@ fn strict_mode_rejects_everything_the_default_rejects() {
 
 #[test]
 fn hyper_cve_2021_32714_size_overflow_is_an_error() {
-    // hyper GHSA-5h46-h7hh-c6x9: `10000000000000005` wrapped to 5. Checked arithmetic: with the
-    // default 16-digit cap it fails on the 17th digit; with the cap lifted it fails as an
-    // overflow on the same digit. It is never read as 5.
+    // hyper GHSA-5h46-h7hh-c6x9: `10000000000000005` wrapped to 5. Checked arithmetic: it
+    // fails as an overflow on the 17th digit, with the default digit cap or a larger one. It is
+    // never read as 5.
     let input = b"10000000000000005\r\nhello\r\n0\r\n\r\n";
-    let e = err(input);
+    for config in [Config::default(), Config::default().max_size_digits(64)] {
+        let e = err_with(input, config);
+        assert_eq!((e.kind, e.offset), (ErrorKind::ChunkSizeOverflow, 16));
+    }
+    let e = err(b"ffffffffffffffff0\r\n");
+    assert_eq!((e.kind, e.offset), (ErrorKind::ChunkSizeOverflow, 16));
+    // RFC 9112 §7.1: leading zeros are legal, so they do not overflow.
+    let out = ok(b"00000000000000000000005\r\nhello\r\n0\r\n\r\n");
+    assert_eq!(out.body, b"hello");
+}
+
+#[test]
+fn leading_zeros_do_not_count_against_the_size_digit_limit() {
+    // RFC 9112 §7.1: chunk-size = 1*HEXDIG and last-chunk = 1*("0") [ chunk-ext ] CRLF, so any
+    // number of leading zeros is valid (hyper, llhttp and Python accept them). Only significant
+    // digits count against `max_size_digits`; the line length bounds the rest.
+    let out = ok(b"000000000000000005\r\nhello\r\n00000000000000000000\r\n\r\n");
+    assert_eq!(out.chunks, [(5, vec![]), (0, vec![])]);
+    assert_eq!(out.body, b"hello");
+    let mut d = Decoder::new();
+    let r = d.decode(b"0000000000000000ffffffffffffffff\r\n").unwrap();
+    assert_eq!(r.consumed, 34);
+    assert!(matches!(r.chunk, Chunk::Header { size: u64::MAX, .. }));
+    // Every front end, at every cut, agrees (the fast path for plain lines included).
+    let wire = b"00000000000000000001\r\nx\r\n000000000000000000000000;a=b\r\n\r\n";
+    for cut in 0..wire.len() {
+        let (a, b) = wire.split_at(cut);
+        let out = decode_pieces(&[a, b], Config::default()).unwrap();
+        assert_eq!(out.chunks, [(1, vec![]), (0, vec![ext("a", Some("b"))])]);
+    }
+    // A smaller limit still counts significant digits only.
+    let tight = Config::default().max_size_digits(2);
+    let out = ok_with(b"0001\r\nx\r\n000\r\n\r\n", tight);
+    assert_eq!(out.chunks, [(1, vec![]), (0, vec![])]);
+    let mut d = Decoder::with_config(tight);
+    assert!(matches!(
+        d.decode(b"000ff\r\n").unwrap().chunk,
+        Chunk::Header { size: 0xff, .. }
+    ));
+    let e = err_with(b"000100\r\n", tight);
     assert_eq!(
         (e.kind, e.offset),
-        (ErrorKind::LimitExceeded(Limit::SizeDigits), 16)
+        (ErrorKind::LimitExceeded(Limit::SizeDigits), 5)
     );
-    let e = err_with(input, Config::default().max_size_digits(64));
-    assert_eq!((e.kind, e.offset), (ErrorKind::ChunkSizeOverflow, 16));
-    let e = err_with(
-        b"ffffffffffffffff0\r\n",
-        Config::default().max_size_digits(64),
+    // Above u64::MAX is an overflow, not a digit limit, even after leading zeros.
+    let e = err(b"0000010000000000000000\r\n");
+    assert_eq!((e.kind, e.offset), (ErrorKind::ChunkSizeOverflow, 21));
+    // Zeros past the chunk-line limit hit that limit.
+    let mut long = vec![b'0'; 5000];
+    long.extend_from_slice(b"5\r\nhello\r\n0\r\n\r\n");
+    let e = err(&long);
+    assert_eq!(
+        (e.kind, e.offset),
+        (ErrorKind::LimitExceeded(Limit::ChunkLine), 4096)
     );
-    assert_eq!((e.kind, e.offset), (ErrorKind::ChunkSizeOverflow, 16));
-    // RFC 9112 §7.1: leading zeros are legal, so with the cap lifted they do not overflow.
-    let out = ok_with(
-        b"00000000000000000000005\r\nhello\r\n0\r\n\r\n",
-        Config::default().max_size_digits(64),
-    );
-    assert_eq!(out.body, b"hello");
-    // With the default cap, leading zeros count as digits (as in Go and httparse).
-    let e = err(b"00000000000000005\r\nhello\r\n0\r\n\r\n");
-    assert_eq!(e.kind, ErrorKind::LimitExceeded(Limit::SizeDigits));
 }
 
 #[test]
@@ -930,6 +995,42 @@ fn errors_are_sticky_and_displayed_with_their_offset() {
 }
 
 #[test]
+fn bytes_decoder_yields_an_error_once_then_ends() {
+    // RFC 9112 §7.1: the chunked framing is what delimits the body; once it is broken, no later
+    // byte can be placed, so there is nothing more to yield. The error comes out once, then the
+    // iteration ends (a `for` loop or `collect()` must terminate), and `finish()` still says
+    // why.
+    let mut d = BytesDecoder::new();
+    d.push(Bytes::from_static(b"x"));
+    let e: Error = d.next().unwrap().unwrap_err();
+    assert_eq!((e.kind, e.offset), (ErrorKind::InvalidChunkSize, 0));
+    assert!(d.next().is_none());
+    d.push(Bytes::from_static(b"5\r\nhello\r\n0\r\n\r\n"));
+    assert!(d.next().is_none(), "input after the error is ignored");
+    assert_eq!(d.finish(), Err(e));
+    assert_eq!(d.decoder().error(), Some(e));
+
+    let mut d = BytesDecoder::new();
+    d.push(Bytes::from_static(b"x"));
+    let errors = (&mut d).take(1_000_000).filter(Result::is_err).count();
+    assert_eq!(errors, 1);
+
+    // After items, in a `for` loop over pieces: the items, the error, then the end.
+    let mut d = BytesDecoder::new();
+    let mut items = Vec::new();
+    for piece in [&b"3\r\nab"[..], b"c\r\n2\r", b"\nxyZZ", b"0\r\n\r\n"] {
+        d.push(Bytes::copy_from_slice(piece));
+        items.extend(&mut d);
+    }
+    assert_eq!(items.len(), 6, "{items:?}");
+    assert_eq!(
+        items.last().unwrap().as_ref().unwrap_err().kind,
+        ErrorKind::MissingCrlfAfterData
+    );
+    assert!(items[..5].iter().all(Result::is_ok));
+}
+
+#[test]
 fn invalid_chunk_size_display_matches_the_brief() {
     let e = err(b"5\r\nhello\r\nXYZ\r\n");
     assert_eq!(e.to_string(), "invalid chunk size digit at byte 10");
@@ -1053,51 +1154,147 @@ fn encoder_finish_and_after() {
 
 #[test]
 fn encoder_validates_extensions_and_trailers() {
-    // RFC 9112 §7.1.1 / RFC 9110 §5.6: names are tokens; values cannot carry CTLs.
-    assert_eq!(ChunkExt::new(""), Err(EncodeError::InvalidExtensionName));
-    assert_eq!(ChunkExt::new("a;b"), Err(EncodeError::InvalidExtensionName));
-    assert_eq!(
-        ChunkExt::new("a\r\n"),
-        Err(EncodeError::InvalidExtensionName)
-    );
-    for bad in ["\r", "\n", "\0", "\x7f", "a\r\nb"] {
+    // RFC 9112 §7.1.1 / RFC 9110 §5.6: names are tokens; values cannot carry CTLs. Each error
+    // says where the first offending byte is.
+    for (name, at) in [("", 0), ("a;b", 1), ("a\r\n", 1), ("ok name", 2)] {
+        assert_eq!(
+            ChunkExt::new(name),
+            Err(EncodeError::InvalidExtensionName { at }),
+            "{name:?}"
+        );
+        assert_eq!(
+            ChunkExt::with_value(name, "v"),
+            Err(EncodeError::InvalidExtensionName { at }),
+            "{name:?}"
+        );
+        assert_eq!(
+            TrailerField::new(name, "v"),
+            Err(EncodeError::InvalidTrailerName { at }),
+            "{name:?}"
+        );
+    }
+    for (bad, at) in [("\r", 0), ("\n", 0), ("\0", 0), ("\x7f", 0), ("a\r\nb", 1)] {
         assert_eq!(
             ChunkExt::with_value("a", bad),
-            Err(EncodeError::InvalidExtensionValue),
+            Err(EncodeError::InvalidExtensionValue { at }),
             "{bad:?}"
         );
     }
-    assert_eq!(
-        TrailerField::new("", "v"),
-        Err(EncodeError::InvalidTrailerName)
-    );
-    assert_eq!(
-        TrailerField::new("a b", "v"),
-        Err(EncodeError::InvalidTrailerName)
-    );
-    for bad in ["a\r\nInjected: 1", "\n", "\0", " lead", "trail\t", "\x7f"] {
+    assert!(TrailerField::new("Server-Timing", "a, b\tc").is_ok());
+}
+
+#[test]
+fn trailer_value_errors_tell_control_bytes_from_surrounding_whitespace() {
+    // RFC 9110 §5.5: field-value = *field-content, field-vchar = VCHAR / obs-text (SP/HTAB only
+    // inside), so a CTL would inject lines; RFC 9112 §5.1: OWS around the value is stripped by
+    // the recipient, so a value that starts or ends with SP/HTAB would not arrive as sent.
+    use sse_wire::chunked::ValueProblem::{ControlByte, SurroundingWhitespace};
+    for (bad, at, problem) in [
+        ("a\r\nInjected: 1", 1, ControlByte),
+        ("\n", 0, ControlByte),
+        ("ab\0", 2, ControlByte),
+        ("\x7f", 0, ControlByte),
+        (" lead", 0, SurroundingWhitespace),
+        ("trail\t", 5, SurroundingWhitespace),
+        ("\t", 0, SurroundingWhitespace),
+        // A control byte is reported before whitespace at the edges.
+        (" a\x01", 2, ControlByte),
+    ] {
+        let e = TrailerField::new("x", bad).unwrap_err();
         assert_eq!(
-            TrailerField::new("x", bad),
-            Err(EncodeError::InvalidTrailerValue),
+            e,
+            EncodeError::InvalidTrailerValue { at, problem },
             "{bad:?}"
         );
+        assert_eq!(TrailerField::new_unrestricted("x", bad), Err(e), "{bad:?}");
     }
-    // RFC 9110 §6.5.1: framing, routing, auth and content metadata never go in trailers.
+    assert_eq!(
+        TrailerField::new("x", " a").unwrap_err().to_string(),
+        "trailer field value holds leading or trailing whitespace at byte 0"
+    );
+    assert_eq!(
+        TrailerField::new("x", "a\nb").unwrap_err().to_string(),
+        "trailer field value holds a control byte at byte 1"
+    );
+}
+
+#[test]
+fn trailers_refuse_every_field_rfc_9110_keeps_out_of_trailers() {
+    // RFC 9110 §6.5.1: fields needed before the content (message framing, routing,
+    // authentication, request modifiers, response controls, content format) must not be
+    // generated as trailers. One or more of each class, in any case.
     for name in [
+        // framing
         "content-length",
         "Transfer-Encoding",
-        "HOST",
         "Trailer",
+        // connection management (hop-by-hop)
+        "Connection",
+        "keep-alive",
+        "Proxy-Connection",
         "TE",
+        "Upgrade",
+        // routing
+        "HOST",
+        "Max-Forwards",
+        // request modifiers
+        "Expect",
+        "Range",
+        "If-Match",
+        "If-None-Match",
+        "If-Modified-Since",
+        "If-Unmodified-Since",
+        "If-Range",
+        "Accept-Encoding",
+        "Cache-Control",
+        // authentication
         "Authorization",
+        "Proxy-Authorization",
+        "WWW-Authenticate",
+        "Proxy-Authenticate",
+        // response control
+        "Location",
+        "Retry-After",
+        "Vary",
+        "Set-Cookie",
+        // content processing
+        "Content-Encoding",
+        "Content-Type",
+        "Content-Range",
     ] {
         assert_eq!(
             TrailerField::new(name, "1"),
             Err(EncodeError::ForbiddenTrailer),
             "{name}"
         );
+        assert!(TrailerField::is_forbidden_name(name), "{name}");
+        // The explicit opt-in sends it, still validated.
+        let t = TrailerField::new_unrestricted(name, "1").unwrap();
+        assert_eq!((t.name(), t.value()), (name.as_bytes(), &b"1"[..]));
+        assert_eq!(
+            TrailerField::new_unrestricted(name, "1\r\nX: y"),
+            Err(EncodeError::InvalidTrailerValue {
+                at: 1,
+                problem: sse_wire::chunked::ValueProblem::ControlByte
+            })
+        );
     }
-    assert!(TrailerField::new("Server-Timing", "a, b\tc").is_ok());
+    // Fields defined for trailers, or harmless there, pass.
+    for name in [
+        "Server-Timing",
+        "Content-Digest",
+        "Authentication-Info",
+        "ETag",
+        "X-Checksum",
+    ] {
+        assert!(TrailerField::new(name, "1").is_ok(), "{name}");
+        assert!(!TrailerField::is_forbidden_name(name), "{name}");
+    }
+    // An opted-in field goes out like any other.
+    let mut wire = Vec::new();
+    let t = [TrailerField::new_unrestricted("Location", "/next").unwrap()];
+    Encoder::new().finish_with_trailers(&t, &mut wire).unwrap();
+    assert_eq!(wire, b"0\r\nLocation: /next\r\n\r\n");
 }
 
 #[test]
@@ -1121,6 +1318,79 @@ fn encoder_checks_room_instead_of_panicking() {
         })
     );
     assert!(!enc.is_finished());
+}
+
+#[test]
+#[cfg(target_pointer_width = "32")]
+fn encoder_lengths_beyond_usize_are_a_typed_error_and_write_nothing() {
+    // RFC 9112 §7.1: a chunk line, or the last chunk with its trailer section, is written whole
+    // or not at all. On a 32-bit target fields or extensions that share one value can add up to
+    // more than usize::MAX bytes: that is `LengthOverflow`, not a wrapped (too small) length or
+    // a `BufferTooSmall` no buffer could ever satisfy, and nothing is written.
+    let value = vec![b'v'; 4 << 20];
+    let many = 1100; // 1100 * 4 MiB > 4 GiB
+    let mut wire = Vec::new();
+    let mut enc = Encoder::new();
+
+    let ext = ChunkExt::with_value("x", &value[..]).unwrap();
+    let exts = vec![ext; many];
+    assert_eq!(
+        enc.encode_chunk_with_extensions(b"data", &exts, &mut wire),
+        Err(EncodeError::LengthOverflow)
+    );
+    assert_eq!(Encoder::encoded_len_with_extensions(4, &exts), usize::MAX);
+
+    let field = TrailerField::new("X-Big", &value[..]).unwrap();
+    let fields = vec![field; many];
+    assert_eq!(
+        enc.finish_with_trailers(&fields, &mut wire),
+        Err(EncodeError::LengthOverflow)
+    );
+    assert_eq!(Encoder::finished_len(&fields), usize::MAX);
+
+    assert!(wire.is_empty(), "written on error");
+    assert!(!enc.is_finished());
+    // The encoder is still usable.
+    enc.encode_chunk_with_extensions(b"data", &exts[..1], &mut wire)
+        .unwrap();
+    assert_eq!(
+        wire.len(),
+        Encoder::encoded_len_with_extensions(4, &exts[..1])
+    );
+    enc.finish_with_trailers(&fields[..1], &mut wire).unwrap();
+}
+
+#[test]
+fn chunk_sizes_above_usize_stream_through_every_front_end() {
+    // RFC 9112 §7.1.1: the size is any 1*HEXDIG the recipient can represent (here u64). On a
+    // 32-bit target 2^32 + 5 must not become 5: every front end hands out the bytes it has as
+    // data of the one chunk, and counts the rest as still to come.
+    let wire = b"100000005\r\n0123456789\r\n0\r\n\r\n";
+    let mut d = Decoder::new();
+    let r = d.decode(wire).unwrap();
+    assert!(matches!(
+        r.chunk,
+        Chunk::Header {
+            size: 0x1_0000_0005,
+            ..
+        }
+    ));
+    let r = d.decode(&wire[r.consumed..]).unwrap();
+    assert_eq!(r.chunk, Chunk::Data(&wire[11..]));
+    assert_eq!(
+        d.remaining_in_chunk(),
+        0x1_0000_0005 - (wire.len() as u64 - 11)
+    );
+
+    let mut bd = BytesDecoder::new();
+    bd.push(Bytes::from_static(wire));
+    let items: Vec<_> = (&mut bd).collect::<Result<_, _>>().unwrap();
+    assert_eq!(items.len(), 2, "{items:?}");
+    assert_eq!(
+        bd.decoder().remaining_in_chunk(),
+        0x1_0000_0005 - (wire.len() as u64 - 11)
+    );
+    assert_eq!(bd.finish().unwrap_err().kind, ErrorKind::Truncated);
 }
 
 #[test]

@@ -1,33 +1,35 @@
 //! Arbitrary bytes through the chunked decoder, in strict, default and lenient mode, through
 //! every front end, cut at fuzzer-chosen points: no panic, no stalled call, bounded bytes held
 //! by the caller, never more body out than went in (nor than the chunk sizes declared), and the
-//! same body, chunks, trailers, leftover or error as the bytes decoded whole. With every limit
-//! out of the way, the result must also match the reference decoder
-//! (`sse_wire::reference::chunked`, written from the RFC 9112 grammar).
+//! same body, chunks, trailers, leftover or error as the bytes decoded whole.
+//!
+//! Two references: the result must equal `reference_decode_exact` (written from the RFC 9112
+//! grammar, with the same `Config`, limits included) item for item, and for a failure in its
+//! error kind and offset; with every limit out of the way it must also agree with the plain
+//! `reference_decode` (accepted or rejected, and the same output).
 //!
 //! Header (see `sse_wire_fuzz`): flags bits 0-1 pick the limits (0: none, 1: the defaults,
-//! 2-3: small ones, picked by bits 2-3).
+//! 2: small ones from a table picked by bits 2-3, 3: small ones read from the first five data
+//! bytes, see `limits_from_bytes`).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use sse_wire::chunked::Config;
-use sse_wire::reference::chunked::{reference_decode, DEFAULT, LENIENT, STRICT};
-use sse_wire_fuzz::{pieces, run_chunked, small_limits, unlimited, ChunkedPath, Input};
+use sse_wire::reference::chunked::{
+    reference_decode, reference_decode_exact, DEFAULT, LENIENT, STRICT,
+};
+use sse_wire_fuzz::{chunked_limits, pieces, run_chunked, ChunkedPath, Input};
 
 fuzz_target!(|raw: &[u8]| {
     let input = Input::parse(raw);
-    let cut = pieces(input.data, input.cuts);
-    let whole = [input.data];
     for (preset, mode) in [
         (Config::strict(), STRICT),
         (Config::new(), DEFAULT),
         (Config::lenient(), LENIENT),
     ] {
-        let config = match input.flags & 3 {
-            0 => unlimited(preset),
-            1 => preset,
-            _ => small_limits(preset, input.flags >> 2),
-        };
+        let (config, data) = chunked_limits(preset, input.flags, input.data);
+        let cut = pieces(data, input.cuts);
+        let whole = [data];
         let expected = run_chunked(config, ChunkedPath::Borrowed, &whole);
         for path in ChunkedPath::ALL {
             if path != ChunkedPath::Borrowed {
@@ -37,8 +39,13 @@ fuzz_target!(|raw: &[u8]| {
             let got = run_chunked(config, path, &cut);
             assert_eq!(got, expected, "{mode:?} {path:?} on pieces");
         }
+        let exact = reference_decode_exact(data, &config);
+        assert_eq!(
+            expected, exact,
+            "{mode:?} {config:?}: differs from the exact reference"
+        );
         if input.flags & 3 == 0 {
-            let reference = reference_decode(input.data, mode);
+            let reference = reference_decode(data, mode);
             match (&expected, &reference) {
                 (Ok(got), Ok(want)) => {
                     assert_eq!(got, want, "{mode:?}: differs from the reference")

@@ -424,6 +424,37 @@ pub fn small_limits(config: Config, bits: u8) -> Config {
         .max_trailer_fields([0, 1, 3, 10][n])
 }
 
+/// `config` with limits read from the first five bytes of `data` (zero when missing), each
+/// small: `max_size_digits` 0-17, `max_chunk_line` 0-255, `max_extension_bytes` 0-255,
+/// `max_trailer_bytes` 0-510, `max_trailer_fields` 0-7. Returns the configuration and the rest
+/// of `data`. Lets the fuzzer pick every limit on its own, including values at the edges of the
+/// input it builds.
+#[must_use]
+pub fn limits_from_bytes(config: Config, data: &[u8]) -> (Config, &[u8]) {
+    let (head, rest) = data.split_at(data.len().min(5));
+    let b = |i: usize| usize::from(head.get(i).copied().unwrap_or(0));
+    let config = config
+        .max_size_digits(b(0) % 18)
+        .max_chunk_line(b(1))
+        .max_extension_bytes(b(2))
+        .max_trailer_bytes(2 * b(3))
+        .max_trailer_fields(b(4) % 8);
+    (config, rest)
+}
+
+/// The limits picked by `bits & 3` for `preset`, as the chunked targets read them: 0 none, 1 the
+/// defaults, 2 small ones from a table (picked by `bits >> 2`), 3 small ones read from the
+/// front of `data` ([`limits_from_bytes`]). Returns the configuration and the bytes to decode.
+#[must_use]
+pub fn chunked_limits(preset: Config, bits: u8, data: &[u8]) -> (Config, &[u8]) {
+    match bits & 3 {
+        0 => (unlimited(preset), data),
+        1 => (preset, data),
+        2 => (small_limits(preset, bits >> 2), data),
+        _ => limits_from_bytes(preset, data),
+    }
+}
+
 /// The three front ends of the chunked decoder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ChunkedPath {
@@ -673,6 +704,84 @@ pub fn run_chunked(config: Config, path: ChunkedPath, pieces: &[&[u8]]) -> Chunk
             }
         }
     }
+}
+
+/// Feeds `data`, cut into pieces whose lengths cycle through `cuts` (see [`pieces`]), to a
+/// [`chunked::BytesDecoder`] as `Bytes` slices of one buffer, pushing one piece at a time and
+/// iterating until `None` after each, the way a client loop does. Checks: the item order and
+/// sizes (as [`run_chunked`] does), data handed out as slices of the pushed pieces (never
+/// copied), no `NeedMore` from the iterator, `Done` at most once, **an error at most once and
+/// nothing after it** (every later `next()` is `None`, whatever is pushed, so that a `for` loop
+/// ends), a `finish()` that reports the error, and the bytes after the body left for
+/// `take_remainder()`. The result compares with [`run_chunked`]'s.
+pub fn run_bytes_decoder(config: Config, data: &[u8], cuts: &[u8]) -> ChunkedResult {
+    let whole = Bytes::copy_from_slice(data);
+    let range = whole.as_ptr_range();
+    let cut = pieces(&whole, cuts);
+    let mut guard = Guard::new(data.len(), cut.len());
+    let mut dec = chunked::BytesDecoder::with_config(config);
+    let mut t = Tally::new(&config);
+    let mut done = false;
+    let mut error: Option<chunked::Error> = None;
+    for piece in &cut {
+        dec.push(whole.slice_ref(piece));
+        t.fed += piece.len();
+        // What `for item in &mut dec` does, as a caller writes it (spelled out to look at the
+        // decoder inside): it must end, also after an error (the guard fails a loop that
+        // yields forever).
+        #[allow(clippy::while_let_on_iterator)]
+        while let Some(item) = dec.next() {
+            guard.call("chunked BytesDecoder::next");
+            assert!(error.is_none(), "an item after the error: {item:?}");
+            assert!(!done, "an item after Done: {item:?}");
+            match item {
+                Ok(OwnedChunk::Header { size, extensions }) => {
+                    t.header(size, exts(&extensions.as_extensions()));
+                }
+                Ok(OwnedChunk::Data(d)) => {
+                    let r = d.as_ptr_range();
+                    assert!(
+                        range.start <= r.start && r.end <= range.end,
+                        "data was copied"
+                    );
+                    t.data(&d);
+                }
+                Ok(OwnedChunk::Trailer { name, value }) => t.trailer(&name, &value),
+                Ok(OwnedChunk::Done) => {
+                    assert!(dec.is_done());
+                    assert_eq!(t.data_left, 0);
+                    done = true;
+                }
+                Ok(other) => panic!("unexpected item {other:?}"),
+                Err(e) => {
+                    assert_eq!(dec.decoder().error(), Some(e));
+                    error = Some(e);
+                }
+            }
+        }
+        if error.is_some() || done {
+            // Ended for good: pushing more changes nothing.
+            assert!(dec.next().is_none(), "iteration resumed after its end");
+        }
+    }
+    if let Some(e) = error {
+        dec.push(Bytes::from_static(b"0\r\n\r\n"));
+        assert!(dec.next().is_none(), "an item after the error");
+        assert_eq!(dec.finish(), Err(e), "finish() forgot the error");
+        assert_eq!(dec.finish(), Err(e));
+        return Err(e);
+    }
+    if !done {
+        let e = dec.finish().expect_err("finish before Done must fail");
+        assert_eq!(e.kind, chunked::ErrorKind::Truncated);
+        assert!(dec.next().is_none());
+        return Err(e);
+    }
+    assert!(dec.finish().is_ok());
+    let rest = dec.take_remainder();
+    assert_eq!(dec.decoder().position() as usize + rest.len(), data.len());
+    t.out.leftover = rest.to_vec();
+    Ok(t.out)
 }
 
 // ---------------------------------------------------------------------------------------------

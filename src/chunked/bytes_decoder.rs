@@ -19,6 +19,12 @@ use super::Config;
 /// [`OwnedChunk::Done`] once, after which it returns `None`. The bytes after the body are never
 /// consumed: take them with [`take_remainder`](BytesDecoder::take_remainder).
 ///
+/// An error ends the iteration too: it is yielded once (`Some(Err(e))`), and every later call
+/// returns `None`, whatever is pushed, so `for item in &mut decoder` and `collect()` stop. The
+/// error stays in the wrapped decoder: [`finish`](BytesDecoder::finish) and
+/// [`decoder().error()`](Decoder::error) still report it. A failed body cannot be resumed;
+/// close the connection.
+///
 /// ```
 /// use bytes::Bytes;
 /// use sse_wire::chunked::{BytesDecoder, OwnedChunk};
@@ -51,7 +57,7 @@ pub struct BytesDecoder {
     pieces: VecDeque<Bytes>,
     /// The start of a line that straddles pieces, extended a line end at a time.
     tail: BytesMut,
-    /// [`OwnedChunk::Done`] was yielded.
+    /// [`OwnedChunk::Done`] or an error was yielded: the iteration is over.
     done: bool,
 }
 
@@ -131,6 +137,15 @@ impl BytesDecoder {
         if self.done {
             return Ok(None);
         }
+        let item = self.step_inner();
+        if item.is_err() {
+            // The error is final (the decoder keeps it for `finish`): yield it once, then end.
+            self.done = true;
+        }
+        item
+    }
+
+    fn step_inner(&mut self) -> Result<Option<OwnedChunk>, Error> {
         loop {
             let chunk = if self.tail.is_empty() {
                 let Some(piece) = self.pieces.front_mut() else {

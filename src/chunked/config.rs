@@ -27,11 +27,20 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Config {
-    /// Most hex digits in a chunk size, leading zeros included. Default: 16 (Go, httparse).
+    /// Most significant hex digits in a chunk size: leading zeros are not counted. Default: 16.
     ///
-    /// Sixteen digits hold any `u64`, so with the default a size never overflows; a larger
-    /// limit lets leading zeros through, and a size above `u64::MAX` is then
-    /// [`ChunkSizeOverflow`](super::ErrorKind::ChunkSizeOverflow).
+    /// RFC 9112 §7.1 allows any number of leading zeros (`chunk-size = 1*HEXDIG`,
+    /// `last-chunk = 1*("0")`), and hyper, llhttp and Python accept them, so
+    /// `000000000000000005` and a last chunk of twenty zeros are valid whatever this limit; the
+    /// length of such a line is bounded by [`max_chunk_line`](Config::max_chunk_line) instead
+    /// ([`Limit::ChunkLine`](super::Limit::ChunkLine)). (Go, httparse and picohttpparser count
+    /// leading zeros and reject these.)
+    ///
+    /// Sixteen digits hold any `u64`: with the default (or any larger value) a 17th significant
+    /// digit is a size above `u64::MAX` and fails as
+    /// [`ChunkSizeOverflow`](super::ErrorKind::ChunkSizeOverflow), so only a smaller limit ever
+    /// reports [`Limit::SizeDigits`](super::Limit::SizeDigits). The size is checked for overflow
+    /// before the digit is counted against this limit.
     pub max_size_digits: usize,
     /// Longest chunk line (size digits and extensions, line end excluded). Default: 4096 (Go).
     pub max_chunk_line: usize,

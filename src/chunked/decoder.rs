@@ -82,7 +82,7 @@ struct Line {
     scan: usize,
     /// Chunk size accumulated so far.
     size: u64,
-    /// Size digits seen.
+    /// Significant size digits seen: leading zeros are not counted.
     digits: usize,
     /// End of the size digits (chunk line) or of the field name (trailer line).
     mark: usize,
@@ -273,9 +273,10 @@ pub struct Decoder {
     trailer_fields: usize,
     /// Whether chunk lines come out as [`Chunk::Header`] items.
     headers: bool,
-    /// The most size digits [`plain_size_line`] may read: digit `i` is rejected (by
-    /// `scan_line`) when `i >= max_size_digits` or `i >= max_chunk_line`, and at most 16 keep
-    /// the size in a u64.
+    /// The most size digits [`plain_size_line`] may read: a line of at most this many digits
+    /// passes every limit whatever its leading zeros (`scan_line` rejects digit `i` only when
+    /// `i >= max_chunk_line`, or when it is significant digit number `max_size_digits + 1`),
+    /// and at most 16 keep the size in a u64. Longer lines go to `scan_line`.
     plain_digits: usize,
 }
 
@@ -392,7 +393,7 @@ impl Decoder {
         }
         let e = Error {
             kind: ErrorKind::Truncated,
-            offset: self.position + self.line.scan as u64,
+            offset: self.position.saturating_add(self.line.scan as u64),
         };
         self.error = Some(e);
         Err(e)
@@ -513,7 +514,9 @@ impl Decoder {
         }
         match self.step(buf, item) {
             Ok((consumed, it)) => {
-                self.position += consumed as u64;
+                // A usize always fits in a u64; the sum cannot reach u64::MAX in practice, but
+                // a position must never wrap.
+                self.position = self.position.saturating_add(consumed as u64);
                 Ok((consumed, it))
             }
             Err(e) => {
@@ -531,7 +534,7 @@ impl Decoder {
     fn fail(&self, at: usize, kind: ErrorKind) -> Error {
         Error {
             kind,
-            offset: self.position + at as u64,
+            offset: self.position.saturating_add(at as u64),
         }
     }
 
@@ -642,9 +645,13 @@ impl Decoder {
         item: impl Fn(Raw) -> T,
     ) -> (usize, T) {
         let avail = buf.len().saturating_sub(pos);
-        // Compare in u64: a size above usize::MAX never gets cast down.
-        if remaining < avail as u64 {
-            let data_end = pos + remaining as usize;
+        // The part of the chunk that `buf` holds, converted with a check: on a 32-bit target a
+        // chunk size above usize::MAX must never be cut down (2^32 + 5 is not 5). Such a chunk
+        // is longer than any buffer, so all of `buf` is its data.
+        let in_buf = usize::try_from(remaining).ok().filter(|&r| r < avail);
+        if let Some(r) = in_buf {
+            // `r < avail`, so `data_end < buf.len()` and `data_end + 2` cannot overflow.
+            let data_end = pos + r;
             if buf.get(data_end..data_end + 2) == Some(b"\r\n".as_slice()) {
                 // The rest of the chunk and its CRLF: the next call starts a chunk line. (From
                 // a plain chunk line, the state already says so, and the inlined test folds
@@ -661,11 +668,7 @@ impl Decoder {
             return (pos, item(Raw::NeedMore));
         }
         // Anything after the data other than CRLF is left for the next call to report.
-        let n = if remaining < avail as u64 {
-            remaining as usize
-        } else {
-            avail
-        };
+        let n = in_buf.unwrap_or(avail);
         self.remaining = remaining - n as u64;
         self.state = if self.remaining == 0 {
             State::DataCr
@@ -701,10 +704,10 @@ impl Decoder {
         if line.len() < l.scan {
             return Err(self.fail(base, ErrorKind::InputShrunk));
         }
-        let origin = self.position + base as u64;
+        let origin = self.position.saturating_add(base as u64);
         let fail = |at: usize, kind| Error {
             kind,
-            offset: origin + at as u64,
+            offset: origin.saturating_add(at as u64),
         };
         let limit = |at: usize, which| fail(at, ErrorKind::LimitExceeded(which));
         let mut i = l.scan;
@@ -727,14 +730,20 @@ impl Decoder {
             match st {
                 State::SizeStart | State::SizeDigits => {
                     if let Some(v) = hex_val(b) {
-                        if l.digits >= cfg.max_size_digits {
-                            return Err(limit(i, Limit::SizeDigits));
-                        }
+                        // Leading zeros are legal in any number (`1*HEXDIG`, `1*("0")`) and
+                        // are not counted: only digits from the first non-zero one on are.
+                        // Overflow is checked first, so that a size above u64::MAX is reported
+                        // as such whatever the digit limit.
                         l.size = match l.size.checked_mul(16).and_then(|s| s.checked_add(v)) {
                             Some(s) => s,
                             None => return Err(fail(i, ErrorKind::ChunkSizeOverflow)),
                         };
-                        l.digits += 1;
+                        if l.size != 0 {
+                            if l.digits >= cfg.max_size_digits {
+                                return Err(limit(i, Limit::SizeDigits));
+                            }
+                            l.digits += 1;
+                        }
                         st = State::SizeDigits;
                     } else if st == State::SizeStart {
                         return Err(fail(i, ErrorKind::InvalidChunkSize));
@@ -904,7 +913,7 @@ impl Decoder {
                 }
                 Ended::Trailer => {
                     self.trailer_bytes = self.trailer_bytes.saturating_add(len);
-                    self.trailer_fields += 1;
+                    self.trailer_fields = self.trailer_fields.saturating_add(1);
                     self.start_line(State::TrailerStart);
                     Raw::Trailer {
                         name: base..base + l.mark,

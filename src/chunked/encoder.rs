@@ -2,8 +2,8 @@
 
 use bytes::{buf::Chain, Buf, BufMut};
 
-use super::error::EncodeError;
-use super::grammar::{is_field_vchar, is_quoted_pair_char, is_token, is_ws};
+use super::error::{EncodeError, ValueProblem};
+use super::grammar::{is_field_vchar, is_quoted_pair_char, is_tchar, is_token, is_ws};
 
 const CRLF: &[u8] = b"\r\n";
 const EMPTY: &[u8] = b"";
@@ -82,6 +82,14 @@ fn write_hex(n: u64, out: &mut [u8; 18]) -> usize {
     digits
 }
 
+/// Where a non-empty `token` is not one: the first byte that is not a `tchar`, 0 when empty.
+fn not_token_at(s: &[u8]) -> Option<usize> {
+    if s.is_empty() {
+        return Some(0);
+    }
+    s.iter().position(|&b| !is_tchar(b))
+}
+
 /// A validated chunk extension to send: `;name` or `;name=value`.
 ///
 /// The value is sent as a token when it is one, and as a quoted-string (with `"` and `\`
@@ -92,9 +100,23 @@ fn write_hex(n: u64, out: &mut [u8; 18]) -> usize {
 ///
 /// assert!(ChunkExt::new("sig").is_ok());
 /// assert!(ChunkExt::with_value("note", "a \"b\"").is_ok());
-/// assert_eq!(ChunkExt::new("bad name").unwrap_err(), EncodeError::InvalidExtensionName);
-/// assert_eq!(ChunkExt::with_value("x", "a\r\nb").unwrap_err(), EncodeError::InvalidExtensionValue);
+/// assert_eq!(ChunkExt::new("bad name").unwrap_err(), EncodeError::InvalidExtensionName { at: 3 });
+/// assert_eq!(
+///     ChunkExt::with_value("x", "a\r\nb").unwrap_err(),
+///     EncodeError::InvalidExtensionValue { at: 1 }
+/// );
 /// ```
+///
+/// # Interoperability
+///
+/// Everything this type sends is valid RFC 9112 §7.1.1 `chunk-ext`, and curl, llhttp (Node's
+/// `http` module), Python's `http.client`, h11 and Chromium accept it. **Node's `fetch`
+/// (undici 6.x) does not**: it fails the whole response on a quoted-pair inside a quoted value
+/// (`8;q="a \"b\""`, which [`with_value`](ChunkExt::with_value) writes for a value holding `"`
+/// or `\`) and on any extension that follows a token-valued one (`;b=1;c`). A server whose
+/// clients may be browsers' or Node's `fetch` should send at most one extension per chunk, or
+/// put token-valued ones last, and avoid `"` and `\` in values. Most recipients ignore
+/// extensions anyway (RFC 9112 §7.1.1), so sending none is the safest choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChunkExt<'a> {
     name: &'a [u8],
@@ -108,17 +130,22 @@ impl<'a> ChunkExt<'a> {
     ///
     /// # Errors
     ///
-    /// [`EncodeError::InvalidExtensionName`] unless `name` is a non-empty token.
+    /// [`EncodeError::InvalidExtensionName`] unless `name` is a non-empty token, with the
+    /// offset of the first byte that is not a `tchar`; [`EncodeError::LengthOverflow`] if
+    /// `;name` would not fit in `usize`.
     pub fn new<N: AsRef<[u8]> + ?Sized>(name: &'a N) -> Result<Self, EncodeError> {
         let name = name.as_ref();
-        if !is_token(name) {
-            return Err(EncodeError::InvalidExtensionName);
+        if let Some(at) = not_token_at(name) {
+            return Err(EncodeError::InvalidExtensionName { at });
         }
         Ok(ChunkExt {
             name,
             value: None,
             quoted: false,
-            len: 1 + name.len(),
+            len: name
+                .len()
+                .checked_add(1)
+                .ok_or(EncodeError::LengthOverflow)?,
         })
     }
 
@@ -127,7 +154,9 @@ impl<'a> ChunkExt<'a> {
     /// # Errors
     ///
     /// [`EncodeError::InvalidExtensionName`] unless `name` is a non-empty token;
-    /// [`EncodeError::InvalidExtensionValue`] if `value` holds a control byte other than HTAB.
+    /// [`EncodeError::InvalidExtensionValue`] if `value` holds a control byte other than HTAB
+    /// (at the first one); [`EncodeError::LengthOverflow`] if the escaped extension would be
+    /// longer than `usize::MAX` (a value of more than 2 GiB of `"` on a 32-bit target).
     pub fn with_value<N, V>(name: &'a N, value: &'a V) -> Result<Self, EncodeError>
     where
         N: AsRef<[u8]> + ?Sized,
@@ -135,16 +164,22 @@ impl<'a> ChunkExt<'a> {
     {
         let mut ext = Self::new(name)?;
         let value = value.as_ref();
-        if !value.iter().all(|&b| is_quoted_pair_char(b)) {
-            return Err(EncodeError::InvalidExtensionValue);
+        if let Some(at) = value.iter().position(|&b| !is_quoted_pair_char(b)) {
+            return Err(EncodeError::InvalidExtensionValue { at });
         }
         ext.quoted = !is_token(value);
+        // `=`, the value, and for a quoted-string its two quotes and one backslash per `"` or
+        // `\`: up to twice the value's length, which can exceed usize on a 32-bit target.
         let escapes = if ext.quoted {
-            value.iter().filter(|&&b| b == b'"' || b == b'\\').count() + 2
+            value.iter().filter(|&&b| b == b'"' || b == b'\\').count()
         } else {
             0
         };
-        ext.len += 1 + value.len() + escapes;
+        let quotes = if ext.quoted { 2 } else { 0 };
+        ext.len = [1, value.len(), escapes, quotes]
+            .into_iter()
+            .try_fold(ext.len, usize::checked_add)
+            .ok_or(EncodeError::LengthOverflow)?;
         ext.value = Some(value);
         Ok(ext)
     }
@@ -189,75 +224,199 @@ impl<'a> ChunkExt<'a> {
     }
 }
 
-/// Field names never sent in a trailer section: framing, routing, authentication, request
-/// modifiers and content metadata (RFC 9110 §6.5.1; hyper's list).
-const FORBIDDEN_TRAILERS: &[&[u8]] = &[
-    b"authorization",
-    b"cache-control",
-    b"content-encoding",
-    b"content-length",
-    b"content-range",
-    b"content-type",
-    b"host",
-    b"max-forwards",
-    b"set-cookie",
-    b"te",
-    b"trailer",
-    b"transfer-encoding",
+/// Field names [`TrailerField::new`] refuses, lowercase, grouped by the RFC 9110 §6.5.1 class
+/// that keeps them out of a trailer section. Each is a field whose meaning a recipient needs
+/// before it processes the content, or that controls the connection or the request as a whole,
+/// which a trailer, arriving after the content, comes too late for.
+const FORBIDDEN_TRAILERS: &[&str] = &[
+    // Message framing (RFC 9112 §6, §7; RFC 9110 §6.6.2): they say where the body ends.
+    "content-length",
+    "trailer",
+    "transfer-encoding",
+    // Connection management, hop-by-hop (RFC 9110 §7.6.1, §7.8, §10.1.4; RFC 9112 §9.3).
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "upgrade",
+    // Routing (RFC 9110 §7.2, §7.6.2): where the request goes.
+    "host",
+    "max-forwards",
+    // Request modifiers: expectations (§10.1.1), conditionals (§13.1), ranges (§14.2),
+    // proactive negotiation (§12.5) and cache directives (RFC 9111 §5.2, §5.4): they change how
+    // the request is handled, which is decided before its content is read.
+    "accept",
+    "accept-charset",
+    "accept-encoding",
+    "accept-language",
+    "cache-control",
+    "expect",
+    "if-match",
+    "if-modified-since",
+    "if-none-match",
+    "if-range",
+    "if-unmodified-since",
+    "pragma",
+    "range",
+    // Authentication (RFC 9110 §11.6, §11.7): credentials and challenges. (The `*-Info`
+    // fields of §11.6.3 and §11.7.3 may be trailers and are allowed.)
+    "authorization",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "www-authenticate",
+    // Response control (RFC 9110 §10.2; RFC 9111 §5.1, §5.3; RFC 6265 §4.1 state): redirects,
+    // retry times, caching and cookies, acted on before or regardless of the content.
+    "age",
+    "cookie",
+    "expires",
+    "location",
+    "retry-after",
+    "set-cookie",
+    "vary",
+    // Content processing (RFC 9110 §8.3, §8.4, §14.4): how to read the content.
+    "content-encoding",
+    "content-range",
+    "content-type",
 ];
 
 /// A validated trailer field to send (`name: value`).
 ///
 /// ```
-/// use sse_wire::chunked::{EncodeError, TrailerField};
+/// use sse_wire::chunked::{EncodeError, TrailerField, ValueProblem};
 ///
 /// assert!(TrailerField::new("Server-Timing", "db;dur=53").is_ok());
-/// assert_eq!(TrailerField::new("x", "a\nb").unwrap_err(), EncodeError::InvalidTrailerValue);
+/// assert_eq!(
+///     TrailerField::new("x", "a\nb").unwrap_err(),
+///     EncodeError::InvalidTrailerValue { at: 1, problem: ValueProblem::ControlByte }
+/// );
 /// assert_eq!(TrailerField::new("Content-Length", "5").unwrap_err(), EncodeError::ForbiddenTrailer);
+/// assert_eq!(TrailerField::new("Connection", "close").unwrap_err(), EncodeError::ForbiddenTrailer);
+/// // An explicit opt-in for a caller who knows the recipient expects it:
+/// assert!(TrailerField::new_unrestricted("Location", "/next").is_ok());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TrailerField<'a> {
     name: &'a [u8],
     value: &'a [u8],
+    /// `name: value\r\n`, checked to fit in usize.
+    len: usize,
 }
 
 impl<'a> TrailerField<'a> {
-    /// A trailer field.
+    /// A trailer field, refused if its name is one that RFC 9110 §6.5.1 keeps out of trailers.
     ///
     /// The caller remains responsible for the HTTP-level rules: send trailers only to a peer
     /// that accepts them (`TE: trailers`) and announce each name in the `Trailer` header field.
+    ///
+    /// # Forbidden names
+    ///
+    /// RFC 9110 §6.5.1: "Many fields cannot be processed outside the header section because
+    /// their evaluation is necessary prior to receiving the content, such as those that describe
+    /// message framing, routing, authentication, request modifiers, response controls, or
+    /// content format", and a sender must not generate a trailer field unless it knows the
+    /// field's definition permits it. These names (compared case-insensitively) are refused
+    /// with [`EncodeError::ForbiddenTrailer`], by class:
+    ///
+    /// * framing: `Content-Length`, `Trailer`, `Transfer-Encoding`;
+    /// * connection management: `Connection`, `Keep-Alive`, `Proxy-Connection`, `TE`,
+    ///   `Upgrade`;
+    /// * routing: `Host`, `Max-Forwards`;
+    /// * request modifiers: `Accept`, `Accept-Charset`, `Accept-Encoding`, `Accept-Language`,
+    ///   `Cache-Control`, `Expect`, `If-Match`, `If-Modified-Since`, `If-None-Match`,
+    ///   `If-Range`, `If-Unmodified-Since`, `Pragma`, `Range`;
+    /// * authentication: `Authorization`, `Proxy-Authenticate`, `Proxy-Authorization`,
+    ///   `WWW-Authenticate`;
+    /// * response control: `Age`, `Cookie`, `Expires`, `Location`, `Retry-After`,
+    ///   `Set-Cookie`, `Vary`;
+    /// * content processing: `Content-Encoding`, `Content-Range`, `Content-Type`.
+    ///
+    /// Other names are allowed, among them the fields meant for trailers (`Server-Timing`,
+    /// `Content-Digest`, `Authentication-Info`, `ETag`...). To send a listed field anyway, use
+    /// [`new_unrestricted`](TrailerField::new_unrestricted).
     ///
     /// # Errors
     ///
     /// * [`EncodeError::InvalidTrailerName`] unless `name` is a non-empty token;
     /// * [`EncodeError::InvalidTrailerValue`] if `value` holds a control byte other than HTAB
-    ///   (CR, LF and NUL included), or starts or ends with SP/HTAB;
-    /// * [`EncodeError::ForbiddenTrailer`] for `Authorization`, `Cache-Control`,
-    ///   `Content-Encoding`, `Content-Length`, `Content-Range`, `Content-Type`, `Host`,
-    ///   `Max-Forwards`, `Set-Cookie`, `TE`, `Trailer` and `Transfer-Encoding`, which a sender
-    ///   must not put in trailers (RFC 9110 §6.5.1).
+    ///   (CR, LF and NUL included; [`ValueProblem::ControlByte`]), or starts or ends with
+    ///   SP/HTAB ([`ValueProblem::SurroundingWhitespace`]), at the first offending byte;
+    /// * [`EncodeError::ForbiddenTrailer`] for the names above;
+    /// * [`EncodeError::LengthOverflow`] if `name: value\r\n` would not fit in `usize`.
     pub fn new<N, V>(name: &'a N, value: &'a V) -> Result<Self, EncodeError>
     where
         N: AsRef<[u8]> + ?Sized,
         V: AsRef<[u8]> + ?Sized,
     {
-        let (name, value) = (name.as_ref(), value.as_ref());
-        if !is_token(name) {
-            return Err(EncodeError::InvalidTrailerName);
-        }
-        let content_ok = value.iter().all(|&b| is_field_vchar(b) || is_ws(b));
-        let edges_ok =
-            !value.first().is_some_and(|&b| is_ws(b)) && !value.last().is_some_and(|&b| is_ws(b));
-        if !content_ok || !edges_ok {
-            return Err(EncodeError::InvalidTrailerValue);
-        }
-        if FORBIDDEN_TRAILERS
-            .iter()
-            .any(|f| f.eq_ignore_ascii_case(name))
-        {
+        let field = Self::new_unrestricted(name, value)?;
+        if Self::is_forbidden_name(field.name) {
             return Err(EncodeError::ForbiddenTrailer);
         }
-        Ok(TrailerField { name, value })
+        Ok(field)
+    }
+
+    /// A trailer field whose name is not checked against the forbidden names (listed, with the
+    /// reasons, on [`new`](TrailerField::new)): the explicit opt-in for a caller who knows that
+    /// the recipient expects this field in a trailer section (RFC 9110 §6.5.1 lets a sender
+    /// generate one when the field's definition permits it). The name and value are
+    /// validated as in [`new`](TrailerField::new), so the field cannot break the framing.
+    ///
+    /// Recipients must not act on such fields as if they were in the header section
+    /// (RFC 9110 §6.5.2), and many drop or reject them, so this is rarely what you want.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::InvalidTrailerName`] and [`EncodeError::InvalidTrailerValue`], as for
+    /// [`new`](TrailerField::new); [`EncodeError::LengthOverflow`] if `name: value\r\n` would
+    /// not fit in `usize`; never [`EncodeError::ForbiddenTrailer`].
+    pub fn new_unrestricted<N, V>(name: &'a N, value: &'a V) -> Result<Self, EncodeError>
+    where
+        N: AsRef<[u8]> + ?Sized,
+        V: AsRef<[u8]> + ?Sized,
+    {
+        let (name, value) = (name.as_ref(), value.as_ref());
+        if let Some(at) = not_token_at(name) {
+            return Err(EncodeError::InvalidTrailerName { at });
+        }
+        if let Some(at) = value.iter().position(|&b| !is_field_vchar(b) && !is_ws(b)) {
+            return Err(EncodeError::InvalidTrailerValue {
+                at,
+                problem: ValueProblem::ControlByte,
+            });
+        }
+        let at = match (value.first(), value.last()) {
+            (Some(&b), _) if is_ws(b) => Some(0),
+            (_, Some(&b)) if is_ws(b) => Some(value.len() - 1),
+            _ => None,
+        };
+        if let Some(at) = at {
+            return Err(EncodeError::InvalidTrailerValue {
+                at,
+                problem: ValueProblem::SurroundingWhitespace,
+            });
+        }
+        let len = name
+            .len()
+            .checked_add(value.len())
+            .and_then(|n| n.checked_add(4))
+            .ok_or(EncodeError::LengthOverflow)?;
+        Ok(TrailerField { name, value, len })
+    }
+
+    /// `true` for a name that [`new`](TrailerField::new) refuses (its docs list them, with the
+    /// reasons), compared ASCII-case-insensitively.
+    ///
+    /// ```
+    /// use sse_wire::chunked::TrailerField;
+    ///
+    /// assert!(TrailerField::is_forbidden_name("WWW-Authenticate"));
+    /// assert!(!TrailerField::is_forbidden_name("Server-Timing"));
+    /// ```
+    #[must_use]
+    pub fn is_forbidden_name<N: AsRef<[u8]> + ?Sized>(name: &N) -> bool {
+        let name = name.as_ref();
+        FORBIDDEN_TRAILERS
+            .iter()
+            .any(|f| f.as_bytes().eq_ignore_ascii_case(name))
     }
 
     /// The name.
@@ -275,7 +434,7 @@ impl<'a> TrailerField<'a> {
     /// Bytes this field takes on the wire (`name: value\r\n`).
     #[must_use]
     pub fn encoded_len(&self) -> usize {
-        self.name.len() + 2 + self.value.len() + 2
+        self.len
     }
 }
 
@@ -334,36 +493,37 @@ impl Encoder {
 
     /// Exact bytes [`encode_chunk`](Encoder::encode_chunk) writes (and [`chunk`](Encoder::chunk)
     /// yields) for a payload of `data_len` bytes: 0 for an empty payload.
+    ///
+    /// `usize::MAX` when the sum does not fit in a `usize`; that needs a `data_len` within 20 of
+    /// `usize::MAX`, more than any slice holds.
     #[must_use]
     pub const fn encoded_len(data_len: usize) -> usize {
-        if data_len == 0 {
-            0
-        } else {
-            hex_digits(data_len as u64)
-                .saturating_add(4)
-                .saturating_add(data_len)
+        match chunk_len(data_len) {
+            Some(n) => n,
+            None => usize::MAX,
         }
     }
 
     /// Exact bytes [`encode_chunk_with_extensions`](Encoder::encode_chunk_with_extensions)
     /// writes: 0 for an empty payload.
+    ///
+    /// `usize::MAX` when the sum does not fit in a `usize` (on a 32-bit target, many extensions
+    /// sharing a large value can get there); the encoder then refuses with
+    /// [`EncodeError::LengthOverflow`].
     #[must_use]
     pub fn encoded_len_with_extensions(data_len: usize, extensions: &[ChunkExt<'_>]) -> usize {
-        if data_len == 0 {
-            return 0;
-        }
-        extensions.iter().fold(Self::encoded_len(data_len), |n, e| {
-            n.saturating_add(e.encoded_len())
-        })
+        chunk_len_with_extensions(data_len, extensions).unwrap_or(usize::MAX)
     }
 
     /// Exact bytes [`finish_with_trailers`](Encoder::finish_with_trailers) writes
     /// (`0\r\n`, the fields, `\r\n`); 5 with no fields.
+    ///
+    /// `usize::MAX` when the sum does not fit in a `usize` (on a 32-bit target, many fields
+    /// sharing a large value can get there); the encoder then refuses with
+    /// [`EncodeError::LengthOverflow`].
     #[must_use]
     pub fn finished_len(trailers: &[TrailerField<'_>]) -> usize {
-        trailers
-            .iter()
-            .fold(LAST_CHUNK.len(), |n, t| n.saturating_add(t.encoded_len()))
+        last_chunk_len(trailers).unwrap_or(usize::MAX)
     }
 
     /// Frames `data` as one chunk without copying it: the returned [`Buf`] yields the size
@@ -388,7 +548,8 @@ impl Encoder {
     ///
     /// [`EncodeError::Finished`] after the body was finished;
     /// [`EncodeError::BufferTooSmall`] when `dst.remaining_mut()` is below
-    /// [`encoded_len`](Encoder::encoded_len). Nothing is written on error.
+    /// [`encoded_len`](Encoder::encoded_len); [`EncodeError::LengthOverflow`] when that length
+    /// does not fit in a `usize`. Nothing is written on error.
     pub fn encode_chunk<D: BufMut + ?Sized>(
         &mut self,
         data: &[u8],
@@ -426,10 +587,9 @@ impl Encoder {
         if data.is_empty() {
             return Ok(());
         }
-        room(
-            dst,
-            Self::encoded_len_with_extensions(data.len(), extensions),
-        )?;
+        let len =
+            chunk_len_with_extensions(data.len(), extensions).ok_or(EncodeError::LengthOverflow)?;
+        room(dst, len)?;
         let size = SizeLine::new(data.len() as u64);
         let digits = size.as_bytes();
         dst.put_slice(
@@ -473,8 +633,9 @@ impl Encoder {
     /// # Errors
     ///
     /// [`EncodeError::Finished`] if already finished; [`EncodeError::BufferTooSmall`] when
-    /// `dst` has less room than [`finished_len`](Encoder::finished_len). Nothing is written on
-    /// error.
+    /// `dst` has less room than [`finished_len`](Encoder::finished_len);
+    /// [`EncodeError::LengthOverflow`] when that length does not fit in a `usize`. Nothing is
+    /// written on error.
     pub fn finish_with_trailers<D: BufMut + ?Sized>(
         &mut self,
         trailers: &[TrailerField<'_>],
@@ -483,7 +644,8 @@ impl Encoder {
         if self.finished {
             return Err(EncodeError::Finished);
         }
-        room(dst, Self::finished_len(trailers))?;
+        let len = last_chunk_len(trailers).ok_or(EncodeError::LengthOverflow)?;
+        room(dst, len)?;
         dst.put_slice(b"0\r\n");
         for t in trailers {
             dst.put_slice(t.name);
@@ -509,6 +671,36 @@ impl Encoder {
         self.finished = true;
         Ok(LAST_CHUNK)
     }
+}
+
+/// `size CRLF data CRLF` for `data_len` bytes of data (0 when empty), if it fits in a usize.
+const fn chunk_len(data_len: usize) -> Option<usize> {
+    if data_len == 0 {
+        return Some(0);
+    }
+    // A usize always fits in a u64 (no target has a wider usize); `as` because `From` is not
+    // const.
+    match data_len.checked_add(4) {
+        Some(n) => n.checked_add(hex_digits(data_len as u64)),
+        None => None,
+    }
+}
+
+/// [`chunk_len`] plus the extensions on the size line, if it fits in a usize.
+fn chunk_len_with_extensions(data_len: usize, extensions: &[ChunkExt<'_>]) -> Option<usize> {
+    if data_len == 0 {
+        return Some(0);
+    }
+    extensions
+        .iter()
+        .try_fold(chunk_len(data_len)?, |n, e| n.checked_add(e.encoded_len()))
+}
+
+/// `0\r\n`, the trailer fields and the final `\r\n`, if it fits in a usize.
+fn last_chunk_len(trailers: &[TrailerField<'_>]) -> Option<usize> {
+    trailers
+        .iter()
+        .try_fold(LAST_CHUNK.len(), |n, t| n.checked_add(t.encoded_len()))
 }
 
 fn room<D: BufMut + ?Sized>(dst: &D, required: usize) -> Result<(), EncodeError> {

@@ -63,7 +63,8 @@ pub enum ErrorKind {
     /// After the size digits came something other than SP/HTAB, `;` or a line end
     /// (`123x`, `0x5`, `5 x`, NUL).
     InvalidAfterChunkSize,
-    /// The chunk size does not fit in a `u64`.
+    /// The chunk size does not fit in a `u64` (leading zeros aside, it has more than 16
+    /// digits). Reported at the digit that overflows, before any digit limit.
     ChunkSizeOverflow,
     /// SP/HTAB right before a chunk line's line end, with
     /// [`Config::allow_trailing_whitespace`](super::Config::allow_trailing_whitespace) off.
@@ -154,28 +155,62 @@ impl fmt::Display for Limit {
     }
 }
 
-/// Why an [`Encoder`](super::Encoder) refused to write.
+/// Why an [`Encoder`](super::Encoder) refused to write, or a [`ChunkExt`](super::ChunkExt) or
+/// [`TrailerField`](super::TrailerField) could not be made.
 ///
-/// Nothing is written when an error is returned, and the encoder's state is unchanged.
+/// Nothing is written when an error is returned, and the encoder's state is unchanged. The
+/// validation errors say where the first offending byte is (`at`, a byte offset into the name
+/// or value given), as the SSE encoder's errors do.
+///
+/// ```
+/// use sse_wire::chunked::{EncodeError, TrailerField, ValueProblem};
+///
+/// assert_eq!(
+///     TrailerField::new("X-Note", "ok\r\nInjected: 1").unwrap_err(),
+///     EncodeError::InvalidTrailerValue { at: 2, problem: ValueProblem::ControlByte }
+/// );
+/// assert_eq!(
+///     TrailerField::new("X-Note", "ok ").unwrap_err(),
+///     EncodeError::InvalidTrailerValue { at: 2, problem: ValueProblem::SurroundingWhitespace }
+/// );
+/// ```
 #[derive(Error, Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum EncodeError {
-    /// A chunk extension name is empty or not a `token`.
-    #[error("chunk extension name is not a token")]
-    InvalidExtensionName,
+    /// A chunk extension name is empty or not a `token`: `at` is the first byte that is not a
+    /// `tchar` (0 for an empty name).
+    #[error("chunk extension name is not a token (byte {at})")]
+    InvalidExtensionName {
+        /// Byte offset in the name.
+        at: usize,
+    },
     /// A chunk extension value holds a control byte other than HTAB (CR, LF, NUL, DEL...),
-    /// which no quoted-string can carry.
-    #[error("chunk extension value holds a control byte")]
-    InvalidExtensionValue,
-    /// A trailer field name is empty or not a `token`.
-    #[error("trailer field name is not a token")]
-    InvalidTrailerName,
-    /// A trailer field value holds a control byte other than HTAB (CR, LF, NUL, DEL...), or
-    /// starts or ends with SP/HTAB (which a recipient would strip).
-    #[error("trailer field value holds a control byte or surrounding whitespace")]
-    InvalidTrailerValue,
-    /// The field may not be sent in a trailer section (framing, routing, authentication or
-    /// content metadata; RFC 9110 §6.5.1). See [`TrailerField::new`](super::TrailerField::new).
+    /// which no quoted-string can carry: `at` is the first one.
+    #[error("chunk extension value holds a control byte at byte {at}")]
+    InvalidExtensionValue {
+        /// Byte offset in the value.
+        at: usize,
+    },
+    /// A trailer field name is empty or not a `token`: `at` is the first byte that is not a
+    /// `tchar` (0 for an empty name).
+    #[error("trailer field name is not a token (byte {at})")]
+    InvalidTrailerName {
+        /// Byte offset in the name.
+        at: usize,
+    },
+    /// A trailer field value cannot be sent as it is: see `problem`.
+    #[error("trailer field value holds {problem} at byte {at}")]
+    InvalidTrailerValue {
+        /// Byte offset in the value of the first offending byte.
+        at: usize,
+        /// What is wrong there.
+        problem: ValueProblem,
+    },
+    /// The field may not be sent in a trailer section (framing, routing, request modifiers,
+    /// authentication, response control or content processing; RFC 9110 §6.5.1). See
+    /// [`TrailerField::new`](super::TrailerField::new) for the list and
+    /// [`TrailerField::new_unrestricted`](super::TrailerField::new_unrestricted) to send one
+    /// anyway.
     #[error("field not allowed in a trailer section")]
     ForbiddenTrailer,
     /// The body was already finished; nothing can follow the last chunk.
@@ -189,6 +224,32 @@ pub enum EncodeError {
         /// `BufMut::remaining_mut` of the destination.
         available: usize,
     },
+    /// The encoding would be longer than `usize::MAX` bytes, so no buffer can hold it. Only
+    /// reachable on targets with a small `usize` (32-bit), for example with many trailer fields
+    /// or extensions that share one large value.
+    #[error("encoded length does not fit in usize")]
+    LengthOverflow,
+}
+
+/// What is wrong with a trailer field value, in [`EncodeError::InvalidTrailerValue`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ValueProblem {
+    /// A control byte other than HTAB: CR, LF, NUL, DEL... (RFC 9110 §5.5: field values are
+    /// `field-vchar`, SP and HTAB). A CR or LF would let the value inject lines.
+    ControlByte,
+    /// SP or HTAB at the start or the end of the value. RFC 9112 §5.1 makes a recipient strip
+    /// it, so it would not arrive.
+    SurroundingWhitespace,
+}
+
+impl fmt::Display for ValueProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ValueProblem::ControlByte => "a control byte",
+            ValueProblem::SurroundingWhitespace => "leading or trailing whitespace",
+        })
+    }
 }
 
 #[cfg(feature = "std")]

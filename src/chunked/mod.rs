@@ -17,7 +17,7 @@
 //! # Strictness
 //!
 //! The decoder enforces the RFC 9112 grammar by default: `1*HEXDIG` sizes (no sign, `0x`,
-//! whitespace or empty size; overflow is an error), fully parsed extensions (token names,
+//! whitespace or empty size; overflow is an error; any number of leading zeros), fully parsed extensions (token names,
 //! token or quoted-string values, BWS only around `;` and `=`, no CR/LF anywhere inside),
 //! CRLF after every line and after every chunk's data (both bytes checked), at least one `0`
 //! in the last chunk, trailer fields with a token name, no whitespace before `:`, no obs-fold
@@ -92,5 +92,5 @@ pub use bytes_decoder::BytesDecoder;
 pub use config::Config;
 pub use decoder::{Chunk, Decoded, Decoder, OwnedChunk};
 pub use encoder::{ChunkExt, EncodedChunk, Encoder, SizeLine, TrailerField};
-pub use error::{EncodeError, Error, ErrorKind, Limit};
+pub use error::{EncodeError, Error, ErrorKind, Limit, ValueProblem};
 pub use ext::{ExtValue, Extension, Extensions, ExtensionsIter, OwnedExtensions, Unescaped};

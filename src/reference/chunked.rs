@@ -1,8 +1,10 @@
 //! The chunked reference decoder: an obviously-correct whole-input decoder written straight from
 //! the RFC 9112 section 7.1 grammar, sharing no code with [`crate::chunked`].
 //!
-//! It knows the two leniencies of [`crate::chunked::Config`] ([`Mode`]) but no limit: compare it
-//! with a decoder whose limits are all out of the way.
+//! [`reference_decode`] knows the two leniencies of [`crate::chunked::Config`] ([`Mode`]) but no
+//! limit, and only says whether the body is valid: compare it with a decoder whose limits are
+//! all out of the way. [`reference_decode_exact`] applies a whole `Config`, limits included, and
+//! fails with the error the decoder must report (kind and offset).
 
 use alloc::vec::Vec;
 
@@ -234,5 +236,390 @@ pub fn reference_decode(input: &[u8], mode: Mode) -> Result<Output, ()> {
         out.trailers.push((name, raw[a..z].to_vec()));
     }
     out.leftover = input[p.i..].to_vec();
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The same grammar with the decoder's limits and its exact error reports
+// ---------------------------------------------------------------------------------------------
+
+use crate::chunked::{Config, Error, ErrorKind, Limit};
+
+const CR: u8 = b'\r';
+const LF: u8 = b'\n';
+
+fn fail(kind: ErrorKind, at: usize) -> Error {
+    Error {
+        kind,
+        offset: at as u64,
+    }
+}
+
+fn is_ws(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+/// `field-vchar = VCHAR / obs-text`
+fn field_vchar(b: u8) -> bool {
+    (0x21..=0x7e).contains(&b) || b >= 0x80
+}
+
+/// `qdtext = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text`
+fn qdtext(b: u8) -> bool {
+    matches!(b, b'\t' | b' ' | 0x21 | 0x23..=0x5b | 0x5d..=0x7e | 0x80..=0xff)
+}
+
+/// The byte after `\` in a quoted-pair: `HTAB / SP / VCHAR / obs-text`.
+fn pair_char(b: u8) -> bool {
+    b == b'\t' || b == b' ' || field_vchar(b)
+}
+
+/// One chunk line being read, with the limits that apply to its bytes.
+struct ChunkLine<'a> {
+    s: &'a [u8],
+    /// Where the line starts in the body.
+    start: usize,
+    config: &'a Config,
+    /// Where the size digits end (relative to `start`), once known.
+    digits_end: Option<usize>,
+    /// Extension bytes of the earlier chunk lines.
+    ext_before: usize,
+}
+
+impl ChunkLine<'_> {
+    /// Byte `i` of the line, after the checks that the decoder makes before it looks at a byte
+    /// of a chunk line: every byte before the line end counts against `max_chunk_line`, and
+    /// every such byte after the size digits against `max_extension_bytes`. The end of the
+    /// input is `Truncated`, at the end of the input.
+    fn at(&self, i: usize) -> Result<u8, Error> {
+        let Some(&b) = self.s.get(self.start + i) else {
+            return Err(fail(ErrorKind::Truncated, self.s.len()));
+        };
+        if b != CR && b != LF {
+            if i >= self.config.max_chunk_line {
+                return Err(self.fail(ErrorKind::LimitExceeded(Limit::ChunkLine), i));
+            }
+            if let Some(m) = self.digits_end {
+                if i >= m
+                    && self.ext_before.saturating_add(i + 1 - m) > self.config.max_extension_bytes
+                {
+                    return Err(self.fail(ErrorKind::LimitExceeded(Limit::ExtensionBytes), i));
+                }
+            }
+        }
+        Ok(b)
+    }
+
+    fn fail(&self, kind: ErrorKind, i: usize) -> Error {
+        fail(kind, self.start + i)
+    }
+
+    /// Skips SP/HTAB from `i`; returns the first other byte and its index.
+    fn skip_ws(&self, mut i: usize) -> Result<(usize, u8), Error> {
+        loop {
+            let b = self.at(i)?;
+            if !is_ws(b) {
+                return Ok((i, b));
+            }
+            i += 1;
+        }
+    }
+
+    /// A token from `i` (its first byte already known to be a tchar): the token and the index
+    /// and value of the byte after it.
+    fn token(&self, mut i: usize) -> Result<(Vec<u8>, usize, u8), Error> {
+        let from = i;
+        loop {
+            let b = self.at(i)?;
+            if !tchar(b) {
+                return Ok((self.s[self.start + from..self.start + i].to_vec(), i, b));
+            }
+            i += 1;
+        }
+    }
+
+    /// A quoted-string whose opening quote is at `i`: the unescaped content and the index and
+    /// value of the byte after the closing quote.
+    fn quoted(&self, mut i: usize) -> Result<(Vec<u8>, usize, u8), Error> {
+        let mut v = Vec::new();
+        i += 1;
+        loop {
+            let b = self.at(i)?;
+            match b {
+                b'"' => {
+                    let next = self.at(i + 1)?;
+                    return Ok((v, i + 1, next));
+                }
+                b'\\' => {
+                    let c = self.at(i + 1)?;
+                    if c == CR || c == LF {
+                        return Err(self.fail(ErrorKind::UnterminatedQuotedString, i + 1));
+                    }
+                    if !pair_char(c) {
+                        return Err(self.fail(ErrorKind::InvalidExtension, i + 1));
+                    }
+                    v.push(c);
+                    i += 2;
+                }
+                CR | LF => return Err(self.fail(ErrorKind::UnterminatedQuotedString, i)),
+                _ if qdtext(b) => {
+                    v.push(b);
+                    i += 1;
+                }
+                _ => return Err(self.fail(ErrorKind::InvalidExtension, i)),
+            }
+        }
+    }
+
+    /// The line end at `i` (`b` is CR or LF), after SP/HTAB from `ws` on if there was any:
+    /// the index of the next line.
+    fn end(&self, i: usize, b: u8, ws: Option<usize>) -> Result<usize, Error> {
+        if let Some(w) = ws {
+            if !self.config.allow_trailing_whitespace {
+                return Err(self.fail(ErrorKind::TrailingWhitespace, w));
+            }
+        }
+        eol(self.s, self.start + i, b, self.config)
+    }
+
+    /// The whole line: size, extensions, index of the next line, extension bytes it holds.
+    fn read(mut self) -> Result<(u64, Vec<Ext>, usize, usize), Error> {
+        let cfg = self.config;
+        // chunk-size = 1*HEXDIG
+        let mut i = 0;
+        let mut size: u64 = 0;
+        let mut significant = 0;
+        loop {
+            let b = self.at(i)?;
+            let Some(d) = (b as char).to_digit(16) else {
+                break;
+            };
+            size = size
+                .checked_mul(16)
+                .and_then(|n| n.checked_add(u64::from(d)))
+                .ok_or_else(|| self.fail(ErrorKind::ChunkSizeOverflow, i))?;
+            // Leading zeros are free; each significant digit counts.
+            if size != 0 {
+                if significant >= cfg.max_size_digits {
+                    return Err(self.fail(ErrorKind::LimitExceeded(Limit::SizeDigits), i));
+                }
+                significant += 1;
+            }
+            i += 1;
+        }
+        if i == 0 {
+            return Err(self.fail(ErrorKind::InvalidChunkSize, 0));
+        }
+        self.digits_end = Some(i);
+        let digits_end = i;
+        let done = |next: usize, term: usize, exts| Ok((size, exts, next, term - digits_end));
+        let mut exts = Vec::new();
+        // After the digits: BWS then ";", or the line end (trailing whitespace allowed by the
+        // configuration).
+        let mut b = self.at(i)?;
+        let mut ws = None;
+        if is_ws(b) {
+            ws = Some(i);
+            (i, b) = self.skip_ws(i)?;
+        }
+        if b == CR || b == LF {
+            return done(self.end(i, b, ws)?, i, exts);
+        }
+        if b != b';' {
+            return Err(self.fail(ErrorKind::InvalidAfterChunkSize, i));
+        }
+        // chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] ); `b` is a ";" at `i`.
+        loop {
+            let (j, c) = self.skip_ws(i + 1)?;
+            if !tchar(c) {
+                return Err(self.fail(ErrorKind::InvalidExtension, j));
+            }
+            let (name, j, c) = self.token(j)?;
+            (i, b) = (j, c);
+            ws = None;
+            if is_ws(b) {
+                ws = Some(i);
+                (i, b) = self.skip_ws(i)?;
+            }
+            let mut value = None;
+            if b == b'=' {
+                let (j, c) = self.skip_ws(i + 1)?;
+                let (v, j, c) = if tchar(c) {
+                    self.token(j)?
+                } else if c == b'"' {
+                    self.quoted(j)?
+                } else {
+                    return Err(self.fail(ErrorKind::InvalidExtension, j));
+                };
+                value = Some(v);
+                (i, b) = (j, c);
+                ws = None;
+                if is_ws(b) {
+                    ws = Some(i);
+                    (i, b) = self.skip_ws(i)?;
+                }
+            }
+            exts.push((name, value));
+            match b {
+                b';' => {}
+                CR | LF => return done(self.end(i, b, ws)?, i, exts),
+                _ => return Err(self.fail(ErrorKind::InvalidExtension, i)),
+            }
+        }
+    }
+}
+
+/// A line end whose first byte `b` (CR or LF) is at `i`: the index after it.
+fn eol(s: &[u8], i: usize, b: u8, config: &Config) -> Result<usize, Error> {
+    if b == LF {
+        return if config.allow_bare_lf {
+            Ok(i + 1)
+        } else {
+            Err(fail(ErrorKind::BareLf, i))
+        };
+    }
+    match s.get(i + 1) {
+        None => Err(fail(ErrorKind::Truncated, s.len())),
+        Some(&LF) => Ok(i + 2),
+        Some(_) => Err(fail(ErrorKind::BareCr, i)),
+    }
+}
+
+/// One trailer field line at `start` (its first byte is a tchar): name, value, index of the
+/// next line. `before` is the trailer bytes of the earlier lines: every byte of this line, its
+/// line end included, counts against `max_trailer_bytes`, checked before the byte is looked at.
+fn trailer_line(
+    s: &[u8],
+    start: usize,
+    before: usize,
+    config: &Config,
+) -> Result<(Vec<u8>, Vec<u8>, usize), Error> {
+    let at = |i: usize| -> Result<u8, Error> {
+        let Some(&b) = s.get(start + i) else {
+            return Err(fail(ErrorKind::Truncated, s.len()));
+        };
+        if before.saturating_add(i + 1) > config.max_trailer_bytes {
+            return Err(fail(
+                ErrorKind::LimitExceeded(Limit::TrailerBytes),
+                start + i,
+            ));
+        }
+        Ok(b)
+    };
+    at(0)?;
+    // field-name = token, then ":" with no whitespace before it.
+    let mut i = 1;
+    loop {
+        match at(i)? {
+            b':' => break,
+            b if tchar(b) => i += 1,
+            b' ' | b'\t' => return Err(fail(ErrorKind::WhitespaceBeforeColon, start + i)),
+            CR | LF => return Err(fail(ErrorKind::MissingTrailerColon, start + i)),
+            _ => return Err(fail(ErrorKind::InvalidTrailerName, start + i)),
+        }
+    }
+    let name = s[start..start + i].to_vec();
+    // OWS field-value OWS, then the line end.
+    i += 1;
+    let mut first = None;
+    let mut last = i;
+    loop {
+        let b = at(i)?;
+        match b {
+            _ if field_vchar(b) => {
+                first.get_or_insert(i);
+                last = i + 1;
+            }
+            b' ' | b'\t' => {}
+            CR => {
+                let c = at(i + 1)?;
+                if c != LF {
+                    return Err(fail(ErrorKind::BareCr, start + i));
+                }
+                break;
+            }
+            LF if config.allow_bare_lf => break,
+            LF => return Err(fail(ErrorKind::BareLf, start + i)),
+            _ => return Err(fail(ErrorKind::InvalidTrailerValue, start + i)),
+        }
+        i += 1;
+    }
+    let value = match first {
+        Some(f) => s[start + f..start + last].to_vec(),
+        None => Vec::new(),
+    };
+    let next = if s[start + i] == CR { i + 2 } else { i + 1 };
+    Ok((name, value, start + next))
+}
+
+/// Decodes a whole chunked body as [`reference_decode`] does, but under every rule and limit of
+/// `config`, and on failure with the error the decoder reports: its kind, and the offset of the
+/// first byte that the body cannot continue with (a byte over a limit is checked for the limit
+/// before its syntax), or the end of the input for [`ErrorKind::Truncated`].
+///
+/// Written as a plain descent over the whole input, one grammar rule at a time, as
+/// `reference_decode` is; it shares the decoder's types, none of its code.
+///
+/// # Errors
+///
+/// The decoder's error for an invalid or incomplete body.
+pub fn reference_decode_exact(input: &[u8], config: &Config) -> Result<Output, Error> {
+    let s = input;
+    let mut out = Output::default();
+    let mut pos = 0;
+    let mut ext_bytes: usize = 0;
+    // *chunk last-chunk
+    loop {
+        let line = ChunkLine {
+            s,
+            start: pos,
+            config,
+            digits_end: None,
+            ext_before: ext_bytes,
+        };
+        let (size, exts, next, ext_len) = line.read()?;
+        ext_bytes = ext_bytes.saturating_add(ext_len);
+        out.chunks.push((size, exts));
+        pos = next;
+        if size == 0 {
+            break;
+        }
+        // chunk-data CRLF
+        let left = s.len() - pos;
+        let n = match usize::try_from(size) {
+            Ok(n) if n <= left => n,
+            _ => return Err(fail(ErrorKind::Truncated, s.len())),
+        };
+        out.body.extend_from_slice(&s[pos..pos + n]);
+        pos += n;
+        pos = match s.get(pos) {
+            None => return Err(fail(ErrorKind::Truncated, s.len())),
+            Some(&b @ (CR | LF)) => eol(s, pos, b, config)?,
+            Some(_) => return Err(fail(ErrorKind::MissingCrlfAfterData, pos)),
+        };
+    }
+    // trailer-section CRLF
+    let mut trailer_bytes: usize = 0;
+    loop {
+        match s.get(pos) {
+            None => return Err(fail(ErrorKind::Truncated, s.len())),
+            Some(&b @ (CR | LF)) => {
+                pos = eol(s, pos, b, config)?;
+                break;
+            }
+            Some(b' ' | b'\t') => return Err(fail(ErrorKind::ObsFold, pos)),
+            Some(&b) if tchar(b) => {
+                if out.trailers.len() >= config.max_trailer_fields {
+                    return Err(fail(ErrorKind::LimitExceeded(Limit::TrailerFields), pos));
+                }
+                let (name, value, next) = trailer_line(s, pos, trailer_bytes, config)?;
+                trailer_bytes = trailer_bytes.saturating_add(next - pos);
+                out.trailers.push((name, value));
+                pos = next;
+            }
+            Some(_) => return Err(fail(ErrorKind::InvalidTrailerName, pos)),
+        }
+    }
+    out.leftover = s[pos..].to_vec();
     Ok(out)
 }
