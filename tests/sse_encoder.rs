@@ -438,13 +438,13 @@ fn encoded_size_past_usize_max_is_an_error_on_32_bit_targets() {
     let event = OutEvent::data(&lfs);
     assert_eq!(
         Encoder::new().encoded_len(&event),
-        Err(EncodeError::TooLarge)
+        Err(EncodeError::LengthOverflow)
     );
     let mut small = [0u8; 64];
     let mut dst = &mut small[..];
     assert_eq!(
         Encoder::new().encode(&event, &mut dst),
-        Err(EncodeError::TooLarge)
+        Err(EncodeError::LengthOverflow)
     );
     assert_eq!(dst.len(), 64, "nothing written");
     assert!(small.iter().all(|&b| b == 0));
@@ -452,6 +452,6 @@ fn encoded_size_past_usize_max_is_an_error_on_32_bit_targets() {
     let lfs = Bytes::from(vec![b'\n'; 613_566_757]);
     assert_eq!(
         Encoder::new().frame(&OutEvent::new(), lfs).err(),
-        Some(EncodeError::TooLarge)
+        Some(EncodeError::LengthOverflow)
     );
 }

@@ -56,7 +56,7 @@ pub enum EncodeError {
     /// The encoded event would be larger than `usize::MAX` bytes (possible on 16- and 32-bit
     /// targets only).
     #[error("encoded event does not fit in usize::MAX bytes")]
-    TooLarge,
+    LengthOverflow,
     /// The reconnection time does not fit the `u64` milliseconds that readers accept.
     #[error("retry of {secs} s is too large to send as u64 milliseconds")]
     RetryTooLarge {
@@ -197,12 +197,12 @@ fn check_id(id: &[u8]) -> Result<(), EncodeError> {
     })
 }
 
-/// `parts` added up, or [`EncodeError::TooLarge`] past `usize::MAX`.
+/// `parts` added up, or [`EncodeError::LengthOverflow`] past `usize::MAX`.
 fn sum(parts: &[usize]) -> Result<usize, EncodeError> {
     parts
         .iter()
         .try_fold(0usize, |acc, &n| acc.checked_add(n))
-        .ok_or(EncodeError::TooLarge)
+        .ok_or(EncodeError::LengthOverflow)
 }
 
 /// The fields a block carried, as [`OutEvent`] setters take them.
@@ -314,7 +314,7 @@ fn put_decimal<B: BufMut>(dst: &mut B, n: u64) {
     dst.put_slice(&digits[i..]);
 }
 
-/// Length of `text` written as one `prefix` line per line of it, or [`EncodeError::TooLarge`].
+/// Length of `text` written as one `prefix` line per line of it, or [`EncodeError::LengthOverflow`].
 fn lines_len(prefix: usize, text: &[u8]) -> Result<usize, EncodeError> {
     let mut lines: usize = 1;
     let mut crlf: usize = 0;
@@ -337,10 +337,14 @@ fn lines_len(prefix: usize, text: &[u8]) -> Result<usize, EncodeError> {
 /// the LF and the next prefix. Checked: 613,566,757 LFs (a third of 32-bit memory) already
 /// make more than `u32::MAX` bytes.
 fn lines_size(prefix: usize, len: usize, lines: usize, crlf: usize) -> Result<usize, EncodeError> {
-    let per_line = lines.checked_mul(prefix + 1).ok_or(EncodeError::TooLarge)?;
+    let per_line = lines
+        .checked_mul(prefix + 1)
+        .ok_or(EncodeError::LengthOverflow)?;
     // `len` counts every break byte; `lines - 1 + crlf` of them are not written as text.
     let text = len - (lines - 1) - crlf;
-    per_line.checked_add(text).ok_or(EncodeError::TooLarge)
+    per_line
+        .checked_add(text)
+        .ok_or(EncodeError::LengthOverflow)
 }
 
 /// Writes `text` as one `prefix` line per line of it (CR, LF and CRLF all end a line); `end`
@@ -916,19 +920,19 @@ mod tests {
             Ok(n) => assert_eq!(lines_size(DATA.len(), lfs, lfs + 1, 0), Ok(n)),
             Err(_) => assert_eq!(
                 lines_size(DATA.len(), lfs, lfs + 1, 0),
-                Err(EncodeError::TooLarge)
+                Err(EncodeError::LengthOverflow)
             ),
         }
         assert_eq!(
             lines_size(DATA.len(), usize::MAX, usize::MAX / 2, 0),
-            Err(EncodeError::TooLarge)
+            Err(EncodeError::LengthOverflow)
         );
         assert_eq!(
             lines_size(DATA.len(), usize::MAX - 1, 1, 0),
-            Err(EncodeError::TooLarge)
+            Err(EncodeError::LengthOverflow)
         );
         assert_eq!(lines_size(DATA.len(), 4, 2, 1), Ok(16)); // "a\r\nb": "data: a\ndata: b\n"
-        assert_eq!(sum(&[usize::MAX, 1]), Err(EncodeError::TooLarge));
+        assert_eq!(sum(&[usize::MAX, 1]), Err(EncodeError::LengthOverflow));
         assert_eq!(sum(&[usize::MAX - 1, 1]), Ok(usize::MAX));
     }
 }
