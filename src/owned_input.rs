@@ -46,6 +46,7 @@ impl OwnedInput for Bytes {
         core::mem::take(self)
     }
     fn end_loan(&mut self, lent: Bytes, n: usize) {
+        // (An empty `lent` with `n == 0`: the lent buffer was used up; `self` is already empty.)
         *self = lent;
         self.advance(n);
     }

@@ -59,7 +59,7 @@ pub(crate) fn from_utf8(bytes: &[u8]) -> Result<&str, Utf8Error> {
 }
 
 /// `bytes` as a `ByteString` when valid UTF-8 (no copy); hands `bytes` back if not.
-#[inline]
+#[inline(always)]
 pub(crate) fn byte_string(bytes: Bytes) -> Result<ByteString, Bytes> {
     if from_utf8(&bytes).is_err() {
         return Err(bytes);

@@ -130,6 +130,43 @@ fn feed(decoder: &mut BytesDecoder, pieces: &[Bytes]) -> (usize, usize) {
     (events, bytes)
 }
 
+/// As [`feed`], taking each item as a view with `next_ref`.
+fn feed_views(decoder: &mut BytesDecoder, pieces: &[Bytes]) -> (usize, usize) {
+    let (mut events, mut bytes) = (0, 0);
+    for piece in pieces {
+        decoder.push(piece.clone());
+        while let Some(item) = decoder.next_ref() {
+            if let sse_wire::sse::ItemRef::Event(event) = item.expect("no limit is exceeded") {
+                events += 1;
+                bytes += event.data().len();
+            }
+        }
+    }
+    (events, bytes)
+}
+
+/// `stream` (LF-ended events) as one `Bytes` per event (a server that flushes every token), or,
+/// with `in_two`, each event in two at a point that moves from event to event.
+fn per_event(stream: &[u8], in_two: bool) -> Vec<Bytes> {
+    let whole = Bytes::copy_from_slice(stream);
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..stream.len() {
+        if stream[i - 1] == b'\n' && stream[i] == b'\n' {
+            let end = i + 1;
+            if in_two {
+                let at = start + 1 + (out.len() * 7) % (end - start - 1);
+                out.push(whole.slice(start..at));
+                out.push(whole.slice(at..end));
+            } else {
+                out.push(whole.slice(start..end));
+            }
+            start = end;
+        }
+    }
+    out
+}
+
 /// Whole-stream totals from the borrowed path (the reference).
 fn totals(stream: &[u8]) -> (usize, usize) {
     let mut decoder = Decoder::new();
@@ -150,26 +187,59 @@ fn totals(stream: &[u8]) -> (usize, usize) {
 
 fn bytes_decoder_steady_state(piece: usize) {
     let stream = llm_stream();
-    let want = totals(&stream);
-    let all = pieces(&stream, piece);
-    let (first, second) = all.split_at(all.len() / 2);
-    let mut decoder = BytesDecoder::new();
-    let (a, warm_up) = count(|| feed(&mut decoder, first));
-    let (b, allocs) = count(|| feed(&mut decoder, second));
-    assert!(decoder.finish().is_ok());
-    assert_eq!((a.0 + b.0, a.1 + b.1), want);
-    // The queue and the tail buffer reach their working size within the first events.
-    assert!(
-        warm_up <= 16,
-        "BytesDecoder fed {piece}-byte pieces: {warm_up} allocations over the first half"
+    steady_state(
+        &stream,
+        &pieces(&stream, piece),
+        &format!("{piece}-byte pieces"),
     );
-    assert_eq!(
-        allocs,
-        0,
-        "BytesDecoder fed {piece}-byte pieces: {allocs} allocations for the {} events of the \
-         second half ({:.3} per event)",
-        b.0,
-        allocs as f64 / b.0 as f64
+}
+
+/// Feeds the first half of `all` to warm up, then counts the allocations of the second half,
+/// through the owned iterator and through `next_ref`.
+fn steady_state(stream: &[u8], all: &[Bytes], what: &str) {
+    let want = totals(stream);
+    let (first, second) = all.split_at(all.len() / 2);
+    for (path, run) in [
+        (
+            "iterator",
+            feed as fn(&mut BytesDecoder, &[Bytes]) -> (usize, usize),
+        ),
+        ("next_ref", feed_views),
+    ] {
+        let mut decoder = BytesDecoder::new();
+        let (a, warm_up) = count(|| run(&mut decoder, first));
+        let (b, allocs) = count(|| run(&mut decoder, second));
+        assert!(decoder.finish().is_ok());
+        assert_eq!((a.0 + b.0, a.1 + b.1), want);
+        // The queue and the tail buffer reach their working size within the first events.
+        assert!(
+            warm_up <= 16,
+            "BytesDecoder ({path}) fed {what}: {warm_up} allocations over the first half"
+        );
+        assert_eq!(
+            allocs,
+            0,
+            "BytesDecoder ({path}) fed {what}: {allocs} allocations for the {} events of the \
+             second half ({:.3} per event)",
+            b.0,
+            allocs as f64 / b.0 as f64
+        );
+    }
+}
+
+#[test]
+fn bytes_decoder_one_piece_per_event_allocates_nothing_per_event() {
+    let stream = llm_stream();
+    steady_state(&stream, &per_event(&stream, false), "one piece per event");
+}
+
+#[test]
+fn bytes_decoder_events_cut_in_two_allocates_nothing_per_event() {
+    let stream = llm_stream();
+    steady_state(
+        &stream,
+        &per_event(&stream, true),
+        "each event in two pieces",
     );
 }
 

@@ -86,6 +86,17 @@ impl LastId {
         }
     }
 
+    /// [`shared`](LastId::shared), `None` for the empty id.
+    #[inline]
+    fn shared_nonempty(&mut self) -> Option<Str> {
+        if self.as_str().is_empty() {
+            None
+        } else {
+            Some(self.shared())
+        }
+    }
+
+    #[inline]
     fn shared(&mut self) -> Str {
         match self {
             // No id yet (the common case): a fresh empty string costs less than a clone.
@@ -236,9 +247,9 @@ impl<'a> EventRef<'a> {
     #[must_use]
     pub fn to_owned_event(&self) -> Event {
         Event {
-            event_type: str_or_message(self.event_type),
+            event_type: event_type_of(self.event_type),
             data: Str::from(self.data),
-            id: Str::from(self.id),
+            id: (!self.id.is_empty()).then(|| Str::from(self.id)),
             retry: self.retry,
             id_set: self.id_set,
             retry_set: self.retry_set,
@@ -393,9 +404,11 @@ pub enum Item {
 /// slice of that buffer, not a copy.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Event {
-    event_type: Str,
+    /// `None` for `message` (never `Some("message")`, so that equality is equality of meaning).
+    event_type: Option<Str>,
     data: Str,
-    id: Str,
+    /// `None` for the empty id (never `Some("")`).
+    id: Option<Str>,
     retry: Option<Duration>,
     id_set: bool,
     retry_set: bool,
@@ -406,7 +419,7 @@ impl Event {
     /// was empty.
     #[must_use]
     pub fn event_type(&self) -> &str {
-        &self.event_type
+        self.event_type.as_deref().unwrap_or(MESSAGE)
     }
 
     /// The data: the `data` lines joined with LF.
@@ -423,7 +436,7 @@ impl Event {
     /// write one ([`EncodeError::ControlInId`](super::EncodeError::ControlInId)).
     #[must_use]
     pub fn id(&self) -> &str {
-        &self.id
+        self.id.as_deref().unwrap_or("")
     }
 
     /// The reconnection time in force when the event was dispatched, if the stream set one.
@@ -456,7 +469,7 @@ impl Event {
     /// ```
     #[must_use]
     pub fn id_field(&self) -> Option<&str> {
-        self.id_set.then_some(&*self.id)
+        self.id_set.then(|| self.id())
     }
 
     /// The reconnection time the event's own `retry` field set, if it had a valid one.
@@ -478,16 +491,21 @@ impl Event {
     /// Takes the event apart: `(event_type, data, id, retry)`.
     #[must_use]
     pub fn into_parts(self) -> (Str, Str, Str, Option<Duration>) {
-        (self.event_type, self.data, self.id, self.retry)
+        (
+            self.event_type.unwrap_or(Str::from_static(MESSAGE)),
+            self.data,
+            self.id.unwrap_or_default(),
+            self.retry,
+        )
     }
 }
 
 impl fmt::Debug for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Event")
-            .field("event_type", &self.event_type.as_str())
+            .field("event_type", &self.event_type())
             .field("data", &self.data.as_str())
-            .field("id", &self.id.as_str())
+            .field("id", &self.id())
             .field("retry", &self.retry)
             .field("id_field", &self.id_set)
             .field("retry_field", &self.retry_set)
@@ -497,12 +515,9 @@ impl fmt::Debug for Event {
 
 const MESSAGE: &str = "message";
 
-fn str_or_message(s: &str) -> Str {
-    if s.is_empty() || s == MESSAGE {
-        Str::from_static(MESSAGE)
-    } else {
-        Str::from(s)
-    }
+/// An event type as [`Event`] keeps it: `None` for `message`.
+fn event_type_of(s: &str) -> Option<Str> {
+    (!s.is_empty() && s != MESSAGE).then(|| Str::from(s))
 }
 
 /// `buf[s..e]` as text: borrowed when valid UTF-8, else repaired into `scratch`.
@@ -771,26 +786,37 @@ impl Decoder {
             } => {
                 let id_set = id != Span::None;
                 set_id(&mut self.last_id, id);
+                let event_type = match event_type {
+                    Span::Ref(s, e) if e > s => Some(slice(s..e)).filter(|t| t != MESSAGE),
+                    Span::Owned => event_type_of(&engine.type_buf),
+                    _ => None,
+                };
                 let data = match data {
+                    // The block holds this event and nothing the decoder still needs (an event
+                    // that filled its piece, or the tail's): the data takes the block's handle
+                    // itself, and no reference count is touched.
+                    Span::Ref(s, e) if block.len() == n => {
+                        let mut whole = block;
+                        whole.truncate(e);
+                        whole.advance(s);
+                        let data = Str::lossy(whole);
+                        buf.end_loan(Bytes::new(), 0);
+                        return Item::Event(Event {
+                            event_type,
+                            data,
+                            id: self.last_id.shared_nonempty(),
+                            retry: engine.retry(),
+                            id_set,
+                            retry_set,
+                        });
+                    }
                     Span::Ref(s, e) => slice(s..e),
                     _ => joined_data(&mut engine.data_buf),
-                };
-                let event_type = match event_type {
-                    Span::Ref(s, e) if e > s => {
-                        let t = slice(s..e);
-                        if t == MESSAGE {
-                            Str::from_static(MESSAGE)
-                        } else {
-                            t
-                        }
-                    }
-                    Span::Owned => str_or_message(&engine.type_buf),
-                    _ => Str::from_static(MESSAGE),
                 };
                 Item::Event(Event {
                     event_type,
                     data,
-                    id: self.last_id.shared(),
+                    id: self.last_id.shared_nonempty(),
                     retry: engine.retry(),
                     id_set,
                     retry_set,
@@ -981,7 +1007,7 @@ fn buf_tail<'a>(block: &'a [u8], rest: &'a [u8], r: core::ops::Range<usize>) -> 
 #[derive(Debug, Clone, Default)]
 pub struct BytesDecoder {
     decoder: Decoder,
-    pieces: VecDeque<Bytes>,
+    pieces: Pieces,
     /// The start of an event that straddles pieces, extended a line at a time.
     tail: BytesMut,
     /// Bytes at the front of the input (the tail if it is not empty, else the first piece) that
@@ -1005,7 +1031,7 @@ impl BytesDecoder {
     pub fn from_decoder(decoder: Decoder) -> Self {
         BytesDecoder {
             decoder,
-            pieces: VecDeque::new(),
+            pieces: Pieces::default(),
             tail: BytesMut::new(),
             lent: 0,
             tail_unread: false,
@@ -1013,9 +1039,10 @@ impl BytesDecoder {
     }
 
     /// Queues the next piece of the stream.
+    #[inline]
     pub fn push(&mut self, piece: Bytes) {
         if !piece.is_empty() {
-            self.pieces.push_back(piece);
+            self.pieces.push(piece);
         }
     }
 
@@ -1129,7 +1156,7 @@ impl BytesDecoder {
             Err(e) => return Some(Err(e)),
         };
         let input: &[u8] = if self.tail.is_empty() {
-            &self.pieces[0]
+            self.pieces.front()
         } else {
             &self.tail
         };
@@ -1143,9 +1170,13 @@ impl BytesDecoder {
             return;
         }
         let n = core::mem::take(&mut self.lent);
-        if !self.tail.is_empty() {
+        if n == self.tail.len() {
+            // The whole tail (the usual case: it held one event): emptied in place, so that the
+            // next straddling event is copied to the front of the same buffer.
+            self.tail.clear();
+            self.tail_unread = false;
+        } else if !self.tail.is_empty() {
             self.tail.advance(n);
-            self.tail_unread &= !self.tail.is_empty();
         } else if let Some(piece) = self.pieces.front_mut() {
             piece.advance(n);
             if piece.is_empty() {
@@ -1157,7 +1188,9 @@ impl BytesDecoder {
     /// Runs the engine until it finds an item in the current input (the tail if it is not
     /// empty, else the first piece), which it leaves in place with `lent` set to the bytes it
     /// takes; `None` when the pieces run out first.
-    #[inline]
+    // Inlined into both front ends, as the engine is into `Decoder::decode`: the `Raw` it
+    // returns then never goes through memory.
+    #[inline(always)]
     fn step(&mut self) -> Option<Result<Raw, DecodeError>> {
         loop {
             let step = if self.tail.is_empty() {
@@ -1175,6 +1208,22 @@ impl BytesDecoder {
             } else {
                 if !core::mem::take(&mut self.tail_unread) {
                     let piece = self.pieces.front_mut()?;
+                    if piece.len() <= SMALL_PIECE {
+                        // Copying a small piece whole costs less than finding its first line
+                        // end before the engine scans it again.
+                        self.tail.extend_from_slice(piece);
+                        self.pieces.pop_front();
+                        let step = self.decoder.engine.decode(&self.tail);
+                        if let Ok(None) = step.item {
+                            self.tail.advance(step.consumed);
+                            continue;
+                        }
+                        self.tail_unread = true;
+                        return Some(step.item.map(|raw| {
+                            self.lent = step.consumed;
+                            raw.unwrap_or_else(|| unreachable!())
+                        }));
+                    }
                     // Move one more line (or the whole piece, if it ends mid-line) into the
                     // tail, and the blank line right after it, which often ends the event.
                     let eol = super::engine::find_eol(piece);
@@ -1211,6 +1260,63 @@ impl BytesDecoder {
     }
 }
 
+/// Pieces up to this size that continue an event straddling pieces are copied into the tail
+/// whole; larger ones a line at a time, so that the events after the straddling one are still
+/// slices of the piece.
+const SMALL_PIECE: usize = 128;
+
+/// The queued pieces. The first is kept out of the deque: a client that reads one event per
+/// piece (an LLM server flushes every token) then never touches the deque at all.
+#[derive(Debug, Clone, Default)]
+struct Pieces {
+    /// The first piece; empty only when there is none.
+    head: Bytes,
+    rest: VecDeque<Bytes>,
+}
+
+impl Pieces {
+    /// Queues a non-empty piece.
+    #[inline]
+    fn push(&mut self, piece: Bytes) {
+        if self.head.is_empty() {
+            self.head = piece;
+        } else {
+            self.rest.push_back(piece);
+        }
+    }
+
+    #[inline]
+    fn is_empty(&self) -> bool {
+        self.head.is_empty()
+    }
+
+    /// The first piece (empty when there is none).
+    #[inline]
+    fn front(&self) -> &Bytes {
+        &self.head
+    }
+
+    #[inline]
+    fn front_mut(&mut self) -> Option<&mut Bytes> {
+        (!self.head.is_empty()).then_some(&mut self.head)
+    }
+
+    /// Drops the first piece.
+    #[inline]
+    fn pop_front(&mut self) -> Option<Bytes> {
+        if self.head.is_empty() {
+            return None;
+        }
+        let next = self.rest.pop_front().unwrap_or_default();
+        Some(core::mem::replace(&mut self.head, next))
+    }
+
+    fn clear(&mut self) {
+        self.head = Bytes::new();
+        self.rest.clear();
+    }
+}
+
 /// The length of the line end that makes a blank line right after the line end at `hay[i]`
 /// (0 when none follows; a CR at the very end may still pair with an LF in the next piece, and
 /// is left there).
@@ -1227,7 +1333,25 @@ fn blank_after(hay: &[u8], i: usize) -> usize {
 impl Iterator for BytesDecoder {
     type Item = Result<Item, DecodeError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
+        if self.is_drained() {
+            return None;
+        }
+        self.next_owned()
+    }
+}
+
+impl BytesDecoder {
+    /// Nothing left to decode: no piece queued, no unread line in the tail, nothing lent out. (A
+    /// caller that reads one event per piece asks once more after each event; this answers it
+    /// without the decoding loop.)
+    #[inline]
+    fn is_drained(&self) -> bool {
+        self.pieces.is_empty() && !self.tail_unread && self.lent == 0
+    }
+
+    fn next_owned(&mut self) -> Option<Result<Item, DecodeError>> {
         self.settle();
         let raw = match self.step()? {
             Ok(raw) => raw,
@@ -1235,7 +1359,7 @@ impl Iterator for BytesDecoder {
         };
         let n = core::mem::take(&mut self.lent);
         if self.tail.is_empty() {
-            let piece = &mut self.pieces[0];
+            let piece = self.pieces.front_mut()?;
             let item = self.decoder.item_owned(raw, piece, n);
             if piece.is_empty() {
                 self.pieces.pop_front();

@@ -305,7 +305,8 @@ impl Engine {
     }
 
     /// Processes one complete line, `buf[start..end]` (line end excluded).
-    #[inline]
+    // Called from one place, `run`, which every front end inlines.
+    #[inline(always)]
     fn line(&mut self, buf: &[u8], start: usize, end: usize) -> Result<Option<Raw>, DecodeError> {
         let line = &buf[start..end];
         if self.skipping {
