@@ -23,6 +23,7 @@ use serde_json::Value;
 /// Column order: sse-wire first, then competitors, then the references.
 const ORDER: &[&str] = &[
     "sse-wire",
+    "sse-wire-view",
     "sse-wire-bytes",
     "sse-wire-frames",
     "sse-core",
@@ -63,15 +64,17 @@ fn main() -> Result<(), Box<dyn Error>> {
     let family = |group: &str| -> usize {
         let mut chars = group.chars();
         match chars.next() {
-            Some('W') if group.contains('x') => 1,
+            Some('W') if group.contains('x') => 2,
             Some('W') => 0,
-            Some('E') => 2,
-            Some('C') => 3,
+            Some('I') => 1,
+            Some('E') => 3,
+            Some('C') => 4,
             _ => usize::MAX,
         }
     };
     let titles = [
-        "SSE decoding",
+        "SSE decoding, each event handed to an opaque consumer (ratios: sse-wire rows to the fastest other crate)",
+        "SSE decoding, each event counted inline (ratios: sse-wire rows to the fastest other crate)",
         "Scaling (ratio to the 1x workload)",
         "SSE encoding",
         "Chunked decoding",
@@ -86,10 +89,10 @@ fn main() -> Result<(), Box<dyn Error>> {
             continue;
         }
         println!("### {title}\n");
-        if f == 1 {
-            scaling_table(&results, &groups);
-        } else {
-            table(&results, &groups);
+        match f {
+            0 | 1 => rival_table(&results, &groups),
+            2 => scaling_table(&results, &groups),
+            _ => table(&results, &groups),
         }
         println!();
     }
@@ -142,6 +145,38 @@ fn table(results: &Results, groups: &[&String]) {
             })
             .collect();
         println!("| {group} | {} |", cells.join(" | "));
+    }
+}
+
+/// Rows that are references, not decoders.
+const REFERENCES: &[&str] = &["memchr2", "memchr", "memcpy"];
+
+/// SSE decoding: each sse-wire row with its ratio to the fastest other crate on the workload,
+/// which the last column names.
+fn rival_table(results: &Results, groups: &[&String]) {
+    let cols = columns(results, groups);
+    println!("| workload | {} | fastest other |", cols.join(" | "));
+    println!("|---|{}---|", "--:|".repeat(cols.len()));
+    for group in groups {
+        let rows = &results[*group];
+        let best = rows
+            .iter()
+            .filter(|(name, _)| {
+                !name.starts_with("sse-wire") && !REFERENCES.contains(&name.as_str())
+            })
+            .max_by(|a, b| a.1.total_cmp(b.1));
+        let cells: Vec<String> = cols
+            .iter()
+            .map(|col| match (rows.get(*col), best) {
+                (None, _) => "—".to_owned(),
+                (Some(&v), Some((_, &b))) if col.starts_with("sse-wire") => {
+                    format!("{} ({:.2}×)", mbps(v), v / b)
+                }
+                (Some(&v), _) => mbps(v),
+            })
+            .collect();
+        let best = best.map_or("—", |(name, _)| name.as_str());
+        println!("| {group} | {} | {best} |", cells.join(" | "));
     }
 }
 

@@ -1150,6 +1150,9 @@ impl BytesDecoder {
     /// As the iterator: a [`DecodeError`] when a limit is exceeded; decoding goes on after it.
     #[allow(clippy::should_implement_trait)] // a lending iterator: `Iterator` cannot lend
     pub fn next_ref(&mut self) -> Option<Result<ItemRef<'_>, DecodeError>> {
+        if self.is_drained() {
+            return None;
+        }
         self.settle();
         let raw = match self.step()? {
             Ok(raw) => raw,
@@ -1233,10 +1236,14 @@ impl BytesDecoder {
                     if piece.is_empty() {
                         self.pieces.pop_front();
                     }
-                    if eol.is_none() && self.tail.len() <= self.decoder.limits().max_line_len {
-                        // No line ended and no limit can be crossed: the engine would only
-                        // note the new bytes, so let it scan them later, with the line end.
-                        continue;
+                    if eol.is_none() {
+                        // No line ended: the engine would only note the new bytes. Tell it they
+                        // hold no line end, so that it does not search them again (it checks
+                        // the line limit itself).
+                        self.decoder.engine.mark_scanned(self.tail.len());
+                        if self.tail.len() <= self.decoder.limits().max_line_len {
+                            continue;
+                        }
                     }
                 }
                 let step = self.decoder.engine.decode(&self.tail);

@@ -162,6 +162,21 @@ impl Engine {
         self.base
     }
 
+    /// Tells the engine that the retained buffer grew to `len` bytes with bytes that hold no CR
+    /// or LF (the caller searched them already), so that it need not search them again. Ignored
+    /// where the engine must look at the new bytes itself: before the BOM check, right after a
+    /// CR that may pair with an LF, while skipping, or past the line limit.
+    pub(crate) fn mark_scanned(&mut self, len: usize) {
+        if !self.at_start
+            && !self.cr_pending
+            && !self.skipping
+            && len >= self.scan
+            && len - self.pos <= self.limits.max_line_len
+        {
+            self.scan = len;
+        }
+    }
+
     /// Parses lines from `buf` until one produces an item, the input runs out, or a limit is
     /// exceeded.
     ///
