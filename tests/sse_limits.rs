@@ -180,7 +180,8 @@ proptest! {
 
 /// Cases the generator reaches only by luck, pinned: every limit at 0, an oversized line as the
 /// unterminated last line, a BOM cut short under a zero line limit, `retry` before the error in
-/// a dropped block, and an `id` and a `retry` inside the skipped part.
+/// a dropped block, an `id` and a `retry` inside the skipped part, and the LF joining two data
+/// lines as the first byte past the limit.
 #[test]
 fn limit_corners() {
     let limited = |line, event| {
@@ -207,4 +208,7 @@ fn limit_corners() {
     check_limited(&limited(8, 16), b"retry: 5\n:0123456789\n\nid: 3\n\n");
     check_limited(&limited(16, 4), b"data: 1234\ndata:\n\n");
     check_limited(&limited(16, 4), b"data: 123\ndata: 4\n\n");
+    // What sse_differential found in a second when a long comment outside an event was made to
+    // cost the next event too: that unterminated `t` would no longer be reported by finish().
+    check_limited(&limited(5, 32), b":\xff\x18\xff\xff\xff\nt");
 }
