@@ -6,7 +6,9 @@
 //! Every input goes through `support::check` (or `check_splits`), which decodes it whole, cut in
 //! two at every byte boundary, and in one-byte pieces, through the borrowed `decode`,
 //! `decode_buf`, `decode_bytes` and `BytesDecoder` paths, and asserts that all of them agree with
-//! each other (and, for `check`, with the reference decoder in `support`).
+//! each other (and, for `check`, with the reference decoder in `support`). The limit vectors go
+//! through `check_limited`, which also compares items, errors (kind, limit and offset), last event
+//! ID, retry and the whole `finish()` report with the reference decoder run with the same limits.
 
 mod support;
 
@@ -15,7 +17,7 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use sse_wire::sse::{BytesDecoder, DecodeError, Decoder, Item, ItemRef, Limits, Truncated};
 use support::{
-    check, check_no_comments, check_splits, comment, control, ev, msg, run_all_paths, with_eol,
+    check, check_limited, check_no_comments, comment, control, ev, msg, run_all_paths, with_eol,
     with_eol_bytes, RefItem, EOLS,
 };
 
@@ -1090,7 +1092,7 @@ fn line_too_long() {
     let decoder = limited(16, 1 << 20);
     let long = format!("data: {}", "x".repeat(30));
     let input = format!("data: ok\n\n{long}\ndata: same event\n\ndata: next\n\n");
-    let run = check_splits(&decoder, input.as_bytes());
+    let run = check_limited(&decoder, input.as_bytes());
     assert_eq!(
         run.items,
         [
@@ -1115,7 +1117,7 @@ fn line_too_long() {
 fn second_long_line_in_a_discarded_event() {
     let decoder = limited(16, 1 << 20);
     let input = format!("data: {x}\ndata: {x}\n\ndata: next\n\n", x = "x".repeat(30));
-    let run = check_splits(&decoder, input.as_bytes());
+    let run = check_limited(&decoder, input.as_bytes());
     assert_eq!(
         run.items,
         [
@@ -1146,7 +1148,7 @@ fn long_line_cut_after_the_limit() {
         let run = run_all_paths(&decoder, &[&bytes[..cut], &bytes[cut..]]);
         assert_eq!(run.items, expected, "cut at {cut}");
     }
-    assert_eq!(check_splits(&decoder, bytes).items, expected);
+    assert_eq!(check_limited(&decoder, bytes).items, expected);
 }
 
 // Documented: the limit counts the line without its line end: a line of exactly the limit is
@@ -1156,14 +1158,14 @@ fn line_of_exactly_the_limit_is_accepted() {
     let decoder = limited(16, 1 << 20);
     for eol in EOLS {
         let input = with_eol("data: 0123456789\n:0123456789abcde\n\n", eol);
-        let run = check_splits(&decoder, &input);
+        let run = check_limited(&decoder, &input);
         assert_eq!(
             run.items,
             [Ok(comment("0123456789abcde")), Ok(msg("0123456789"))],
             "{eol}"
         );
     }
-    let run = check_splits(&decoder, b"data: 01234567890\n\n");
+    let run = check_limited(&decoder, b"data: 01234567890\n\n");
     assert_eq!(
         run.items,
         [Err(DecodeError::LineTooLong {
@@ -1179,7 +1181,7 @@ fn line_of_exactly_the_limit_is_accepted() {
 fn line_too_long_comment_and_unterminated_line() {
     let decoder = limited(8, 1 << 20);
     // A comment outside any event costs only itself: the event after it survives.
-    let run = check_splits(&decoder, b"data: a\n\n:0123456789\ndata: b\n\ndata: c\n\n");
+    let run = check_limited(&decoder, b"data: a\n\n:0123456789\ndata: b\n\ndata: c\n\n");
     assert_eq!(
         run.items,
         [
@@ -1192,7 +1194,7 @@ fn line_too_long_comment_and_unterminated_line() {
             Ok(msg("c")),
         ]
     );
-    let run = check_splits(&decoder, b"data: a\n\ndata: 0123456789");
+    let run = check_limited(&decoder, b"data: a\n\ndata: 0123456789");
     assert_eq!(
         run.items,
         [
@@ -1210,13 +1212,13 @@ fn line_too_long_comment_and_unterminated_line() {
 #[test]
 fn event_too_large() {
     let decoder = limited(1 << 20, 8);
-    let run = check_splits(&decoder, b"data: 12345678\n\n");
+    let run = check_limited(&decoder, b"data: 12345678\n\n");
     assert_eq!(run.items, [Ok(msg("12345678"))]);
-    let run = check_splits(&decoder, b"data: 1234\ndata: 567\n\n");
+    let run = check_limited(&decoder, b"data: 1234\ndata: 567\n\n");
     assert_eq!(run.items, [Ok(msg("1234\n567"))]);
 
     let input = b"data: a\n\ndata: 123456789\ndata: same\n\ndata: next\n\n";
-    let run = check_splits(&decoder, input);
+    let run = check_limited(&decoder, input);
     assert_eq!(
         run.items,
         [
@@ -1231,7 +1233,7 @@ fn event_too_large() {
     assert_eq!(run.finish, Ok(()));
 
     // Over two lines: "abc\ndefg" is 8 bytes; "abc\ndefgh" puts "h" past the limit.
-    let run = check_splits(&decoder, b"data: abc\ndata: defgh\n\ndata: ok\n\n");
+    let run = check_limited(&decoder, b"data: abc\ndata: defgh\n\ndata: ok\n\n");
     assert_eq!(
         run.items,
         [
@@ -1253,7 +1255,7 @@ fn limit_error_discards_the_whole_event_including_its_id() {
         "id: 1\ndata: a\n\nid: 2\ndata: {}\n\ndata: b\n\n",
         "x".repeat(40)
     );
-    let run = check_splits(&decoder, input.as_bytes());
+    let run = check_limited(&decoder, input.as_bytes());
     assert_eq!(
         run.items,
         [
@@ -1306,7 +1308,7 @@ fn borrowed_decode_error_consumes_nothing_and_resumes() {
     );
     assert!(buf.is_empty());
     assert_eq!(decoder.finish(), Ok(()));
-    let run = check_splits(
+    let run = check_limited(
         &limited(12, 1 << 20),
         b"data: a\n\ndata: b\n\ndata: 0123456789\n\ndata: c\n\n",
     );
@@ -1332,7 +1334,7 @@ fn borrowed_decode_error_consumes_nothing_and_resumes() {
 fn limit_error_right_after_an_id_only_block() {
     let decoder = limited(1 << 20, 4);
     let input = b"id: 1234567890\n\ndata: 0123456\n\ndata: hi\n\n";
-    let run = check_splits(&decoder, input);
+    let run = check_limited(&decoder, input);
     assert_eq!(
         run.items,
         [
@@ -1346,7 +1348,7 @@ fn limit_error_right_after_an_id_only_block() {
     );
     let decoder = limited(12, 1 << 20);
     let input = b"id: 1\n\ndata: 0123456789xyz\n\ndata: abcdefg\n\n";
-    let run = check_splits(&decoder, input);
+    let run = check_limited(&decoder, input);
     assert_eq!(
         run.items,
         [
@@ -1575,7 +1577,7 @@ fn borrowed_decode_item_accessors() {
 fn oversized_comment_outside_an_event_costs_only_itself() {
     let decoder = limited(8, 1 << 20);
     let input = b"data: a\n\n: a very long keep-alive comment\ndata: b\n\n";
-    let run = check_splits(&decoder, input);
+    let run = check_limited(&decoder, input);
     assert_eq!(
         run.items,
         [
@@ -1589,7 +1591,7 @@ fn oversized_comment_outside_an_event_costs_only_itself() {
     );
     assert_eq!(run.finish, Ok(()));
     // Inside an event a long comment costs that event (its fields were pending) ...
-    let run = check_splits(&decoder, b"data: x\n:0123456789\ndata: y\n\ndata: z\n\n");
+    let run = check_limited(&decoder, b"data: x\n:0123456789\ndata: y\n\ndata: z\n\n");
     assert_eq!(
         run.items,
         [
@@ -1601,7 +1603,7 @@ fn oversized_comment_outside_an_event_costs_only_itself() {
         ]
     );
     // ... and a long field line costs the event it starts, up to its blank line.
-    let run = check_splits(&decoder, b"data: 0123456789\ndata: y\n\ndata: z\n\n");
+    let run = check_limited(&decoder, b"data: 0123456789\ndata: y\n\ndata: z\n\n");
     assert_eq!(
         run.items,
         [
@@ -1613,7 +1615,7 @@ fn oversized_comment_outside_an_event_costs_only_itself() {
         ]
     );
     // Two long comments in a row, the second unterminated at the end: two errors, no event lost.
-    let run = check_splits(&decoder, b":0123456789\ndata: a\n\n:0123456789");
+    let run = check_limited(&decoder, b":0123456789\ndata: a\n\n:0123456789");
     assert_eq!(
         run.items,
         [

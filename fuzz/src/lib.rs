@@ -124,16 +124,36 @@ pub fn sse_limits(line_bits: u8, event_bits: u8) -> Limits {
         .max_event_size(EVENT[usize::from(event_bits & 7)])
 }
 
+/// Limits for `sse_differential`, from three bits each: choice 0 is the default limits (so that a
+/// seed's `00 00` header decodes as the conformance case it came from), the others small values
+/// that the lines of a short input cross, with steps of a few bytes.
+#[must_use]
+pub fn sse_differential_limits(line_bits: u8, event_bits: u8) -> Limits {
+    const LINE: [usize; 8] = [Limits::DEFAULT_MAX_LINE_LEN, 0, 1, 2, 5, 8, 16, 64];
+    const EVENT: [usize; 8] = [Limits::DEFAULT_MAX_EVENT_SIZE, 0, 1, 3, 6, 10, 32, 128];
+    Limits::default()
+        .max_line_len(LINE[usize::from(line_bits & 7)])
+        .max_event_size(EVENT[usize::from(event_bits & 7)])
+}
+
+/// The engine's retention cap (`MAX_RETAINED_WASTE` in `src/sse/engine.rs`): unreferenced bytes
+/// a pending event may pin before the engine copies its fields out. 64 under `cfg(fuzzing)`
+/// (cargo-fuzz builds every crate with it), as in the engine, so that inputs of a few hundred
+/// bytes already cross it; 4096 otherwise.
+pub const SSE_RETAINED_WASTE: usize = if cfg!(fuzzing) { 64 } else { 4096 };
+
 /// The bytes a caller may have to hold between two inputs, for these limits.
 ///
 /// The engine keeps at most: an unterminated line (`max_line_len`), the pending event's fields
 /// that are still slices of the input (`event`, `id` and a single `data` line, each at most
 /// `max_line_len`), the line ends around them, the bytes between them up to its retention cap
-/// (4096 bytes, after which it copies the fields out), and two bytes of a BOM not yet complete.
+/// ([`SSE_RETAINED_WASTE`], after which it copies the fields out), and two bytes of a BOM not
+/// yet complete.
 #[must_use]
 pub fn sse_retained_bound(limits: &Limits) -> usize {
     let line = limits.max_line_len.saturating_add(2);
-    line.saturating_mul(4).saturating_add(4096 + 3)
+    line.saturating_mul(4)
+        .saturating_add(SSE_RETAINED_WASTE + 3)
 }
 
 /// Everything one run of the real SSE decoder produced, over one or more streams.
@@ -226,6 +246,7 @@ fn check_item_size(item: &RefItem, limits: &Limits) {
             assert!(e.id.len() <= line, "id of {} bytes", e.id.len());
         }
         RefItem::Comment(c) => assert!(c.len() <= line, "comment of {} bytes", c.len()),
+        RefItem::Control { id, .. } => assert!(id.len() <= line, "id of {} bytes", id.len()),
     }
 }
 

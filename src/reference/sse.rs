@@ -3,14 +3,20 @@
 //! "Interpreting an event stream".
 //!
 //! It takes the whole stream at once, decodes it to text, splits it into lines char by char and
-//! runs the spec's steps on each line. It shares no code with [`crate::sse`], so a difference
-//! between the two is a bug in one of them.
+//! runs the spec's steps on each line. It shares no code with [`crate::sse`] (only the
+//! [`Limits`] and [`DecodeError`] types), so a difference between the two is a bug in one of them.
+//!
+//! [`reference`] and [`reference_seeded`] know no limits (the spec has none);
+//! [`reference_limited`] and [`reference_limited_from`] apply the crate's [`Limits`] by their
+//! documented rules, restated below.
 
 use alloc::borrow::ToOwned;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 use core::time::Duration;
+
+use crate::sse::{DecodeError, Limits};
 
 // ---------------------------------------------------------------------------------------------
 // Items in a form both the reference and the real decoder can be compared in
@@ -290,4 +296,285 @@ fn ascii_digits_to_u64(value: &str) -> Option<u64> {
         n = n.checked_mul(10)?.checked_add(digit)?;
     }
     Some(n)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The reference decoder with limits
+// ---------------------------------------------------------------------------------------------
+//
+// The spec has no limits; these are the crate's (`sse::Limits`, documented on `Limits` and
+// `DecodeError`), restated here from their rules, not from the engine's code:
+//
+// * both limits count raw bytes, so this decoder splits the raw stream into lines first and
+//   decodes each line to text afterwards (splitting at CR and LF, which are ASCII, gives the same
+//   text as decoding the whole stream first);
+// * a line longer than `max_line_len` (line end excluded) is `LineTooLong` at the offset of its
+//   byte number `max_line_len` (0-based). A comment outside any event (no field line since the
+//   last blank line) costs only itself; any other line costs the event it belongs to;
+// * an event whose data (the `data` values joined with LF, raw) would pass `max_event_size` is
+//   `EventTooLarge` at the offset of the first byte past the limit (the start of the value when
+//   that byte is the LF joining it to the previous line), and costs that event;
+// * an event that a limit cost is dropped: its pending fields are forgotten (an `id` line in it
+//   is not committed; a `retry` line before the error has already taken effect), and every line
+//   after the error up to and including the next blank line is passed over unread (that blank
+//   line dispatches nothing);
+// * an unterminated last line over `max_line_len` is an error too (the decoder cannot hold it),
+//   except one or two bytes of a BOM that the stream ends before completing;
+// * a stream that ends while an event is being dropped, or with an oversized last line, has
+//   nothing pending: the error already said what was lost.
+//
+// Offsets are stream offsets: the first stream of a decoder starts at 0 and, after `finish()`
+// or a reconnection, the next one starts where the previous one ended. A leading BOM counts.
+
+/// The state a stream starts from: a fresh event source ([`Default`]), or the one the previous
+/// stream left ([`RefLimitedOutcome::next_start`]).
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct RefStart {
+    /// The event source's last event ID string.
+    pub last_event_id: String,
+    /// The reconnection time.
+    pub retry: Option<Duration>,
+    /// Stream offset of the stream's first byte (the bytes all earlier streams held).
+    pub offset: u64,
+}
+
+/// What the limited reference decoder made of a whole stream.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct RefLimitedOutcome {
+    /// Items and limit errors in the order they were produced.
+    pub items: Vec<Result<RefItem, DecodeError>>,
+    /// The last event ID string after the stream.
+    pub last_event_id: String,
+    /// The reconnection time after the stream.
+    pub retry: Option<Duration>,
+    /// What was pending at the end of the stream. Unlike [`RefOutcome::pending`],
+    /// `data_len` counts raw bytes (as the limits do), not the repaired text.
+    pub pending: Option<Pending>,
+    /// Stream offset just past the stream's last byte.
+    pub end_offset: u64,
+}
+
+impl RefLimitedOutcome {
+    /// Where the next stream on the same event source (a reconnection) starts.
+    pub fn next_start(&self) -> RefStart {
+        RefStart {
+            last_event_id: self.last_event_id.clone(),
+            retry: self.retry,
+            offset: self.end_offset,
+        }
+    }
+}
+
+/// The limited reference decoder for one whole stream, starting from a fresh event source.
+pub fn reference_limited(input: &[u8], comments: bool, limits: Limits) -> RefLimitedOutcome {
+    reference_limited_from(input, comments, limits, &RefStart::default())
+}
+
+/// The limited reference decoder for one whole stream, from the state `start`.
+pub fn reference_limited_from(
+    input: &[u8],
+    comments: bool,
+    limits: Limits,
+    start: &RefStart,
+) -> RefLimitedOutcome {
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    let (bom_len, body) = match input.strip_prefix(BOM) {
+        Some(rest) => (BOM.len(), rest),
+        None => (0, input),
+    };
+    // Stream offset of byte `i` of `body`, `past` bytes further on.
+    let offset_of = |i: usize, past: usize| -> u64 {
+        start
+            .offset
+            .saturating_add((bom_len + i) as u64)
+            .saturating_add(past as u64)
+    };
+
+    // Raw lines, each with the index in `body` where it starts; then the unterminated rest.
+    let mut lines: Vec<(usize, &[u8])> = Vec::new();
+    let mut line_start = 0;
+    let mut i = 0;
+    while i < body.len() {
+        match body[i] {
+            b'\r' => {
+                lines.push((line_start, &body[line_start..i]));
+                i += 1;
+                if body.get(i) == Some(&b'\n') {
+                    i += 1;
+                }
+                line_start = i;
+            }
+            b'\n' => {
+                lines.push((line_start, &body[line_start..i]));
+                i += 1;
+                line_start = i;
+            }
+            _ => i += 1,
+        }
+    }
+    let last_line = &body[line_start..];
+
+    let mut items: Vec<Result<RefItem, DecodeError>> = Vec::new();
+    // The WHATWG buffers, raw: decoded to text when an item is made.
+    let mut data: Vec<u8> = Vec::new();
+    let mut event_type: Vec<u8> = Vec::new();
+    let mut last_event_id_buffer = start.last_event_id.clone();
+    let mut last_event_id_string = start.last_event_id.clone();
+    let mut reconnection_time = start.retry;
+    let mut fields = 0;
+    let mut id_set = false;
+    let mut retry_set = false;
+    // A limit cost the current event: pass lines over up to the next blank line.
+    let mut dropping = false;
+
+    for &(at, line) in &lines {
+        if dropping {
+            if line.is_empty() {
+                dropping = false;
+            }
+            continue;
+        }
+        let mut error = None;
+        if line.len() > limits.max_line_len {
+            error = Some(DecodeError::LineTooLong {
+                limit: limits.max_line_len,
+                offset: offset_of(at, limits.max_line_len),
+            });
+            if line[0] == b':' && fields == 0 {
+                // A comment outside any event: only this line is lost.
+                items.push(Err(error.take().unwrap()));
+                continue;
+            }
+        } else if line.is_empty() {
+            fields = 0;
+            last_event_id_string = last_event_id_buffer.clone();
+            if data.is_empty() {
+                event_type.clear();
+                if id_set || retry_set {
+                    items.push(Ok(RefItem::Control {
+                        id: last_event_id_string.clone(),
+                        retry: reconnection_time,
+                        id_set,
+                        retry_set,
+                    }));
+                }
+            } else {
+                data.pop(); // the LF after the last data line
+                let name = lossy(&event_type);
+                items.push(Ok(RefItem::Event(RefEvent {
+                    event_type: if name.is_empty() {
+                        "message".to_owned()
+                    } else {
+                        name
+                    },
+                    data: lossy(&data),
+                    id: last_event_id_string.clone(),
+                    retry: reconnection_time,
+                })));
+                data.clear();
+                event_type.clear();
+            }
+            id_set = false;
+            retry_set = false;
+            continue;
+        } else if line[0] == b':' {
+            if comments {
+                items.push(Ok(RefItem::Comment(lossy(&line[1..]))));
+            }
+            continue;
+        } else {
+            fields += 1;
+            let (name, value_at) = match line.iter().position(|&b| b == b':') {
+                Some(c) if line.get(c + 1) == Some(&b' ') => (&line[..c], c + 2),
+                Some(c) => (&line[..c], c + 1),
+                None => (line, line.len()),
+            };
+            let value = &line[value_at..];
+            match name {
+                b"event" => event_type = value.to_vec(),
+                b"data" => {
+                    // The data as it would be dispatched with this value: the earlier values,
+                    // each followed by its LF, then this one.
+                    let size = data.len() + value.len();
+                    if size > limits.max_event_size {
+                        // Byte number `max_event_size` of that is the first one too many.
+                        let past = limits.max_event_size;
+                        let offset = if past >= data.len() {
+                            offset_of(at + value_at, past - data.len())
+                        } else {
+                            // It is the LF before this value: the value's start.
+                            offset_of(at + value_at, 0)
+                        };
+                        error = Some(DecodeError::EventTooLarge {
+                            limit: limits.max_event_size,
+                            offset,
+                        });
+                    } else {
+                        data.extend_from_slice(value);
+                        data.push(b'\n');
+                    }
+                }
+                b"id" if !value.contains(&0) => {
+                    last_event_id_buffer = lossy(value);
+                    id_set = true;
+                }
+                b"retry" => {
+                    if let Some(ms) = ascii_digits(value) {
+                        reconnection_time = Some(Duration::from_millis(ms));
+                        retry_set = true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(e) = error {
+            // The event this line belongs to is dropped.
+            items.push(Err(e));
+            data.clear();
+            event_type.clear();
+            last_event_id_buffer = last_event_id_string.clone();
+            fields = 0;
+            id_set = false;
+            retry_set = false;
+            dropping = true;
+        }
+    }
+
+    // The unterminated last line: discarded, but it must fit the line limit while it waits for
+    // its line end (a BOM cut short is not a line yet).
+    let cut_bom = bom_len == 0 && !input.is_empty() && input.len() < 3 && BOM.starts_with(input);
+    let mut oversized = false;
+    if !dropping && last_line.len() > limits.max_line_len && !cut_bom {
+        items.push(Err(DecodeError::LineTooLong {
+            limit: limits.max_line_len,
+            offset: offset_of(line_start, limits.max_line_len),
+        }));
+        oversized = true;
+    }
+    let pending =
+        (!dropping && !oversized && (fields > 0 || !last_line.is_empty())).then(|| Pending {
+            fields,
+            data_len: data.len().saturating_sub(1),
+            partial_line: last_line.len(),
+        });
+    RefLimitedOutcome {
+        items,
+        last_event_id: last_event_id_string,
+        retry: reconnection_time,
+        pending,
+        end_offset: start.offset.saturating_add(input.len() as u64),
+    }
+}
+
+/// Raw bytes as text, each invalid sequence replaced by one U+FFFD.
+fn lossy(raw: &[u8]) -> String {
+    String::from_utf8_lossy(raw).into_owned()
+}
+
+/// A non-empty run of ASCII digits as a base-ten integer, if it fits in a u64.
+fn ascii_digits(value: &[u8]) -> Option<u64> {
+    if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    core::str::from_utf8(value).ok()?.parse().ok()
 }

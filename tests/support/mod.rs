@@ -18,12 +18,13 @@
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use sse_wire::sse::{BytesDecoder, DecodeError, Decoder, Item, ItemRef, Truncated};
+use sse_wire::sse::{BytesDecoder, DecodeError, Decoder, Item, ItemRef, Limits, Truncated};
 
 // Each test file uses a different part of this.
 #[allow(unused_imports)]
 pub use sse_wire::reference::sse::{
-    reference, reference_seeded, Pending, RefEvent, RefItem, RefOutcome,
+    reference, reference_limited, reference_limited_from, reference_seeded, Pending, RefEvent,
+    RefItem, RefLimitedOutcome, RefOutcome, RefStart,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -515,11 +516,65 @@ pub fn assert_matches_reference(run: &Run, expected: &RefOutcome, input: &[u8]) 
     );
 }
 
+/// What `finish()` must return for what the reference had pending at the end of the stream.
+pub fn expected_finish(pending: Option<Pending>) -> Result<(), Truncated> {
+    match pending {
+        None => Ok(()),
+        Some(p) => Err(Truncated {
+            fields: p.fields,
+            data_len: p.data_len,
+            partial_line: p.partial_line,
+        }),
+    }
+}
+
+/// Asserts that a run of the real decoder matches the limited reference decoder exactly: the
+/// same items and errors (kind, limit, offset) in the same order, last event ID, retry, and the
+/// whole `finish()` report.
+pub fn assert_matches_limited_reference(run: &Run, expected: &RefLimitedOutcome, input: &[u8]) {
+    assert_eq!(
+        run.items,
+        expected.items,
+        "items or errors differ from the limited reference for {}",
+        show(input)
+    );
+    assert_eq!(
+        run.last_event_id,
+        expected.last_event_id,
+        "last event id differs from the limited reference for {}",
+        show(input)
+    );
+    assert_eq!(
+        run.retry,
+        expected.retry,
+        "retry differs from the limited reference for {}",
+        show(input)
+    );
+    assert_eq!(
+        run.finish,
+        expected_finish(expected.pending),
+        "finish() differs from the limited reference for {}",
+        show(input)
+    );
+}
+
+/// [`check_splits`] with a decoder whose limits are in force (comments on), plus exact agreement
+/// with the limited reference decoder. Returns the run for the test's own assertions.
+pub fn check_limited(decoder: &Decoder, input: &[u8]) -> Run {
+    let run = check_splits(decoder, input);
+    let expected = reference_limited(input, true, *decoder.limits());
+    assert_matches_limited_reference(&run, &expected, input);
+    run
+}
+
 /// The conformance helper: [`check_splits`] with a default decoder, plus agreement with the
 /// reference decoder. Returns the run for the test's own assertions.
 pub fn check(input: &[u8]) -> Run {
     let run = check_splits(&Decoder::new(), input);
     assert_matches_reference(&run, &reference(input, true), input);
+    // With the default limits, the limited reference is the plain one, byte for byte.
+    let limited = reference_limited(input, true, Limits::default());
+    assert_matches_limited_reference(&run, &limited, input);
     run
 }
 
@@ -527,6 +582,8 @@ pub fn check(input: &[u8]) -> Run {
 pub fn check_no_comments(input: &[u8]) -> Run {
     let run = check_splits(&Decoder::new().comments(false), input);
     assert_matches_reference(&run, &reference(input, false), input);
+    let limited = reference_limited(input, false, Limits::default());
+    assert_matches_limited_reference(&run, &limited, input);
     run
 }
 

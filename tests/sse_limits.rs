@@ -1,0 +1,214 @@
+//! The decoder's limits (`sse::Limits`, crate-defined: the spec has none) against the limited
+//! reference decoder (`sse_wire::reference::sse::reference_limited`), which restates the limit
+//! rules on a whole-input, line-by-line model: random streams made of short lines around small
+//! limits, cut at random points, through every path, must give exactly the reference's items
+//! and errors (kind, limit, stream offset), last event ID, reconnection time and `finish()`
+//! report, on one stream and across a reconnection (offsets keep counting).
+//!
+//! The hand-written limit vectors are in `tests/sse_conformance.rs` (through
+//! `support::check_limited`, which runs the same comparison).
+
+mod support;
+
+use proptest::prelude::*;
+use proptest::sample::Index;
+use sse_wire::sse::{BytesDecoder, Decoder, Limits};
+use support::{
+    assert_matches_limited_reference, check_limited, reference_limited, reference_limited_from,
+    run_borrowed_on, run_bytes_decoder_on, run_decode_buf_on, show, PATHS,
+};
+
+/// Bytes a value or comment is made of: ASCII, separators, NUL, a BOM and invalid UTF-8 (limits
+/// count raw bytes, the items hold repaired text).
+fn value_byte() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        8 => prop::sample::select(b"abcxyz0123456789".to_vec()).prop_map(|b| vec![b]),
+        2 => Just(b" ".to_vec()),
+        2 => Just(b":".to_vec()),
+        1 => Just(b"\0".to_vec()),
+        1 => Just(b"\xEF\xBB\xBF".to_vec()),
+        1 => Just(b"\xFF".to_vec()),
+        1 => Just("é".as_bytes().to_vec()),
+        1 => Just(b"\xE2\x82".to_vec()),
+    ]
+}
+
+fn text(max: usize) -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(value_byte(), 0..max).prop_map(|v| v.concat())
+}
+
+/// One line, without its line end: fields (valid or not), comments, blank lines.
+fn line() -> impl Strategy<Value = Vec<u8>> {
+    let name = prop::sample::select(vec![
+        &b"data"[..],
+        b"data",
+        b"data",
+        b"event",
+        b"id",
+        b"retry",
+        b"x",
+        b"",
+    ]);
+    prop_oneof![
+        8 => (name, 0..3u8, text(24)).prop_map(|(name, sep, value)| {
+            let mut l = name.to_vec();
+            match sep {
+                0 => {}
+                1 => l.push(b':'),
+                _ => l.extend_from_slice(b": "),
+            }
+            if sep > 0 {
+                l.extend(value);
+            }
+            l
+        }),
+        2 => "[0-9]{1,6}".prop_map(|d| format!("retry: {d}").into_bytes()),
+        3 => text(24).prop_map(|t| [&b":"[..], &t].concat()),
+        6 => Just(Vec::new()),
+    ]
+}
+
+fn line_end() -> impl Strategy<Value = &'static [u8]> {
+    prop::sample::select(vec![&b"\n"[..], b"\n", b"\r\n", b"\r"])
+}
+
+/// A stream: maybe a BOM (whole or cut), lines, maybe an unterminated last line.
+fn stream() -> impl Strategy<Value = Vec<u8>> {
+    let prefix = prop::sample::select(vec![
+        &b""[..],
+        b"",
+        b"",
+        b"\xEF\xBB\xBF",
+        b"\xEF\xBB",
+        b"\xEF",
+    ]);
+    let lines = prop::collection::vec((line(), line_end()), 0..20);
+    let tail = prop_oneof![2 => Just(Vec::new()), 1 => line()];
+    (prefix, lines, tail).prop_map(|(prefix, lines, tail)| {
+        let mut out = prefix.to_vec();
+        for (l, end) in lines {
+            out.extend(l);
+            out.extend_from_slice(end);
+        }
+        out.extend(tail);
+        out
+    })
+}
+
+/// Small limits, around the lengths `line()` makes, now and then none at all.
+fn limits() -> impl Strategy<Value = Limits> {
+    let line = prop_oneof![6 => 0..30usize, 1 => Just(Limits::DEFAULT_MAX_LINE_LEN)];
+    let event = prop_oneof![6 => 0..50usize, 1 => Just(Limits::DEFAULT_MAX_EVENT_SIZE)];
+    (line, event).prop_map(|(l, e)| Limits::default().max_line_len(l).max_event_size(e))
+}
+
+/// Cuts `input` at the given points (sorted; repeated points make empty pieces).
+fn cut<'a>(input: &'a [u8], points: &[Index]) -> Vec<&'a [u8]> {
+    let mut at: Vec<usize> = points.iter().map(|i| i.index(input.len() + 1)).collect();
+    at.sort_unstable();
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    for p in at {
+        pieces.push(&input[start..p]);
+        start = p;
+    }
+    pieces.push(&input[start..]);
+    pieces
+}
+
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        failure_persistence: None,
+        cases: 2048,
+        ..ProptestConfig::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    // One stream, cut anywhere, every path: exactly the limited reference.
+    #[test]
+    fn limits_match_the_limited_reference(
+        input in stream(),
+        limits in limits(),
+        points in prop::collection::vec(any::<Index>(), 0..5),
+        comments in any::<bool>(),
+    ) {
+        let proto = Decoder::with_limits(limits).comments(comments);
+        let expected = reference_limited(&input, comments, limits);
+        let pieces = cut(&input, &points);
+        let bytewise: Vec<&[u8]> = input.chunks(1).collect();
+        for (name, run) in PATHS {
+            let got = run(&proto, &pieces);
+            prop_assert_eq!(&got.items, &expected.items, "{} on {}", name, show(&input));
+            assert_matches_limited_reference(&got, &expected, &input);
+            let got = run(&proto, &bytewise);
+            assert_matches_limited_reference(&got, &expected, &input);
+        }
+    }
+
+    // Two streams on one decoder with `finish()` between them: the second is the reference
+    // started from the first one's last event ID, reconnection time and end offset.
+    #[test]
+    fn limits_across_a_reconnection_match_the_limited_reference(
+        first in stream(),
+        second in stream(),
+        limits in limits(),
+        points in prop::collection::vec(any::<Index>(), 0..4),
+        comments in any::<bool>(),
+    ) {
+        let before = reference_limited(&first, comments, limits);
+        let after = reference_limited_from(&second, comments, limits, &before.next_start());
+        let first_pieces = cut(&first, &points);
+        let second_pieces = cut(&second, &points);
+        let proto = Decoder::with_limits(limits).comments(comments);
+
+        let mut decoder = proto.clone();
+        assert_matches_limited_reference(&run_borrowed_on(&mut decoder, &first_pieces), &before, &first);
+        assert_matches_limited_reference(&run_borrowed_on(&mut decoder, &second_pieces), &after, &second);
+
+        let mut decoder = proto.clone();
+        assert_matches_limited_reference(&run_decode_buf_on(&mut decoder, &first_pieces), &before, &first);
+        assert_matches_limited_reference(&run_decode_buf_on(&mut decoder, &second_pieces), &after, &second);
+
+        let mut decoder = BytesDecoder::from_decoder(proto);
+        assert_matches_limited_reference(&run_bytes_decoder_on(&mut decoder, &first_pieces), &before, &first);
+        assert_matches_limited_reference(&run_bytes_decoder_on(&mut decoder, &second_pieces), &after, &second);
+    }
+}
+
+/// Cases the generator reaches only by luck, pinned: every limit at 0, an oversized line as the
+/// unterminated last line, a BOM cut short under a zero line limit, `retry` before the error in
+/// a dropped block, an `id` and a `retry` inside the skipped part, and the LF joining two data
+/// lines as the first byte past the limit.
+#[test]
+fn limit_corners() {
+    let limited = |line, event| {
+        Decoder::with_limits(Limits::default().max_line_len(line).max_event_size(event))
+    };
+    for input in [
+        &b"\n\n\n"[..],
+        b"data\n\n",
+        b":\n\ndata\n\n",
+        b"\xEF",
+        b"\xEF\xBB",
+        b"\xEF\xBB\xBF",
+        b"\xEF\xBBx",
+    ] {
+        check_limited(&limited(0, 0), input);
+    }
+    check_limited(&limited(1, 0), b"\xEF\xBB");
+    check_limited(&limited(8, 4), b"data: 0123456789");
+    check_limited(&limited(8, 4), b"data: a\n:0123456789");
+    check_limited(
+        &limited(16, 4),
+        b"retry: 5\ndata: 12345\nid: 9\nretry: 7\n\ndata: b\n\n",
+    );
+    check_limited(&limited(8, 16), b"retry: 5\n:0123456789\n\nid: 3\n\n");
+    check_limited(&limited(16, 4), b"data: 1234\ndata:\n\n");
+    check_limited(&limited(16, 4), b"data: 123\ndata: 4\n\n");
+    // What sse_differential found in a second when a long comment outside an event was made to
+    // cost the next event too: that unterminated `t` would no longer be reported by finish().
+    check_limited(&limited(5, 32), b":\xff\x18\xff\xff\xff\nt");
+}
