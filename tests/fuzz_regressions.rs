@@ -1,7 +1,7 @@
 //! Regression tests for what the fuzz targets in `fuzz/` found. Each test is named after what
 //! broke and states the property that failed; `fuzz/README.md` says how to add one.
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use sse_wire::sse::{Decoder, Item, ItemRef, Limits};
 
 /// Feeds `input` to the borrowed decoder in `piece`-byte reads and returns the items' data or
@@ -132,5 +132,51 @@ fn data_item_may_consume_the_crlf_that_ends_its_chunk() {
         }
         assert_eq!(body, b"1", "reads of {read}");
         assert!(decoder.is_done());
+    }
+}
+
+// Found by `sse_differential` with small limits: a line that started in `BytesDecoder`'s tail
+// was moved into it up to its line end, whatever its length, and after the `LineTooLong` the
+// whole line stayed there until more input came. The bytes a caller holds must stay bounded by
+// the line limit.
+#[test]
+fn bytes_decoder_does_not_hold_an_oversized_line_after_its_error() {
+    use sse_wire::sse::{BytesDecoder, DecodeError, Limits};
+    for view in [false, true] {
+        let limits = Limits::default().max_line_len(16);
+        let mut decoder = BytesDecoder::from_decoder(Decoder::with_limits(limits));
+        decoder.push(Bytes::from_static(b"data: a"));
+        assert!(decoder.next().is_none());
+        let mut long = vec![b'x'; 1 << 20];
+        long.push(b'\n');
+        decoder.push(Bytes::from(long));
+        let mut errors = Vec::new();
+        loop {
+            let next = if view {
+                decoder.next_ref().map(|r| r.map(|_| ()))
+            } else {
+                decoder.next().map(|r| r.map(|_| ()))
+            };
+            match next {
+                Some(Err(e)) => errors.push(e),
+                Some(Ok(())) => panic!("no item expected"),
+                None => break,
+            }
+        }
+        assert_eq!(
+            errors,
+            [DecodeError::LineTooLong {
+                limit: 16,
+                offset: 16
+            }]
+        );
+        let held = (7 + (1 << 20) + 1) as u64 - decoder.decoder().position();
+        assert!(held <= 16 + 2, "view {view}: holds {held} bytes");
+        // The blank line that ends the dropped event, then the next event.
+        decoder.push(Bytes::from_static(b"\ndata: b\n\n"));
+        let Some(Ok(sse_wire::sse::Item::Event(e))) = decoder.next() else {
+            panic!()
+        };
+        assert_eq!(e.data(), "b");
     }
 }

@@ -176,15 +176,18 @@ pub enum SsePath {
     DecodeBytes,
     /// `BytesDecoder::push` and its iterator.
     BytesDecoder,
+    /// `BytesDecoder::push`, then `next_ref` (views) and `next` in turn.
+    BytesDecoderViews,
 }
 
 impl SsePath {
     /// Every path.
-    pub const ALL: [SsePath; 4] = [
+    pub const ALL: [SsePath; 5] = [
         SsePath::Borrowed,
         SsePath::DecodeBuf,
         SsePath::DecodeBytes,
         SsePath::BytesDecoder,
+        SsePath::BytesDecoderViews,
     ];
 }
 
@@ -384,6 +387,38 @@ pub fn run_sse(proto: &Decoder, path: SsePath, streams: &[Vec<&[u8]>]) -> SseRun
                     }
                     let held = fed - decoder.decoder().position();
                     assert!(held <= bound as u64, "BytesDecoder holds {held} bytes");
+                }
+                let finish = decoder.finish();
+                let d = decoder.decoder();
+                run.ends
+                    .push((finish, d.last_event_id().to_owned(), d.retry()));
+            }
+        }
+        SsePath::BytesDecoderViews => {
+            let mut decoder = BytesDecoder::from_decoder(proto.clone());
+            let mut turn = false;
+            for stream in streams {
+                for piece in stream {
+                    decoder.push(Bytes::copy_from_slice(piece));
+                    fed += piece.len() as u64;
+                    loop {
+                        turn = !turn;
+                        let result = if turn {
+                            match decoder.next_ref() {
+                                Some(r) => r.map(from_item_ref),
+                                None => break,
+                            }
+                        } else {
+                            match decoder.next() {
+                                Some(r) => r.map(from_item),
+                                None => break,
+                            }
+                        };
+                        guard.call("BytesDecoder views");
+                        push(&mut run, result);
+                    }
+                    let held = fed - decoder.decoder().position();
+                    assert!(held <= bound as u64, "BytesDecoder (views) holds {held} bytes");
                 }
                 let finish = decoder.finish();
                 let d = decoder.decoder();

@@ -833,7 +833,9 @@ impl Decoder {
     /// what was thrown away (an event without its closing blank line, or an unterminated line).
     /// The caller's unconsumed bytes are no longer needed. Only bytes the decoder was given count:
     /// a caller that stopped decoding before the end of its buffer (at `data: [DONE]`, say) ends
-    /// the stream with [`finish_with`](Decoder::finish_with) instead.
+    /// the stream with [`finish_with`](Decoder::finish_with) instead. An event already dropped
+    /// for a limit was reported by its [`DecodeError`]; if the stream ends before its blank line,
+    /// `finish` does not report it a second time.
     ///
     /// The decoder is then ready for a new stream, as after [`reconnect`](Decoder::reconnect).
     ///
