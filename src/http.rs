@@ -1,4 +1,4 @@
-//! `text/event-stream` over HTTP: header helpers on the [`http`](::http) crate's types.
+//! `text/event-stream` over HTTP: header helpers on the [`http`] crate's types.
 //!
 //! Nothing here does I/O. The helpers answer the questions an `EventSource`-like client and an
 //! SSE server ask of headers, the way the standards answer them:

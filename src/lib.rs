@@ -74,6 +74,8 @@
 //!   `alloc`.
 //! * `http`: `sse_wire::http`, helpers on the `http` crate's header types: the
 //!   `Content-Type` check a browser makes, request and response headers, `Last-Event-ID`.
+//! * `tokio-util` (implies `std`): `sse_wire::codec`, `tokio_util::codec` decoders and encoders for
+//!   both formats, for `FramedRead`/`FramedWrite`.
 
 #![no_std]
 #![deny(unsafe_code)]
@@ -93,6 +95,9 @@ extern crate alloc;
 extern crate std;
 
 pub mod chunked;
+#[cfg(feature = "tokio-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio-util")))]
+pub mod codec;
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod http;
