@@ -527,3 +527,47 @@ fn the_chunked_encoder_refuses_data_after_the_end() {
     block_on(wire.send(&b"ok"[..])).unwrap();
     assert_eq!(wire.get_ref(), b"0\r\n\r\n2\r\nok\r\n");
 }
+
+/// A proxy's path through both codecs: the response headers say chunked event stream, the
+/// chunked codec takes the framing off, and the event-stream codec reads the data.
+#[cfg(feature = "http")]
+#[test]
+fn a_chunked_event_stream_through_both_codecs() {
+    use http::header::{CONTENT_TYPE, TRANSFER_ENCODING};
+    use http::{HeaderMap, HeaderValue};
+
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("Text/Event-Stream;charset=UTF-8"),
+    );
+    headers.insert(TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
+    assert!(sse_wire::http::content_type_is_event_stream(&headers));
+    assert!(sse_wire::http::is_chunked(&headers));
+
+    let events =
+        b"id: 1\ndata: {\"delta\":\"Hel\"}\n\nid: 2\ndata: {\"delta\":\"lo\"}\n\ndata: [DONE]\n\n";
+    // Chunks that end inside SSE lines, read in pieces that end inside chunk lines.
+    let payloads: Vec<Vec<u8>> = events.chunks(7).map(<[u8]>::to_vec).collect();
+    let wire = encode_body(&payloads, &[]);
+    for max in 1..=MAX_READ {
+        let mut sse = EventStreamCodec::new();
+        let mut buf = BytesMut::new();
+        let mut data = Vec::new();
+        for chunk in read_all(Trickle::new(&wire, max), ChunkedCodec::new()) {
+            match chunk.unwrap() {
+                OwnedChunk::Data(d) => buf.extend_from_slice(&d),
+                OwnedChunk::Done => {}
+                other => panic!("{other:?}"),
+            }
+            while let Some(item) = sse.decode(&mut buf).unwrap() {
+                if let Item::Event(e) = item.unwrap() {
+                    data.push(e.data().to_owned());
+                }
+            }
+        }
+        assert!(sse.decode_eof(&mut buf).unwrap().is_none());
+        assert_eq!(data, [r#"{"delta":"Hel"}"#, r#"{"delta":"lo"}"#, "[DONE]"]);
+        assert_eq!(sse.decoder().last_event_id(), "2");
+    }
+}
