@@ -72,6 +72,10 @@
 //! * `std` (default): runtime CPU feature detection in `memchr` (faster scanning), and
 //!   `From<DecodeError> for std::io::Error`. Without it the crate is `#![no_std]` and needs only
 //!   `alloc`.
+//! * `http`: `sse_wire::http`, helpers on the `http` crate's header types: the
+//!   `Content-Type` check a browser makes, request and response headers, `Last-Event-ID`.
+//! * `tokio-util` (implies `std`): `sse_wire::codec`, `tokio_util::codec` decoders and encoders for
+//!   both formats, for `FramedRead`/`FramedWrite`.
 
 #![no_std]
 #![deny(unsafe_code)]
@@ -91,6 +95,12 @@ extern crate alloc;
 extern crate std;
 
 pub mod chunked;
+#[cfg(feature = "tokio-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio-util")))]
+pub mod codec;
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub mod http;
 mod owned_input;
 #[cfg(feature = "reference")]
 #[doc(hidden)]
