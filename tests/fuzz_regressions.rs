@@ -180,3 +180,44 @@ fn bytes_decoder_does_not_hold_an_oversized_line_after_its_error() {
         assert_eq!(e.data(), "b");
     }
 }
+
+// Found by the proxy example: with several pieces queued, an event that filled the first piece
+// took that piece's handle, which left the first slot empty, and the pieces behind it were never
+// reached. Every queued piece must be decoded, whatever was pushed before iterating.
+#[test]
+fn bytes_decoder_reaches_every_queued_piece() {
+    use sse_wire::sse::BytesDecoder;
+    let blocks: [&[u8]; 5] = [
+        b"data: a\n\n",
+        b": c\n\n",
+        b"id: 1\n\ndata: b\n\n",
+        b"data: c\n\n",
+        b"data: d\n\n",
+    ];
+    for view in [false, true] {
+        let mut decoder = BytesDecoder::new();
+        for block in blocks {
+            decoder.push(Bytes::from_static(block));
+        }
+        let mut data = Vec::new();
+        loop {
+            let item = if view {
+                match decoder.next_ref() {
+                    Some(Ok(ItemRef::Event(e))) => Some(e.data().to_owned()),
+                    Some(_) => None,
+                    None => break,
+                }
+            } else {
+                match decoder.next() {
+                    Some(Ok(Item::Event(e))) => Some(e.data().to_owned()),
+                    Some(_) => None,
+                    None => break,
+                }
+            };
+            data.extend(item);
+        }
+        assert_eq!(data, ["a", "b", "c", "d"], "view {view}");
+        assert_eq!(decoder.decoder().last_event_id(), "1");
+        assert!(decoder.finish().is_ok());
+    }
+}

@@ -1310,14 +1310,13 @@ impl Pieces {
         (!self.head.is_empty()).then_some(&mut self.head)
     }
 
-    /// Drops the first piece.
+    /// Removes the first piece (which may have been used up, or lent out and emptied) and
+    /// makes the next one first; returns it unless it was empty.
     #[inline]
     fn pop_front(&mut self) -> Option<Bytes> {
-        if self.head.is_empty() {
-            return None;
-        }
         let next = self.rest.pop_front().unwrap_or_default();
-        Some(core::mem::replace(&mut self.head, next))
+        let first = core::mem::replace(&mut self.head, next);
+        (!first.is_empty()).then_some(first)
     }
 
     fn clear(&mut self) {

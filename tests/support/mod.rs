@@ -407,6 +407,37 @@ fn run_bytes_decoder_views(proto: &Decoder, pieces: &[&[u8]], mixed: bool) -> Ru
     }
 }
 
+/// `BytesDecoder`: every piece pushed first, then the iterator drained (a caller that queues a
+/// whole burst of reads before looking).
+pub fn run_bytes_decoder_queued(proto: &Decoder, pieces: &[&[u8]]) -> Run {
+    let mut decoder = BytesDecoder::from_decoder(proto.clone());
+    let mut guard = Guard::new(pieces);
+    for piece in pieces {
+        decoder.push(Bytes::copy_from_slice(piece));
+    }
+    let mut items = Vec::new();
+    for result in &mut decoder {
+        guard.call("BytesDecoder, pieces queued first");
+        match result {
+            Ok(item) => {
+                guard.ok();
+                items.push(Ok(from_item(item)));
+            }
+            Err(e) => {
+                guard.error("BytesDecoder, pieces queued first", &e);
+                items.push(Err(e));
+            }
+        }
+    }
+    let finish = decoder.finish();
+    Run {
+        items,
+        last_event_id: decoder.decoder().last_event_id().to_owned(),
+        retry: decoder.decoder().retry(),
+        finish,
+    }
+}
+
 /// `BytesDecoder::next_ref` only.
 pub fn run_bytes_decoder_ref(proto: &Decoder, pieces: &[&[u8]]) -> Run {
     run_bytes_decoder_views(proto, pieces, false)
@@ -421,7 +452,7 @@ pub fn run_bytes_decoder_mixed(proto: &Decoder, pieces: &[&[u8]]) -> Run {
 /// Runs a configured decoder over the pieces through one path.
 pub type Path = fn(&Decoder, &[&[u8]]) -> Run;
 
-pub const PATHS: [(&str, Path); 6] = [
+pub const PATHS: [(&str, Path); 7] = [
     ("decode (borrowed)", run_borrowed),
     ("decode_buf (BytesMut)", run_decode_buf),
     ("decode_bytes (Bytes)", run_decode_bytes),
@@ -430,6 +461,10 @@ pub const PATHS: [(&str, Path); 6] = [
     (
         "BytesDecoder, next_ref and next in turn",
         run_bytes_decoder_mixed,
+    ),
+    (
+        "BytesDecoder, pieces queued first",
+        run_bytes_decoder_queued,
     ),
 ];
 
