@@ -72,6 +72,8 @@
 //! * `std` (default): runtime CPU feature detection in `memchr` (faster scanning), and
 //!   `From<DecodeError> for std::io::Error`. Without it the crate is `#![no_std]` and needs only
 //!   `alloc`.
+//! * `json`: `sse::Encoder::json`, an event's data from any `serde::Serialize`, as compact JSON
+//!   (serde_json); works without `std`.
 //! * `http`: `sse_wire::http`, helpers on the `http` crate's header types: the
 //!   `Content-Type` check a browser makes, request and response headers, `Last-Event-ID`.
 //! * `tokio-util` (implies `std`): `sse_wire::codec`, `tokio_util::codec` decoders and encoders for
