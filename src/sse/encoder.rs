@@ -650,6 +650,7 @@ impl Encoder {
 
 /// Why [`Encoder::json`] could not write an event.
 #[cfg(feature = "json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 #[derive(Error, Debug)]
 #[non_exhaustive]
 pub enum JsonError {
@@ -662,6 +663,7 @@ pub enum JsonError {
 }
 
 #[cfg(feature = "json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 impl Encoder {
     /// Writes an event whose data is `value` serialized as compact JSON, with the other fields
     /// of `event` (its data, if set, is replaced).

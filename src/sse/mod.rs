@@ -13,6 +13,7 @@ pub use decoder::{
     BytesDecoder, Control, ControlRef, Decoded, Decoder, Event, EventRef, Item, ItemRef, Limits,
 };
 #[cfg(feature = "json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub use encoder::JsonError;
 pub use encoder::{EncodeError, EncodedEvent, Encoder, OutEvent};
 pub use error::{DecodeError, Truncated};
