@@ -6,6 +6,8 @@
 //!
 //! * [`sse`]: the `text/event-stream` format, decoded exactly as the WHATWG HTML standard's
 //!   "Server-sent events" section parses it.
+//! * [`outcome`]: how a stream of events ended (an end marker such as `data: [DONE]` seen,
+//!   a clean end without it, cut inside an event, a transport error), for LLM clients.
 //! * [`chunked`]: HTTP/1.1 chunked transfer coding (RFC 9112 section 7.1), strict by default.
 //!
 //! # Decoding a stream
@@ -91,6 +93,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod chunked;
+pub mod outcome;
 mod owned_input;
 #[cfg(feature = "reference")]
 #[doc(hidden)]
