@@ -74,6 +74,11 @@
 //! * `std` (default): runtime CPU feature detection in `memchr` (faster scanning), and
 //!   `From<DecodeError> for std::io::Error`. Without it the crate is `#![no_std]` and needs only
 //!   `alloc`.
+//! * `stream`: the `stream` module, `futures_core::Stream` adapters: SSE events out of a body
+//!   stream (`response.bytes_stream().sse_events()`), chunked body bytes out of raw bytes, and
+//!   events to send as a response body. Adds `futures-core` and `pin-project-lite`, no runtime;
+//!   needs only `alloc` (builds for `wasm32-unknown-unknown` and `no_std` targets). The
+//!   end-of-stream verdict for LLM clients ([`outcome`]) needs no feature.
 
 #![no_std]
 #![deny(unsafe_code)]
@@ -100,6 +105,9 @@ mod owned_input;
 pub mod reference;
 pub mod sse;
 mod str;
+#[cfg(feature = "stream")]
+#[cfg_attr(docsrs, doc(cfg(feature = "stream")))]
+pub mod stream;
 mod utf8;
 
 pub use crate::str::Str;

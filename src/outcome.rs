@@ -11,6 +11,10 @@
 //!   [`Clean`](Outcome::Clean) or [`Truncated`](Outcome::Truncated) (cut),
 //!   [`Transport`](Outcome::Transport) (failed).
 //! * [`Tracker`] works it out in a plain loop over a decoder.
+#![cfg_attr(
+    feature = "stream",
+    doc = "* `stream::EventStream::until` works it out for a `Stream` of events: see [`crate::stream`]."
+)]
 //!
 //! ```
 //! use bytes::Bytes;
