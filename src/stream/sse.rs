@@ -237,7 +237,10 @@ impl<S> EventStream<S> {
 
     /// Ends the stream at the first event `sentinel` matches, without yielding it, and records
     /// how the stream ended; see [`Until`].
-    pub fn until<E>(self, sentinel: Sentinel) -> Until<S, E> {
+    pub fn until<B, E>(self, sentinel: Sentinel) -> Until<S, E>
+    where
+        S: Stream<Item = Result<B, E>>,
+    {
         Until {
             events: self,
             sentinel,
