@@ -6,6 +6,8 @@
 //!
 //! * [`sse`]: the `text/event-stream` format, decoded exactly as the WHATWG HTML standard's
 //!   "Server-sent events" section parses it.
+//! * [`outcome`]: how a stream of events ended (an end marker such as `data: [DONE]` seen,
+//!   a clean end without it, cut inside an event, a transport error), for LLM clients.
 //! * [`chunked`]: HTTP/1.1 chunked transfer coding (RFC 9112 section 7.1), strict by default.
 //!
 //! # Decoding a stream
@@ -78,6 +80,11 @@
 //!   `Content-Type` check a browser makes, request and response headers, `Last-Event-ID`.
 //! * `tokio-util` (implies `std`): `sse_wire::codec`, `tokio_util::codec` decoders and encoders for
 //!   both formats, for `FramedRead`/`FramedWrite`.
+//! * `stream`: the `stream` module, `futures_core::Stream` adapters: SSE events out of a body
+//!   stream (`response.bytes_stream().sse_events()`), chunked body bytes out of raw bytes, and
+//!   events to send as a response body. Adds `futures-core` and `pin-project-lite`, no runtime;
+//!   needs only `alloc` (builds for `wasm32-unknown-unknown` and `no_std` targets). The
+//!   end-of-stream verdict for LLM clients ([`outcome`]) needs no feature.
 
 #![no_std]
 #![deny(unsafe_code)]
@@ -103,12 +110,16 @@ pub mod codec;
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod http;
+pub mod outcome;
 mod owned_input;
 #[cfg(feature = "reference")]
 #[doc(hidden)]
 pub mod reference;
 pub mod sse;
 mod str;
+#[cfg(feature = "stream")]
+#[cfg_attr(docsrs, doc(cfg(feature = "stream")))]
+pub mod stream;
 mod utf8;
 
 pub use crate::str::Str;

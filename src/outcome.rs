@@ -1,0 +1,282 @@
+//! How a stream ended: the answer an LLM client needs before it trusts a response.
+//!
+//! An LLM API streams its answer as events and marks the end with a sentinel: OpenAI sends
+//! `data: [DONE]`, Anthropic an event of type `message_stop`. A body that ends without the
+//! sentinel was cut, even when it ended cleanly between two events (a proxy timed out, the
+//! server was restarted); a body that ends inside an event was cut mid-token. Only the sentinel
+//! says the answer is complete.
+//!
+//! * [`Sentinel`] says which event marks the end.
+//! * [`Outcome`] says how the stream ended: [`Sentinel`](Outcome::Sentinel) (complete),
+//!   [`Clean`](Outcome::Clean) or [`Truncated`](Outcome::Truncated) (cut),
+//!   [`Transport`](Outcome::Transport) (failed).
+//! * [`Tracker`] works it out in a plain loop over a decoder.
+#![cfg_attr(
+    feature = "stream",
+    doc = "* `stream::EventStream::until` works it out for a `Stream` of events: see [`crate::stream`]."
+)]
+//!
+//! ```
+//! use bytes::Bytes;
+//! use sse_wire::outcome::{Outcome, Sentinel, Tracker};
+//! use sse_wire::sse::{BytesDecoder, Item};
+//!
+//! fn answer(body: &[&'static [u8]]) -> (String, Outcome<()>) {
+//!     let mut decoder = BytesDecoder::new();
+//!     let mut tracker = Tracker::new(Sentinel::openai());
+//!     let mut text = String::new();
+//!     'body: for piece in body {
+//!         decoder.push(Bytes::from_static(piece));
+//!         for item in &mut decoder {
+//!             let Ok(Item::Event(event)) = item else { continue };
+//!             if tracker.observe(&event) {
+//!                 break 'body; // read nothing after the sentinel
+//!             }
+//!             text.push_str(event.data());
+//!         }
+//!     }
+//!     (text, tracker.finish(decoder.finish()))
+//! }
+//!
+//! assert_eq!(answer(&[b"data: Hel", b"lo\n\ndata: [DONE]\n\n"]), ("Hello".into(), Outcome::Sentinel));
+//! assert_eq!(answer(&[b"data: Hel", b"lo\n\n"]), ("Hello".into(), Outcome::Clean));
+//! assert!(matches!(answer(&[b"data: Hello\n\ndata: [DO"]).1, Outcome::Truncated(_)));
+//! ```
+
+use crate::sse::{Event, EventRef, Truncated};
+use crate::Str;
+
+/// Which event marks the end of a stream: one whose data is exactly a given text, one of a
+/// given event type, or either.
+///
+/// The sentinel is compared with the decoded event, so `data: [DONE]` and `data:[DONE]` both
+/// match [`Sentinel::openai()`], and a `[DONE]` sent as two `data` lines does not.
+///
+/// ```
+/// use sse_wire::outcome::Sentinel;
+///
+/// let either = Sentinel::data("[DONE]").or_event_type("message_stop");
+/// assert_eq!(either.data_text(), Some("[DONE]"));
+/// assert_eq!(either.event_type_name(), Some("message_stop"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sentinel {
+    data: Option<Str>,
+    event_type: Option<Str>,
+}
+
+impl Sentinel {
+    /// An event whose data is exactly `data` (whatever its type).
+    #[must_use]
+    pub fn data(data: impl Into<Str>) -> Self {
+        Sentinel {
+            data: Some(data.into()),
+            event_type: None,
+        }
+    }
+
+    /// An event of type `event_type` (whatever its data).
+    #[must_use]
+    pub fn event_type(event_type: impl Into<Str>) -> Self {
+        Sentinel {
+            data: None,
+            event_type: Some(event_type.into()),
+        }
+    }
+
+    /// OpenAI's end marker (chat completions, completions): `data: [DONE]`.
+    #[must_use]
+    pub const fn openai() -> Self {
+        Sentinel {
+            data: Some(Str::from_static("[DONE]")),
+            event_type: None,
+        }
+    }
+
+    /// Anthropic's end marker (messages API): an event of type `message_stop`.
+    #[must_use]
+    pub const fn anthropic() -> Self {
+        Sentinel {
+            data: None,
+            event_type: Some(Str::from_static("message_stop")),
+        }
+    }
+
+    /// Also matches an event whose data is exactly `data` (replacing an earlier data text).
+    #[must_use]
+    pub fn or_data(mut self, data: impl Into<Str>) -> Self {
+        self.data = Some(data.into());
+        self
+    }
+
+    /// Also matches an event of type `event_type` (replacing an earlier event type).
+    #[must_use]
+    pub fn or_event_type(mut self, event_type: impl Into<Str>) -> Self {
+        self.event_type = Some(event_type.into());
+        self
+    }
+
+    /// The data text that matches, if any.
+    #[must_use]
+    pub fn data_text(&self) -> Option<&str> {
+        self.data.as_deref()
+    }
+
+    /// The event type that matches, if any.
+    #[must_use]
+    pub fn event_type_name(&self) -> Option<&str> {
+        self.event_type.as_deref()
+    }
+
+    /// Whether `event` is the sentinel.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use sse_wire::outcome::Sentinel;
+    /// use sse_wire::sse::{BytesDecoder, Item};
+    ///
+    /// let mut decoder = BytesDecoder::new();
+    /// decoder.push(Bytes::from_static(b"event: message_stop\ndata: {}\n\n"));
+    /// let Some(Ok(Item::Event(event))) = decoder.next() else { panic!() };
+    /// assert!(Sentinel::anthropic().matches(&event));
+    /// assert!(!Sentinel::openai().matches(&event));
+    /// ```
+    #[must_use]
+    pub fn matches(&self, event: &Event) -> bool {
+        self.is(event.event_type(), event.data())
+    }
+
+    /// Whether a borrowed `event` is the sentinel.
+    #[must_use]
+    pub fn matches_ref(&self, event: &EventRef<'_>) -> bool {
+        self.is(event.event_type(), event.data())
+    }
+
+    fn is(&self, event_type: &str, data: &str) -> bool {
+        self.data.as_deref() == Some(data) || self.event_type.as_deref() == Some(event_type)
+    }
+}
+
+/// How a stream of events ended. `E` is the transport's error type.
+///
+/// For an LLM client only [`Sentinel`](Outcome::Sentinel) means the answer is complete:
+/// [`Clean`](Outcome::Clean) and [`Truncated`](Outcome::Truncated) mean it was cut,
+/// [`Transport`](Outcome::Transport) that reading it failed.
+///
+/// ```
+/// use sse_wire::outcome::Outcome;
+///
+/// let verdict = |o: &Outcome<std::io::Error>| match o {
+///     o if o.is_complete() => "complete",
+///     o if o.is_cut() => "cut",
+///     _ => "failed",
+/// };
+/// assert_eq!(verdict(&Outcome::Sentinel), "complete");
+/// assert_eq!(verdict(&Outcome::Clean), "cut");
+/// assert_eq!(verdict(&Outcome::Transport(std::io::ErrorKind::ConnectionReset.into())), "failed");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+#[must_use]
+pub enum Outcome<E> {
+    /// The sentinel event arrived. Nothing after it was read.
+    Sentinel,
+    /// The body ended between two events, without the sentinel. A server that always sends one
+    /// did not finish: for an LLM client the answer is incomplete.
+    Clean,
+    /// The body ended inside an event or a line: the event in progress was discarded.
+    Truncated(Truncated),
+    /// The transport failed before the sentinel arrived.
+    Transport(E),
+}
+
+impl<E> Outcome<E> {
+    /// `true` for [`Outcome::Sentinel`]: the stream is complete.
+    #[must_use]
+    pub fn is_complete(&self) -> bool {
+        matches!(self, Outcome::Sentinel)
+    }
+
+    /// `true` for [`Outcome::Clean`] and [`Outcome::Truncated`]: the body ended early.
+    #[must_use]
+    pub fn is_cut(&self) -> bool {
+        matches!(self, Outcome::Clean | Outcome::Truncated(_))
+    }
+
+    /// `true` for [`Outcome::Transport`].
+    #[must_use]
+    pub fn is_transport(&self) -> bool {
+        matches!(self, Outcome::Transport(_))
+    }
+
+    /// Maps the transport error.
+    pub fn map_transport<F>(self, f: impl FnOnce(E) -> F) -> Outcome<F> {
+        match self {
+            Outcome::Sentinel => Outcome::Sentinel,
+            Outcome::Clean => Outcome::Clean,
+            Outcome::Truncated(t) => Outcome::Truncated(t),
+            Outcome::Transport(e) => Outcome::Transport(f(e)),
+        }
+    }
+}
+
+/// Works out the [`Outcome`] of a stream decoded in a plain loop: show it each event with
+/// [`observe`](Tracker::observe), stop reading when that returns `true`, and end with
+/// [`finish`](Tracker::finish) given the decoder's own verdict. A transport error is
+/// [`Outcome::Transport`] directly. See the [module docs](self) for a whole client loop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tracker {
+    sentinel: Sentinel,
+    seen: bool,
+}
+
+impl Tracker {
+    /// A tracker waiting for `sentinel`.
+    #[must_use]
+    pub const fn new(sentinel: Sentinel) -> Self {
+        Tracker {
+            sentinel,
+            seen: false,
+        }
+    }
+
+    /// Looks at the next event: `true` when it is the sentinel, after which the caller SHOULD
+    /// stop reading (and not treat the sentinel as content).
+    pub fn observe(&mut self, event: &Event) -> bool {
+        self.seen |= self.sentinel.matches(event);
+        self.seen
+    }
+
+    /// [`observe`](Tracker::observe) for a borrowed event (from
+    /// [`BytesDecoder::next_ref`](crate::sse::BytesDecoder::next_ref) or
+    /// [`Decoder::decode`](crate::sse::Decoder::decode)).
+    pub fn observe_ref(&mut self, event: &EventRef<'_>) -> bool {
+        self.seen |= self.sentinel.matches_ref(event);
+        self.seen
+    }
+
+    /// Whether the sentinel was seen.
+    #[must_use]
+    pub fn is_seen(&self) -> bool {
+        self.seen
+    }
+
+    /// The sentinel waited for.
+    #[must_use]
+    pub fn sentinel(&self) -> &Sentinel {
+        &self.sentinel
+    }
+
+    /// The outcome, given how the body ended: `end` is the decoder's `finish()` result
+    /// ([`BytesDecoder::finish`](crate::sse::BytesDecoder::finish),
+    /// [`Decoder::finish`](crate::sse::Decoder::finish) or
+    /// [`Decoder::finish_with`](crate::sse::Decoder::finish_with)). Once the sentinel was seen
+    /// the outcome is [`Outcome::Sentinel`], whatever followed it.
+    pub fn finish<E>(&self, end: Result<(), Truncated>) -> Outcome<E> {
+        match end {
+            _ if self.seen => Outcome::Sentinel,
+            Ok(()) => Outcome::Clean,
+            Err(t) => Outcome::Truncated(t),
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! [`Stream`] adapters: the codecs wired to the `futures_core::Stream` that HTTP clients and
+//! servers hand bodies around as. Each is a thin shell over a decoder or the encoder of this
+//! crate (the same parser, the same limits), polls its inner stream only when it needs bytes,
+//! and needs no runtime: any executor can drive it, in `no_std` with `alloc` too.
+//!
+//! * [`EventStream`] (from [`SseStreamExt::sse_events`]): SSE events out of any
+//!   `Stream<Item = Result<B, E>>` of body pieces, `B: Into<Bytes>`: `reqwest`'s
+//!   `Response::bytes_stream()`, `http_body_util::BodyDataStream`, `tokio_util`'s
+//!   `ReaderStream`. Its [`Error`] tells a transport error, a limit error (the oversized event is
+//!   skipped, the stream goes on) and a body cut inside an event apart. [`ItemStream`] yields
+//!   comments and id/retry-only blocks too, for relays.
+//! * [`Until`] (from [`EventStream::until`]): ends at a [`Sentinel`] such as `data: [DONE]` and
+//!   says how the stream ended ([`Outcome`]): complete, cut, or failed.
+//! * [`ChunkedBody`] (from [`ChunkedStreamExt::chunked_body`]): body bytes out of a stream of
+//!   raw HTTP/1.1 chunked bytes.
+//! * [`EncodeStream`] (from [`encode_events`]): a stream of events to send becomes a stream of
+//!   [`Bytes`](bytes::Bytes), one per event, usable as an `axum` or `hyper` response body.
+//!
+//! [`Sentinel`]: crate::outcome::Sentinel
+//! [`Outcome`]: crate::outcome::Outcome
+//!
+//! # An LLM client
+//!
+//! ```
+//! use futures::{executor::block_on, stream, StreamExt};
+//! use sse_wire::outcome::{Outcome, Sentinel};
+//! use sse_wire::stream::SseStreamExt;
+//!
+//! // Stands in for `response.bytes_stream()`.
+//! let body = stream::iter([
+//!     Ok::<_, std::io::Error>("data: {\"content\":\"Hel\"}\n\ndata: {\"cont"),
+//!     Ok("ent\":\"lo\"}\n\n: keep-alive\n\ndata: [DONE]\n\n"),
+//! ]);
+//! let mut events = body.sse_events().until(Sentinel::openai());
+//! let mut chunks = Vec::new();
+//! block_on(async {
+//!     while let Some(event) = events.next().await {
+//!         match event {
+//!             Ok(event) => chunks.push(event.data().to_owned()), // parse the JSON here
+//!             Err(skipped) => eprintln!("an event was too large and skipped: {skipped}"),
+//!         }
+//!     }
+//! });
+//! assert_eq!(chunks, [r#"{"content":"Hel"}"#, r#"{"content":"lo"}"#]);
+//! match events.outcome() {
+//!     Some(Outcome::Sentinel) => {} // complete
+//!     Some(Outcome::Clean | Outcome::Truncated(_)) => panic!("the answer was cut"),
+//!     Some(Outcome::Transport(e)) => panic!("reading the answer failed: {e}"),
+//!     _ => unreachable!("the stream has ended"),
+//! }
+//! ```
+//!
+//! # Reconnecting
+//!
+//! The decoder keeps the last event ID and the reconnection time across connections. When a
+//! connection drops (a final error, or the end of the body), send the ID as `Last-Event-ID`,
+//! wait [`retry`](EventStream::retry), and hand the new response's stream to
+//! [`EventStream::reconnect`], which keeps that state and drops the old connection's half
+//! line. [`into_decoder`](EventStream::into_decoder), [`BytesDecoder::reconnect`] and
+//! [`EventStream::with_decoder`] do the same in three steps.
+//!
+//! [`BytesDecoder::reconnect`]: crate::sse::BytesDecoder::reconnect
+//!
+//! ```
+//! use futures::{executor::block_on, stream, StreamExt};
+//! use sse_wire::stream::{Error, SseStreamExt};
+//!
+//! let first = stream::iter([
+//!     Ok("retry: 2000\nid: 41\ndata: a\n\ndata: {\"cut"),
+//!     Err("connection reset"),
+//! ]);
+//! let mut events = first.sse_events();
+//! block_on(async {
+//!     assert_eq!(events.next().await.unwrap().unwrap().data(), "a");
+//!     assert!(matches!(events.next().await, Some(Err(Error::Transport("connection reset")))));
+//!     assert!(events.next().await.is_none());
+//! });
+//! // Ask again with `Last-Event-ID: 41`, after 2 seconds.
+//! assert_eq!(events.last_event_id(), "41");
+//! assert_eq!(events.retry(), Some(std::time::Duration::from_secs(2)));
+//! let second = stream::iter([Ok::<_, &str>("data: b\n\n")]);
+//! let mut events = events.reconnect(second);
+//! block_on(async {
+//!     let event = events.next().await.unwrap().unwrap();
+//!     assert_eq!((event.data(), event.id()), ("b", "41"));
+//! });
+//! ```
+
+mod chunked;
+mod encode;
+mod sse;
+
+pub use self::chunked::{ChunkedBody, ChunkedError, ChunkedStreamExt};
+pub use self::encode::{encode_events, EncodeStream, Message, Outgoing, SendError};
+pub use self::sse::{Error, EventStream, ItemStream, SseStreamExt, Until};
+
+#[doc(no_inline)]
+pub use futures_core::Stream;

@@ -1,0 +1,866 @@
+//! The `stream` adapters driven as an executor drives them: the body cut at every byte offset,
+//! inner streams that return `Pending` between pieces, and inner streams that panic when polled
+//! after they ended, so "never polled again" is checked, not assumed.
+
+use std::cell::Cell;
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use futures::executor::block_on;
+use futures::stream::{self, Stream, StreamExt, TryStreamExt};
+use sse_wire::chunked;
+use sse_wire::outcome::{Outcome, Sentinel, Tracker};
+use sse_wire::sse::{
+    BytesDecoder, Decoder, EncodeError, Encoder, Event, Item, Limits, OutEvent, Truncated,
+};
+use sse_wire::stream::{
+    encode_events, ChunkedError, ChunkedStreamExt, Error, EventStream, Message, Outgoing,
+    SendError, SseStreamExt,
+};
+
+const CHAT: &[u8] = include_bytes!("../examples/data/chat-completion.sse");
+
+// ---------------------------------------------------------------------------------------------
+// A scripted inner stream
+// ---------------------------------------------------------------------------------------------
+
+/// Yields its steps in order, returning `Pending` (and waking) before each one, and panics if it
+/// is polled after it returned an error or `None`. `taken` counts the steps handed out.
+struct Script<E> {
+    steps: VecDeque<Result<Bytes, E>>,
+    pending: bool,
+    finished: bool,
+    taken: Rc<Cell<usize>>,
+}
+
+impl<E> Script<E> {
+    fn new(steps: impl IntoIterator<Item = Result<Bytes, E>>) -> Self {
+        Script {
+            steps: steps.into_iter().collect(),
+            pending: true,
+            finished: false,
+            taken: Rc::new(Cell::new(0)),
+        }
+    }
+
+    fn ok(pieces: impl IntoIterator<Item = Bytes>) -> Self {
+        Self::new(pieces.into_iter().map(Ok))
+    }
+}
+
+impl<E> Unpin for Script<E> {}
+
+impl<E> Stream for Script<E> {
+    type Item = Result<Bytes, E>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        assert!(!self.finished, "polled after it returned an error or None");
+        if std::mem::replace(&mut self.pending, false) {
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        self.pending = true;
+        let step = self.steps.pop_front();
+        self.taken
+            .set(self.taken.get() + usize::from(step.is_some()));
+        self.finished = !matches!(step, Some(Ok(_)));
+        Poll::Ready(step)
+    }
+}
+
+/// `body` cut at `cuts` (sorted offsets).
+fn cut(body: &Bytes, cuts: &[usize]) -> Vec<Bytes> {
+    let mut pieces = Vec::new();
+    let mut at = 0;
+    for &c in cuts.iter().chain([&body.len()]) {
+        pieces.push(body.slice(at..c));
+        at = c;
+    }
+    pieces
+}
+
+/// Every way the tests cut a body: whole, in two at every offset, and in pieces of 1 to 9 bytes.
+fn cuttings(body: &Bytes) -> impl Iterator<Item = Vec<Bytes>> + '_ {
+    let halves = (0..=body.len()).map(move |k| cut(body, &[k]));
+    let even = (1..10).map(move |n| {
+        let cuts: Vec<usize> = (n..body.len()).step_by(n).collect();
+        cut(body, &cuts)
+    });
+    halves.chain(even)
+}
+
+/// The data of every event of `CHAT`, read without the decoder: the file has only `data:`
+/// lines, one per block, and comments.
+fn chat_data() -> Vec<String> {
+    let text = std::str::from_utf8(CHAT).unwrap();
+    text.split("\n\n")
+        .filter_map(|block| block.strip_prefix("data: "))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn data_of<E: std::fmt::Debug>(events: Vec<Result<Event, E>>) -> Vec<String> {
+    events
+        .into_iter()
+        .map(|e| e.unwrap().data().to_owned())
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// EventStream / ItemStream
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn chat_completion_at_every_cut() {
+    let body = Bytes::from_static(CHAT);
+    let want = chat_data();
+    assert_eq!(want.len(), 53);
+    assert_eq!(want.last().unwrap(), "[DONE]");
+    for pieces in cuttings(&body) {
+        let events: Vec<_> = block_on(Script::<()>::ok(pieces).sse_events().collect());
+        assert_eq!(data_of(events), want);
+    }
+}
+
+#[test]
+fn item_stream_keeps_comments_and_controls() {
+    let body = Bytes::from_static(b": hi\n\nretry: 250\nid: 9\n\ndata: a\n\n:\n");
+    for pieces in cuttings(&body) {
+        let items: Vec<_> = block_on(Script::<()>::ok(pieces).sse_items().try_collect()).unwrap();
+        let [Item::Comment(c1), Item::Control(ctl), Item::Event(ev), Item::Comment(c2)] =
+            &items[..]
+        else {
+            panic!("{items:?}")
+        };
+        assert_eq!((c1.as_str(), c2.as_str()), (" hi", ""));
+        assert_eq!(
+            (ctl.id_field(), ctl.retry_field()),
+            (Some("9"), Some(Duration::from_millis(250)))
+        );
+        assert_eq!((ev.data(), ev.id()), ("a", "9"));
+    }
+}
+
+#[test]
+fn comments_and_controls_are_absorbed_into_the_decoder() {
+    let body = Bytes::from_static(b": ping\n\nid: 3\nretry: 700\n\n: ping\n\n");
+    let mut events = Script::<()>::ok([body]).sse_events();
+    assert!(block_on(events.next()).is_none());
+    assert_eq!(events.last_event_id(), "3");
+    assert_eq!(events.retry(), Some(Duration::from_millis(700)));
+    assert!(events.is_ended());
+}
+
+#[test]
+fn piece_types() {
+    // Anything `Into<Bytes>`: `Vec<u8>`, `String`, `&'static [u8]`.
+    let v = stream::iter([Ok::<_, ()>(b"data: a\n\n".to_vec())]);
+    let s = stream::iter([Ok::<_, ()>(String::from("data: b\n\n"))]);
+    let b = stream::iter([Ok::<_, ()>(&b"data: c\n\n"[..])]);
+    assert_eq!(data_of(block_on(v.sse_events().collect())), ["a"]);
+    assert_eq!(data_of(block_on(s.sse_events().collect())), ["b"]);
+    assert_eq!(data_of(block_on(b.sse_events().collect())), ["c"]);
+}
+
+#[test]
+fn not_unpin_inner_stream() {
+    let inner = stream::unfold(0, |n| async move {
+        (n < 3).then(|| (Ok::<_, ()>(format!("data: {n}\n\n")), n + 1))
+    });
+    let events = Box::pin(inner.sse_events());
+    assert_eq!(data_of(block_on(events.collect())), ["0", "1", "2"]);
+}
+
+#[test]
+fn limit_error_is_followed_by_the_next_event() {
+    let body = Bytes::from_static(b"data: small\n\ndata: 0123456789abcdef\n\ndata: next\n\n");
+    let limits = Limits::default().max_event_size(8);
+    for pieces in cuttings(&body) {
+        let decoder = BytesDecoder::from_decoder(Decoder::with_limits(limits));
+        let got: Vec<_> =
+            block_on(EventStream::with_decoder(Script::<()>::ok(pieces), decoder).collect());
+        let [Ok(a), Err(Error::Limit(limit)), Ok(b)] = &got[..] else {
+            panic!("{got:?}")
+        };
+        assert_eq!((a.data(), b.data()), ("small", "next"));
+        assert!(!Error::<()>::Limit(*limit).is_final());
+    }
+}
+
+#[test]
+fn line_limit_mid_stream_goes_on() {
+    let body = Bytes::from(format!("data: a\n\n: {}\n\ndata: b\n\n", "x".repeat(100)));
+    let limits = Limits::default().max_line_len(32);
+    for pieces in cuttings(&body) {
+        let decoder = BytesDecoder::from_decoder(Decoder::with_limits(limits));
+        let got: Vec<_> =
+            block_on(EventStream::with_decoder(Script::<()>::ok(pieces), decoder).collect());
+        assert!(
+            matches!(&got[..], [Ok(_), Err(Error::Limit(_)), Ok(_)]),
+            "{got:?}"
+        );
+    }
+}
+
+#[test]
+fn transport_error_is_final() {
+    let body = Bytes::from_static(b"data: a\n\ndata: b\n\ndata: cut");
+    for pieces in cuttings(&body) {
+        let n = pieces.len();
+        let steps = pieces
+            .into_iter()
+            .map(Ok)
+            .chain([Err("reset"), Ok(Bytes::from_static(b"data: never\n\n"))]);
+        let script = Script::new(steps);
+        let taken = script.taken.clone();
+        let mut events = script.sse_events();
+        let got: Vec<_> = block_on((&mut events).collect());
+        // The events before the error, the error, then nothing: the piece after it stays unread,
+        // and `Script` panics if polled again.
+        let [Ok(a), Ok(b), Err(err)] = &got[..] else {
+            panic!("{got:?}")
+        };
+        assert_eq!((a.data(), b.data()), ("a", "b"));
+        assert_eq!(err, &Error::Transport("reset"));
+        assert!(err.is_final());
+        assert_eq!(taken.get(), n + 1);
+        assert!(block_on(events.next()).is_none());
+        assert!(block_on(events.next()).is_none());
+    }
+}
+
+#[test]
+fn truncated_end_is_final() {
+    let body = Bytes::from_static(b"data: a\n\nevent: x\ndata: partial");
+    for pieces in cuttings(&body) {
+        let mut events = Script::<()>::ok(pieces).sse_events();
+        let got: Vec<_> = block_on((&mut events).collect());
+        let [Ok(a), Err(Error::Truncated(t))] = &got[..] else {
+            panic!("{got:?}")
+        };
+        assert_eq!(a.data(), "a");
+        assert_eq!(
+            *t,
+            Truncated {
+                fields: 1,
+                data_len: 0,
+                partial_line: 13
+            }
+        );
+        assert!(block_on(events.next()).is_none());
+    }
+    // An unterminated event: all lines ended, no blank line.
+    let got: Vec<_> = block_on(
+        Script::<()>::ok([Bytes::from_static(b"data: x\n")])
+            .sse_events()
+            .collect(),
+    );
+    assert!(matches!(
+        &got[..],
+        [Err(Error::Truncated(Truncated {
+            fields: 1,
+            data_len: 1,
+            partial_line: 0
+        }))]
+    ));
+}
+
+#[test]
+fn clean_end_is_none() {
+    let got: Vec<_> = block_on(
+        Script::<()>::ok([Bytes::from_static(b"data: a\n\n: bye\n")])
+            .sse_events()
+            .collect(),
+    );
+    assert_eq!(data_of(got), ["a"]);
+    let got: Vec<_> = block_on(Script::<()>::ok([]).sse_events().collect());
+    assert!(got.is_empty());
+}
+
+#[test]
+fn error_display_and_source() {
+    let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "peer reset");
+    let err: Error<std::io::Error> = Error::Transport(io);
+    assert_eq!(err.to_string(), "peer reset");
+    let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(err);
+    assert_eq!(boxed.to_string(), "peer reset");
+    let t = Truncated {
+        fields: 1,
+        data_len: 2,
+        partial_line: 0,
+    };
+    assert_eq!(Error::<&str>::Truncated(t).to_string(), t.to_string());
+    assert_eq!(
+        Error::Transport(1).map_transport(|n| n + 1),
+        Error::Transport(2)
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reconnecting
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn reconnect_keeps_last_event_id_and_drops_the_half_line() {
+    let first = Bytes::from_static(b"retry: 1500\nid: 17\ndata: a\n\ndata: {\"cut");
+    for pieces in cuttings(&first) {
+        let steps = pieces.into_iter().map(Ok).chain([Err("reset")]);
+        let mut events = Script::new(steps).sse_events();
+        let got: Vec<_> = block_on((&mut events).collect());
+        assert!(
+            matches!(&got[..], [Ok(_), Err(Error::Transport("reset"))]),
+            "{got:?}"
+        );
+        assert_eq!(events.last_event_id(), "17");
+        assert_eq!(events.retry(), Some(Duration::from_millis(1500)));
+
+        // The new response starts with a line that would otherwise continue `{"cut`.
+        let second = Script::<&str>::ok([Bytes::from_static(b"\"}\ndata: b\n\n")]);
+        let mut events = events.reconnect(second);
+        let got: Vec<_> = block_on((&mut events).collect());
+        let [Ok(ev)] = &got[..] else {
+            panic!("{got:?}")
+        };
+        assert_eq!(
+            (ev.data(), ev.id(), ev.retry()),
+            ("b", "17", Some(Duration::from_millis(1500)))
+        );
+    }
+}
+
+#[test]
+fn reconnect_in_three_steps_after_a_truncated_end() {
+    let first = Script::<()>::ok([Bytes::from_static(b"id: 5\ndata: a\n\ndata: par")]);
+    let mut events = first.sse_events();
+    let got: Vec<_> = block_on((&mut events).collect());
+    assert!(matches!(&got[..], [Ok(_), Err(Error::Truncated(_))]));
+    let mut decoder = events.into_decoder();
+    decoder.reconnect();
+    assert_eq!(decoder.decoder().last_event_id(), "5");
+    let second = Script::<()>::ok([Bytes::from_static(b"tial\n\ndata: b\n\n")]);
+    let got: Vec<_> = block_on(EventStream::with_decoder(second, decoder).collect());
+    // `tial` is a field line of its own now (an unknown field, ignored): only `b` comes out.
+    let [Ok(ev)] = &got[..] else {
+        panic!("{got:?}")
+    };
+    assert_eq!((ev.data(), ev.id()), ("b", "5"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sentinels and outcomes
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn until_openai_sentinel_at_every_cut() {
+    let body = Bytes::from_static(CHAT);
+    let mut want = chat_data();
+    want.pop(); // [DONE]
+    for pieces in cuttings(&body) {
+        let mut events = Script::<()>::ok(pieces)
+            .sse_events()
+            .until(Sentinel::openai());
+        let got: Vec<_> = block_on((&mut events).collect());
+        assert_eq!(data_of(got), want);
+        assert_eq!(events.outcome(), Some(&Outcome::Sentinel));
+        assert!(block_on(events.next()).is_none());
+    }
+}
+
+#[test]
+fn nothing_is_read_after_the_sentinel() {
+    let steps = [
+        Ok(Bytes::from_static(b"data: a\n\ndata: [DO")),
+        Ok(Bytes::from_static(b"NE]\n\ndata: after, same piece\n\n")),
+        Ok(Bytes::from_static(b"data: after\n\n")),
+        Err("must not be read"),
+    ];
+    let script = Script::new(steps);
+    let taken = script.taken.clone();
+    let mut events = script.sse_events().until(Sentinel::openai());
+    let got: Vec<_> = block_on((&mut events).collect());
+    assert_eq!(data_of(got), ["a"]);
+    assert_eq!(taken.get(), 2);
+    assert!(block_on(events.next()).is_none());
+    assert_eq!(taken.get(), 2);
+    assert_eq!(events.take_outcome(), Some(Outcome::Sentinel));
+}
+
+#[test]
+fn until_anthropic_event_type() {
+    let body = Bytes::from_static(
+        b"event: message_start\ndata: {}\n\nevent: ping\ndata: {}\n\nevent: content_block_delta\ndata: {\"t\":\"hi\"}\n\nevent: message_stop\ndata: {\"type\":\"message_stop\"}\n\n",
+    );
+    for pieces in cuttings(&body) {
+        let mut events = Script::<()>::ok(pieces)
+            .sse_events()
+            .until(Sentinel::anthropic());
+        let got: Vec<_> = block_on((&mut events).collect());
+        let types: Vec<_> = got
+            .iter()
+            .map(|e| e.as_ref().unwrap().event_type().to_owned())
+            .collect();
+        assert_eq!(types, ["message_start", "ping", "content_block_delta"]);
+        assert_eq!(events.outcome(), Some(&Outcome::Sentinel));
+    }
+    // Either marker.
+    let either = Sentinel::openai().or_event_type("message_stop");
+    let s = Script::<()>::ok([Bytes::from_static(b"event: message_stop\ndata: x\n\n")]);
+    let mut events = s.sse_events().until(either);
+    assert!(block_on((&mut events).collect::<Vec<_>>()).is_empty());
+    assert!(events.outcome().unwrap().is_complete());
+}
+
+#[test]
+fn without_the_sentinel_the_end_is_clean_but_cut() {
+    let mut body = CHAT.to_vec();
+    body.truncate(body.len() - b"data: [DONE]\n\n".len());
+    let body = Bytes::from(body);
+    for pieces in cuttings(&body) {
+        let mut events = Script::<()>::ok(pieces)
+            .sse_events()
+            .until(Sentinel::openai());
+        let got: Vec<_> = block_on((&mut events).collect());
+        assert_eq!(got.len(), 52);
+        let outcome = events.take_outcome().unwrap();
+        assert_eq!(outcome, Outcome::Clean);
+        assert!(outcome.is_cut() && !outcome.is_complete());
+    }
+}
+
+#[test]
+fn cut_inside_an_event_is_truncated() {
+    let body = Bytes::from_static(CHAT);
+    // Every end inside the last content event or the sentinel is a cut inside an event.
+    let last = CHAT.len() - b"data: [DONE]\n\n".len();
+    for end in (last - 40..CHAT.len() - 1).filter(|&e| e != last) {
+        let pieces = cut(&body.slice(..end), &[end / 2]);
+        let mut events = Script::<()>::ok(pieces)
+            .sse_events()
+            .until(Sentinel::openai());
+        let _: Vec<_> = block_on((&mut events).collect());
+        assert!(
+            matches!(events.outcome(), Some(Outcome::Truncated(_))),
+            "end {end}: {:?}",
+            events.outcome()
+        );
+    }
+}
+
+#[test]
+fn transport_error_outcome() {
+    let steps = [Ok(Bytes::from_static(b"data: a\n\n")), Err("reset")];
+    let mut events = Script::new(steps).sse_events().until(Sentinel::openai());
+    let got: Vec<_> = block_on((&mut events).collect());
+    assert_eq!(data_of(got), ["a"]);
+    let (inner, outcome) = events.into_parts();
+    assert_eq!(outcome, Some(Outcome::Transport("reset")));
+    assert!(inner.is_ended());
+}
+
+#[test]
+fn limit_errors_pass_through_until() {
+    let limits = Limits::default().max_event_size(6); // `[DONE]` fits
+    let decoder = BytesDecoder::from_decoder(Decoder::with_limits(limits));
+    let s = Script::<()>::ok([Bytes::from_static(
+        b"data: toolong\n\ndata: ok\n\ndata: [DONE]\n\n",
+    )]);
+    let mut events = EventStream::with_decoder(s, decoder).until(Sentinel::openai());
+    let got: Vec<_> = block_on((&mut events).collect());
+    assert!(
+        matches!(&got[..], [Err(_), Ok(e)] if e.data() == "ok"),
+        "{got:?}"
+    );
+    assert_eq!(events.outcome(), Some(&Outcome::Sentinel));
+}
+
+/// The plain loop gives the same outcomes as the stream adapter.
+#[test]
+fn tracker_in_a_plain_loop() {
+    fn plain(pieces: &[Bytes]) -> (Vec<String>, Outcome<()>) {
+        let mut decoder = BytesDecoder::new();
+        let mut tracker = Tracker::new(Sentinel::openai());
+        let mut data = Vec::new();
+        'body: for piece in pieces {
+            decoder.push(piece.clone());
+            while let Some(item) = decoder.next_ref() {
+                if let Ok(sse_wire::sse::ItemRef::Event(event)) = item {
+                    if tracker.observe_ref(&event) {
+                        break 'body;
+                    }
+                    data.push(event.data().to_owned());
+                }
+            }
+        }
+        (data, tracker.finish(decoder.finish()))
+    }
+    fn streamed(pieces: &[Bytes]) -> (Vec<String>, Outcome<()>) {
+        let mut events = Script::ok(pieces.to_vec())
+            .sse_events()
+            .until(Sentinel::openai());
+        let got = block_on((&mut events).collect::<Vec<_>>());
+        (data_of(got), events.take_outcome().unwrap())
+    }
+    let full = Bytes::from_static(CHAT);
+    for end in [CHAT.len(), CHAT.len() - 14, CHAT.len() - 5, 1000, 0] {
+        let body = full.slice(..end);
+        for pieces in [
+            cut(&body, &[end / 3]),
+            cut(&body, &(7..end).step_by(7).collect::<Vec<_>>()),
+        ] {
+            let (plain, streamed) = (plain(&pieces), streamed(&pieces));
+            assert_eq!(plain, streamed, "end {end}");
+        }
+    }
+    assert_eq!(plain(std::slice::from_ref(&full)).1, Outcome::Sentinel);
+    assert_eq!(plain(&[full.slice(..CHAT.len() - 14)]).1, Outcome::Clean);
+    assert!(matches!(
+        plain(&[full.slice(..1000)]).1,
+        Outcome::Truncated(_)
+    ));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chunked bodies
+// ---------------------------------------------------------------------------------------------
+
+/// `payload` as a chunked body with chunks of 1, 2, 3, ... bytes, a trailer, and a next message.
+fn chunked_wire(payload: &[u8]) -> Bytes {
+    let mut encoder = chunked::Encoder::new();
+    let mut wire = Vec::new();
+    let mut rest = payload;
+    let mut n = 1;
+    while !rest.is_empty() {
+        let (chunk, tail) = rest.split_at(n.min(rest.len()));
+        encoder.encode_chunk(chunk, &mut wire).unwrap();
+        rest = tail;
+        n += 1;
+    }
+    let trailer = chunked::TrailerField::new("X-Sum", "42").unwrap();
+    encoder.finish_with_trailers(&[trailer], &mut wire).unwrap();
+    wire.extend_from_slice(b"HTTP/1.1 200 OK\r\n");
+    Bytes::from(wire)
+}
+
+#[test]
+fn chunked_round_trip_at_every_cut() {
+    let payload = b"data: {\"delta\":\"Hello\"}\r\n\r\ndata: [DONE]\n\n";
+    let wire = chunked_wire(payload);
+    for pieces in cuttings(&wire) {
+        let mut body = Script::<()>::ok(pieces).chunked_body();
+        let data: Vec<Bytes> = block_on((&mut body).try_collect()).unwrap();
+        assert_eq!(data.concat(), payload);
+        assert!(body.is_done());
+        assert_eq!(body.trailers(), [(Bytes::from("X-Sum"), Bytes::from("42"))]);
+        // Nothing after the body was read from the inner stream beyond the piece that ended it.
+        let (mut inner, rest) = body.into_parts();
+        let mut after = BytesMut::from(&rest[..]);
+        while let Some(piece) = inner.steps.pop_front() {
+            after.extend_from_slice(&piece.unwrap());
+        }
+        assert_eq!(after, "HTTP/1.1 200 OK\r\n");
+    }
+}
+
+#[test]
+fn chunked_body_carrying_sse() {
+    // Raw chunked bytes -> body bytes -> events.
+    let wire = chunked_wire(CHAT);
+    let want = chat_data();
+    for n in [1, 5, 64, 1000] {
+        let pieces = cut(&wire, &(n..wire.len()).step_by(n).collect::<Vec<_>>());
+        let events: Vec<_> = block_on(
+            Script::<()>::ok(pieces)
+                .chunked_body()
+                .sse_events()
+                .collect(),
+        );
+        assert_eq!(data_of(events), want);
+    }
+}
+
+#[test]
+fn chunked_truncated_body_is_a_final_error() {
+    let wire = chunked_wire(b"hello world");
+    let end = wire.len() - b"HTTP/1.1 200 OK\r\n".len();
+    for stop in 0..end {
+        let body = wire.slice(..stop);
+        let mut stream = Script::<()>::ok(cut(&body, &[stop / 2])).chunked_body();
+        let got: Vec<_> = block_on((&mut stream).collect());
+        let (last, data) = got.split_last().unwrap();
+        let err = last.as_ref().unwrap_err();
+        assert!(err.is_truncated(), "stop {stop}: {err:?}");
+        assert!(b"hello world".starts_with(
+            &data
+                .iter()
+                .map(|d| d.clone().unwrap())
+                .collect::<Vec<_>>()
+                .concat()
+        ));
+        assert!(!stream.is_done());
+        assert!(block_on(stream.next()).is_none());
+    }
+}
+
+#[test]
+fn chunked_framing_and_transport_errors_are_final() {
+    let steps = [
+        Ok(Bytes::from_static(b"5\r\nhello\r\nzz\r\n")),
+        Ok(Bytes::from_static(b"never")),
+    ];
+    let script = Script::<()>::new(steps);
+    let taken = script.taken.clone();
+    let mut body = script.chunked_body();
+    let got: Vec<_> = block_on((&mut body).collect());
+    let [Ok(hello), Err(ChunkedError::Decode(e))] = &got[..] else {
+        panic!("{got:?}")
+    };
+    assert_eq!(hello, "hello");
+    assert_eq!(e.kind, chunked::ErrorKind::InvalidChunkSize);
+    assert!(block_on(body.next()).is_none());
+    assert_eq!(taken.get(), 1);
+
+    let steps = [Ok(Bytes::from_static(b"5\r\nhel")), Err("reset")];
+    let mut body = Script::new(steps).chunked_body();
+    let got: Vec<_> = block_on((&mut body).collect());
+    assert!(
+        matches!(&got[..], [Ok(_), Err(ChunkedError::Transport("reset"))]),
+        "{got:?}"
+    );
+    assert!(block_on(body.next()).is_none());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+// ---------------------------------------------------------------------------------------------
+
+fn messages() -> Vec<Message> {
+    vec![
+        Message::data("hello").id("1"),
+        Message::keep_alive(),
+        Message::data("two\r\nlines\rand\nmore").event("multi"),
+        Message::new().retry(Duration::from_millis(2500)),
+        Message::comment("note").with_data(""),
+        Message::data(String::from("é and ☃")).id(""),
+    ]
+}
+
+#[test]
+fn encode_stream_matches_the_encoder_and_decodes_back() {
+    let msgs = messages();
+    let chunks: Vec<Bytes> =
+        block_on(encode_events(stream::iter(msgs.clone()).map(Ok::<_, Infallible>)).try_collect())
+            .unwrap();
+    assert_eq!(chunks.len(), msgs.len());
+
+    // Byte for byte what `sse::Encoder` writes.
+    let encoder = Encoder::new();
+    let mut want = Vec::new();
+    encoder
+        .encode(&OutEvent::data("hello").id("1"), &mut want)
+        .unwrap();
+    encoder.keep_alive(&mut want).unwrap();
+    encoder
+        .encode(
+            &OutEvent::data("two\r\nlines\rand\nmore").event("multi"),
+            &mut want,
+        )
+        .unwrap();
+    encoder
+        .retry(Duration::from_millis(2500), &mut want)
+        .unwrap();
+    encoder.comment("note", &mut want).unwrap();
+    encoder.data("", &mut want).unwrap();
+    encoder
+        .encode(&OutEvent::data("é and ☃").id(""), &mut want)
+        .unwrap();
+    assert_eq!(chunks.concat(), want);
+
+    // Decodes back.
+    let items: Vec<Item> = block_on(
+        stream::iter(chunks.into_iter().map(Ok::<_, ()>))
+            .sse_items()
+            .try_collect(),
+    )
+    .unwrap();
+    let summary: Vec<String> = items
+        .iter()
+        .map(|item| match item {
+            Item::Event(e) => format!("{}|{}|{}", e.event_type(), e.data(), e.id()),
+            Item::Comment(c) => format!(":{c}"),
+            Item::Control(c) => format!("control {:?}", c.retry_field()),
+            _ => unreachable!(),
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            "message|hello|1",
+            ":",
+            "multi|two\nlines\nand\nmore|1",
+            "control Some(2.5s)",
+            ":note",
+            "message||1",
+            "message|é and ☃|",
+        ]
+    );
+}
+
+#[test]
+fn relay_items_unchanged() {
+    let body = Bytes::from_static(CHAT);
+    let items: Vec<Item> = block_on(
+        Script::<()>::ok(cut(&body, &[100, 5000]))
+            .sse_items()
+            .try_collect(),
+    )
+    .unwrap();
+    let relayed: Vec<Bytes> =
+        block_on(encode_events(stream::iter(items.clone()).map(Ok::<_, Infallible>)).try_collect())
+            .unwrap();
+    let mut again = BytesDecoder::new();
+    again.push(Bytes::from(relayed.concat()));
+    let items_again: Vec<Item> = (&mut again).collect::<Result<_, _>>().unwrap();
+    assert_eq!(items_again, items);
+    // References and boxes, and the decoder's own `Event`s.
+    let events: Vec<Event> = items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Event(e) => Some(e.clone()),
+            _ => None,
+        })
+        .collect();
+    let by_ref: Vec<Bytes> =
+        block_on(encode_events(stream::iter(events.iter().map(Ok::<_, Infallible>))).try_collect())
+            .unwrap();
+    let boxed: Vec<Bytes> = block_on(
+        encode_events(stream::iter(
+            events
+                .iter()
+                .cloned()
+                .map(|e| Ok::<_, Infallible>(Box::new(e))),
+        ))
+        .try_collect(),
+    )
+    .unwrap();
+    let as_message: Vec<Bytes> = block_on(
+        encode_events(stream::iter(
+            events
+                .iter()
+                .cloned()
+                .map(|e| Ok::<_, Infallible>(Message::from(e))),
+        ))
+        .try_collect(),
+    )
+    .unwrap();
+    assert_eq!(by_ref, boxed);
+    assert_eq!(by_ref, as_message);
+    assert_eq!(by_ref.len(), 53);
+}
+
+#[test]
+fn encode_errors_are_typed_and_the_stream_goes_on() {
+    let steps = [
+        Ok(Message::data("a")),
+        Ok(Message::comment("c").with_data("x").id("bad\nid")),
+        Err("source failed"),
+        Ok(Message::data("b")),
+    ];
+    let got: Vec<_> = block_on(encode_events(stream::iter(steps)).collect());
+    assert_eq!(got.len(), 4);
+    assert_eq!(got[0].as_ref().unwrap(), "data: a\n\n");
+    assert_eq!(
+        got[1],
+        Err(SendError::Encode(EncodeError::LineBreakInId { at: 3 }))
+    );
+    assert_eq!(got[2], Err(SendError::Source("source failed")));
+    assert_eq!(got[3].as_ref().unwrap(), "data: b\n\n");
+
+    // A failed message writes nothing, its comment included.
+    let mut out = BytesMut::from("kept");
+    let bad = Message::comment("c").event("a\rb");
+    assert!(bad.encode(&Encoder::new(), &mut out).is_err());
+    assert_eq!(out, "kept");
+}
+
+#[test]
+fn encode_stream_as_an_axum_body() {
+    use http_body_util::BodyExt;
+    let events = stream::iter(messages()).map(Ok::<_, Infallible>);
+    let body = axum::body::Body::from_stream(encode_events(events));
+    let collected = block_on(body.collect()).unwrap().to_bytes();
+    let want: Vec<Bytes> =
+        block_on(encode_events(stream::iter(messages()).map(Ok::<_, Infallible>)).try_collect())
+            .unwrap();
+    assert_eq!(collected, want.concat());
+
+    // An error of the event stream becomes a body error.
+    let failing = stream::iter([
+        Ok(Message::data("a")),
+        Err(std::io::Error::other("db down")),
+    ]);
+    let body = axum::body::Body::from_stream(encode_events(failing));
+    let err = block_on(body.collect()).unwrap_err();
+    assert!(err.to_string().contains("db down"), "{err}");
+}
+
+#[test]
+fn encode_stream_as_a_hyper_body() {
+    use http_body_util::{BodyExt, StreamBody};
+    use hyper::body::Frame;
+    let events = stream::iter(messages()).map(Ok::<_, Infallible>);
+    let body = StreamBody::new(encode_events(events).map_ok(Frame::data));
+    let collected = block_on(BodyExt::collect(body)).unwrap().to_bytes();
+    let want: Vec<Bytes> =
+        block_on(encode_events(stream::iter(messages()).map(Ok::<_, Infallible>)).try_collect())
+            .unwrap();
+    assert_eq!(collected, want.concat());
+}
+
+/// The keep-alive recipe of `EncodeStream`'s docs, on tokio's paused clock.
+#[tokio::test(start_paused = true)]
+async fn keep_alive_recipe() {
+    use tokio::time::{interval_at, sleep, Instant};
+
+    let start = Instant::now();
+    // Events at 0 s and 40 s; the stream ends at 50 s.
+    let events = stream::unfold(0, |step| async move {
+        match step {
+            0 => Some((Ok::<_, Infallible>(Message::data("first")), 1)),
+            1 => {
+                sleep(Duration::from_secs(40)).await;
+                Some((Ok(Message::data("second")), 2))
+            }
+            2 => {
+                sleep(Duration::from_secs(10)).await;
+                None
+            }
+            _ => unreachable!(),
+        }
+    });
+
+    let every = Duration::from_secs(15);
+    let ticks = interval_at(Instant::now() + every, every);
+    let with_pings =
+        tokio_stream::StreamExt::timeout_repeating(events, ticks).map(|item| match item {
+            Ok(event) => event,
+            Err(_silent) => Ok(Message::keep_alive()),
+        });
+    let body = encode_events(with_pings);
+    let timed: Vec<(u64, Bytes)> = body
+        .map(|b| (start.elapsed().as_secs(), b.unwrap()))
+        .collect()
+        .await;
+    let want: Vec<(u64, Bytes)> = vec![
+        (0, Bytes::from("data: first\n\n")),
+        (15, Bytes::from(":\n")),
+        (30, Bytes::from(":\n")),
+        (40, Bytes::from("data: second\n\n")),
+    ];
+    assert_eq!(timed, want);
+    assert_eq!(start.elapsed().as_secs(), 50);
+}
