@@ -124,7 +124,7 @@ mod utf8;
 
 pub use crate::str::Str;
 
-/// The README's examples, compiled and run as doctests.
-#[cfg(doctest)]
+/// The README's examples, compiled and run as doctests (they use the `stream` feature).
+#[cfg(all(doctest, feature = "stream"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
