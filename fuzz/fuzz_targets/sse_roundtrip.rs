@@ -67,20 +67,26 @@ fn expected_errors(
         errs.push(EncodeError::LineBreakInEventType { at });
     }
     if let Some(id) = id {
-        if let Some(at) = id.find(['\r', '\n', '\0']) {
-            errs.push(if id.as_bytes()[at] == 0 {
-                EncodeError::NulInId { at }
-            } else {
-                EncodeError::LineBreakInId { at }
+        // Every control byte but HTAB: no `Last-Event-ID` header could carry it.
+        if let Some(at) = id.find(|c: char| c.is_ascii_control() && c != '\t') {
+            errs.push(match id.as_bytes()[at] {
+                0 => EncodeError::NulInId { at },
+                b'\r' | b'\n' => EncodeError::LineBreakInId { at },
+                byte => EncodeError::ControlInId { byte, at },
             });
         }
     }
     if let Some(r) = retry {
-        if u64::try_from(r.as_millis()).is_err() {
+        if written_ms(r).is_none() {
             errs.push(EncodeError::RetryTooLarge { secs: r.as_secs() });
         }
     }
     errs
+}
+
+/// The milliseconds the encoder writes for `d`: rounded up, so that only zero writes 0.
+fn written_ms(d: Duration) -> Option<u64> {
+    u64::try_from(d.as_nanos().div_ceil(1_000_000)).ok()
 }
 
 /// The encoder's state as a reader sees it.
@@ -149,11 +155,22 @@ fn encode_event(enc: &Encoder, fields: &[&[u8]], kind: u8, wire: &mut Vec<u8>, r
     }
 
     // What a reader makes of it.
+    let control = data.is_none() && (id.is_some() || retry.is_some());
+    let id_set = id.is_some();
     if let Some(i) = id {
         r.last_id = i;
     }
     if let Some(d) = retry {
-        r.retry = Some(Duration::from_millis(d.as_millis() as u64));
+        r.retry = written_ms(d).map(Duration::from_millis);
+    }
+    if control {
+        // A block without data that sets the id or the reconnection time.
+        r.items.push(RefItem::Control {
+            id: r.last_id.clone(),
+            retry: r.retry,
+            id_set,
+            retry_set: retry.is_some(),
+        });
     }
     if let Some(d) = data {
         r.items.push(RefItem::Event(RefEvent {
@@ -194,7 +211,15 @@ fuzz_target!(|raw: &[u8]| {
             _ => {
                 let d = duration(rest);
                 match enc.retry(d, &mut wire) {
-                    Ok(()) => reader.retry = Some(Duration::from_millis(d.as_millis() as u64)),
+                    Ok(()) => {
+                        reader.retry = written_ms(d).map(Duration::from_millis);
+                        reader.items.push(RefItem::Control {
+                            id: reader.last_id.clone(),
+                            retry: reader.retry,
+                            id_set: false,
+                            retry_set: true,
+                        });
+                    }
                     Err(e) => assert_eq!(e, EncodeError::RetryTooLarge { secs: d.as_secs() }),
                 }
             }
