@@ -418,7 +418,10 @@ pub fn run_sse(proto: &Decoder, path: SsePath, streams: &[Vec<&[u8]>]) -> SseRun
                         push(&mut run, result);
                     }
                     let held = fed - decoder.decoder().position();
-                    assert!(held <= bound as u64, "BytesDecoder (views) holds {held} bytes");
+                    assert!(
+                        held <= bound as u64,
+                        "BytesDecoder (views) holds {held} bytes"
+                    );
                 }
                 let finish = decoder.finish();
                 let d = decoder.decoder();
