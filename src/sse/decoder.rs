@@ -236,11 +236,7 @@ impl<'a> EventRef<'a> {
     /// The reconnection time the event's own `retry` field set, if it had a valid one.
     #[must_use]
     pub fn retry_field(&self) -> Option<Duration> {
-        if self.retry_set {
-            self.retry
-        } else {
-            None
-        }
+        self.retry.filter(|_| self.retry_set)
     }
 
     /// Copies the event into an owned [`Event`].
@@ -302,11 +298,7 @@ impl<'a> ControlRef<'a> {
     /// The reconnection time the block's `retry` field set, if it had a valid one.
     #[must_use]
     pub fn retry_field(&self) -> Option<Duration> {
-        if self.retry_set {
-            self.retry
-        } else {
-            None
-        }
+        self.retry.filter(|_| self.retry_set)
     }
 
     /// Copies it into an owned [`Control`].
@@ -378,11 +370,7 @@ impl Control {
     /// The reconnection time the block's `retry` field set, if it had a valid one.
     #[must_use]
     pub fn retry_field(&self) -> Option<Duration> {
-        if self.retry_set {
-            self.retry
-        } else {
-            None
-        }
+        self.retry.filter(|_| self.retry_set)
     }
 }
 
@@ -475,11 +463,7 @@ impl Event {
     /// The reconnection time the event's own `retry` field set, if it had a valid one.
     #[must_use]
     pub fn retry_field(&self) -> Option<Duration> {
-        if self.retry_set {
-            self.retry
-        } else {
-            None
-        }
+        self.retry.filter(|_| self.retry_set)
     }
 
     /// The data as a shared [`Str`] (no copy).
@@ -1198,74 +1182,67 @@ impl BytesDecoder {
     #[inline(always)]
     fn step(&mut self) -> Option<Result<Raw, DecodeError>> {
         loop {
-            let step = if self.tail.is_empty() {
-                let piece = self.pieces.front_mut()?;
-                let step = self.decoder.engine.decode(piece);
-                if let Ok(None) = step.item {
-                    // The piece ends inside an item: keep its start.
-                    piece.advance(step.consumed);
-                    if let Some(rest) = self.pieces.pop_front() {
-                        self.tail.extend_from_slice(&rest);
-                    }
+            let from_tail = !self.tail.is_empty();
+            let step = if from_tail {
+                // Lines after the last item may already be in the tail; else bring more in.
+                if !core::mem::take(&mut self.tail_unread) && !self.fill_tail()? {
                     continue;
                 }
-                step
+                self.decoder.engine.decode(&self.tail)
             } else {
-                if !core::mem::take(&mut self.tail_unread) {
-                    let piece = self.pieces.front_mut()?;
-                    if piece.len() <= SMALL_PIECE {
-                        // Copying a small piece whole costs less than finding its first line
-                        // end before the engine scans it again.
-                        self.tail.extend_from_slice(piece);
-                        self.pieces.pop_front();
-                        let step = self.decoder.engine.decode(&self.tail);
-                        if let Ok(None) = step.item {
-                            self.tail.advance(step.consumed);
-                            continue;
-                        }
-                        self.tail_unread = true;
-                        return Some(step.item.map(|raw| {
-                            self.lent = step.consumed;
-                            raw.unwrap_or_else(|| unreachable!())
-                        }));
-                    }
-                    // Move one more line (or the whole piece, if it ends mid-line) into the
-                    // tail, and the blank line right after it, which often ends the event.
-                    let eol = super::engine::find_eol(piece);
-                    let take = eol.map_or(piece.len(), |i| i + 1 + blank_after(piece, i));
-                    self.tail.extend_from_slice(&piece[..take]);
-                    piece.advance(take);
-                    if piece.is_empty() {
-                        self.pieces.pop_front();
-                    }
-                    if eol.is_none() {
-                        // No line ended: the engine would only note the new bytes. Tell it they
-                        // hold no line end, so that it does not search them again (it checks
-                        // the line limit itself).
-                        self.decoder.engine.mark_scanned(self.tail.len());
-                        if self.tail.len() <= self.decoder.limits().max_line_len {
-                            continue;
-                        }
-                    }
-                }
-                let step = self.decoder.engine.decode(&self.tail);
-                match step.item {
-                    Ok(None) => {
-                        self.tail.advance(step.consumed);
-                        continue;
-                    }
-                    Ok(Some(_)) => self.tail_unread = true,
-                    // Nothing consumed: the same tail is decoded again.
-                    Err(_) => self.tail_unread = true,
-                }
-                step
+                self.decoder.engine.decode(self.pieces.front_mut()?)
             };
-            return Some(step.item.map(|raw| {
-                self.lent = step.consumed;
-                // `Ok(None)` went round the loop.
-                raw.unwrap_or_else(|| unreachable!())
-            }));
+            match step.item {
+                Ok(None) if from_tail => self.tail.advance(step.consumed),
+                Ok(None) => {
+                    // The piece ends inside an item: keep its start.
+                    if let Some(mut rest) = self.pieces.pop_front() {
+                        rest.advance(step.consumed);
+                        self.tail.extend_from_slice(&rest);
+                    }
+                }
+                Ok(Some(raw)) => {
+                    self.tail_unread = from_tail;
+                    self.lent = step.consumed;
+                    return Some(Ok(raw));
+                }
+                // Nothing was consumed: the same input is decoded again next time.
+                Err(e) => {
+                    self.tail_unread = from_tail;
+                    return Some(Err(e));
+                }
+            }
         }
+    }
+
+    /// Moves more of the first piece into the tail, which holds the start of an item: `None`
+    /// when no piece is queued, `Some(false)` when the engine need not look yet.
+    #[inline(always)]
+    fn fill_tail(&mut self) -> Option<bool> {
+        let piece = self.pieces.front_mut()?;
+        if piece.len() <= SMALL_PIECE {
+            // Copying a small piece whole costs less than finding its first line end before
+            // the engine scans it again.
+            self.tail.extend_from_slice(piece);
+            self.pieces.pop_front();
+            return Some(true);
+        }
+        // One more line (or the whole piece, if it ends mid-line), and the blank line right
+        // after it, which often ends the event.
+        let eol = super::engine::find_eol(piece);
+        let take = eol.map_or(piece.len(), |i| i + 1 + blank_after(piece, i));
+        self.tail.extend_from_slice(&piece[..take]);
+        piece.advance(take);
+        if piece.is_empty() {
+            self.pieces.pop_front();
+        }
+        if eol.is_some() {
+            return Some(true);
+        }
+        // No line ended: the engine would only note the new bytes. Tell it they hold no line
+        // end, so that it does not search them again; past the line limit it must report it.
+        self.decoder.engine.mark_scanned(self.tail.len());
+        Some(self.tail.len() > self.decoder.limits().max_line_len)
     }
 }
 
