@@ -666,7 +666,7 @@ pub fn run_chunked(config: Config, path: ChunkedPath, pieces: &[&[u8]]) -> Chunk
                             buf.extend_from_slice(p);
                         }
                         let again = dec.decode(&buf).expect("Done is sticky");
-                        assert_eq!((again.consumed, again.chunk), (0, Chunk::Done));
+                        assert_eq!((again.consumed, again.chunk), (0, Some(Chunk::Done)));
                         assert!(dec.finish().is_ok());
                         t.out.leftover = buf;
                         return Ok(t.out);
@@ -806,7 +806,7 @@ pub fn run_bytes_decoder(config: Config, data: &[u8], cuts: &[u8]) -> ChunkedRes
                     t.data(&d);
                 }
                 Ok(OwnedChunk::Trailer { name, value }) => t.trailer(&name, &value),
-                Ok(Some(OwnedChunk::Done)) => {
+                Ok(OwnedChunk::Done) => {
                     assert!(dec.is_done());
                     assert_eq!(t.data_left, 0);
                     done = true;
@@ -887,7 +887,7 @@ pub fn run_pipeline(
             guard.call("pipeline decode_bytes");
             match dec.decode_bytes(&mut buf) {
                 Err(e) => break Err(e),
-                Ok(OwnedChunk::Data(d)) => {
+                Ok(Some(OwnedChunk::Data(d))) => {
                     body_len += d.len();
                     events.push(d);
                     for r in &mut events {
