@@ -79,9 +79,18 @@ fn parse_url(url: &str) -> Option<(String, u16, String)> {
     if authority.is_empty() || authority.contains('@') {
         return None;
     }
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => (h.to_owned(), p.parse().ok()?),
-        _ => (authority.to_owned(), 80),
+    let (host, port) = if authority.starts_with('[') {
+        let close = authority.find(']')?;
+        let port = match &authority[close + 1..] {
+            "" => 80,
+            rest => rest.strip_prefix(':')?.parse().ok()?,
+        };
+        (authority[..=close].to_owned(), port)
+    } else {
+        match authority.split_once(':') {
+            Some((h, p)) => (h.to_owned(), p.parse().ok()?),
+            None => (authority.to_owned(), 80),
+        }
     };
     Some((host, port, path))
 }
@@ -212,4 +221,29 @@ pub fn inspect_url(url: &str, req: &Request, opts: &Options) -> Result<Report, F
     }
     report.elapsed = Some(fetched.elapsed);
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_url;
+
+    #[test]
+    fn urls() {
+        let p = parse_url;
+        assert_eq!(p("http://h"), Some(("h".into(), 80, "/".into())));
+        assert_eq!(
+            p("http://h:8080/a/b?c=d"),
+            Some(("h".into(), 8080, "/a/b?c=d".into()))
+        );
+        assert_eq!(p("http://h?q"), Some(("h".into(), 80, "/?q".into())));
+        assert_eq!(
+            p("http://[::1]:9/x"),
+            Some(("[::1]".into(), 9, "/x".into()))
+        );
+        assert_eq!(p("http://[::1]/x"), Some(("[::1]".into(), 80, "/x".into())));
+        assert_eq!(p("http://h:port/"), None);
+        assert_eq!(p("http://user@h/"), None);
+        assert_eq!(p("https://h/"), None);
+        assert_eq!(p("http:///x"), None);
+    }
 }
