@@ -52,9 +52,9 @@ fn decode(wire: &[u8]) -> u64 {
     loop {
         let r = d.decode(buf).expect("valid body");
         match r.chunk {
-            Chunk::Data(x) => n += black_box(x).len() as u64,
-            Chunk::Done => return n,
-            Chunk::NeedMore => panic!("truncated"),
+            Some(Chunk::Data(x)) => n += black_box(x).len() as u64,
+            Some(Chunk::Done) => return n,
+            None => panic!("truncated"),
             _ => {}
         }
         buf = &buf[r.consumed..];
@@ -70,9 +70,9 @@ fn decode_copy(wire: &[u8], out: &mut Vec<u8>) -> u64 {
     loop {
         let r = d.decode(buf).expect("valid body");
         match r.chunk {
-            Chunk::Data(x) => out.extend_from_slice(x),
-            Chunk::Done => return out.len() as u64,
-            Chunk::NeedMore => panic!("truncated"),
+            Some(Chunk::Data(x)) => out.extend_from_slice(x),
+            Some(Chunk::Done) => return out.len() as u64,
+            None => panic!("truncated"),
             _ => {}
         }
         buf = &buf[r.consumed..];
@@ -86,9 +86,9 @@ fn decode_bytes(wire: &Bytes) -> u64 {
     let mut n = 0u64;
     loop {
         match d.decode_bytes(&mut buf).expect("valid body") {
-            OwnedChunk::Data(x) => n += black_box(x).len() as u64,
-            OwnedChunk::Done => return n,
-            OwnedChunk::NeedMore => panic!("truncated"),
+            Some(OwnedChunk::Data(x)) => n += black_box(x).len() as u64,
+            Some(OwnedChunk::Done) => return n,
+            None => panic!("truncated"),
             _ => {}
         }
     }

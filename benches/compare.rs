@@ -563,12 +563,12 @@ fn chunked_sse_wire(wire: &[u8]) -> Totals {
         let decoded = decoder.decode(buf.unread(start)).expect("valid body");
         start += decoded.consumed;
         match decoded.chunk {
-            Chunk::Data(d) => {
+            Some(Chunk::Data(d)) => {
                 body += black_box(d).len();
                 chunks += usize::from(decoder.remaining_in_chunk() == 0);
             }
-            Chunk::Done => return (chunks + 1, body),
-            Chunk::NeedMore => {
+            Some(Chunk::Done) => return (chunks + 1, body),
+            None => {
                 buf.refill(start, reads.next().expect("complete body"));
                 start = 0;
             }

@@ -34,22 +34,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut body = Vec::new();
     loop {
         match decoder.decode_buf(&mut buf)? {
-            OwnedChunk::Header { size, extensions } => {
+            Some(OwnedChunk::Header { size, extensions }) => {
                 println!("chunk of {size} bytes, extensions {extensions:?}");
             }
-            OwnedChunk::Data(data) => {
+            Some(OwnedChunk::Data(data)) => {
                 println!("  data {:?}", String::from_utf8_lossy(&data));
                 body.extend_from_slice(&data);
             }
-            OwnedChunk::Trailer { name, value } => {
+            Some(OwnedChunk::Trailer { name, value }) => {
                 println!(
                     "trailer {}: {}",
                     String::from_utf8_lossy(&name),
                     String::from_utf8_lossy(&value)
                 );
             }
-            OwnedChunk::Done => break,
-            OwnedChunk::NeedMore => {
+            Some(OwnedChunk::Done) => break,
+            None => {
                 let mut tmp = [0u8; 16];
                 let n = reader.read(&mut tmp)?;
                 if n == 0 {

@@ -338,10 +338,10 @@ fn chunked_decode_allocates_nothing_per_chunk() {
                 let decoded = decoder.decode(&buf[start..]).unwrap();
                 start += decoded.consumed;
                 match decoded.chunk {
-                    Chunk::Header { .. } => headers += 1,
-                    Chunk::Data(d) => body += d.len(),
-                    Chunk::Done => return,
-                    Chunk::NeedMore => {
+                    Some(Chunk::Header { .. }) => headers += 1,
+                    Some(Chunk::Data(d)) => body += d.len(),
+                    Some(Chunk::Done) => return,
+                    None => {
                         buf.drain(..start);
                         start = 0;
                         buf.extend_from_slice(reads.next().expect("the body is complete"));
@@ -379,10 +379,10 @@ fn chunked_decode_bytes_allocates_nothing_per_chunk() {
         let mut step = |stop_after: usize| {
             while headers < stop_after {
                 match decoder.decode_bytes(&mut buf).unwrap() {
-                    OwnedChunk::Header { .. } => headers += 1,
-                    OwnedChunk::Data(d) => body += d.len(),
-                    OwnedChunk::Done => return,
-                    OwnedChunk::NeedMore => panic!("the body is complete"),
+                    Some(OwnedChunk::Header { .. }) => headers += 1,
+                    Some(OwnedChunk::Data(d)) => body += d.len(),
+                    Some(OwnedChunk::Done) => return,
+                    None => panic!("the body is complete"),
                     _ => {}
                 }
             }

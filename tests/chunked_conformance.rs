@@ -86,9 +86,12 @@ fn largest_chunk_size_is_accepted_and_streamed() {
     let mut d = Decoder::new();
     let r = d.decode(b"ffffffffffffffff\r\nabc").unwrap();
     assert_eq!(r.consumed, 18);
-    assert!(matches!(r.chunk, Chunk::Header { size: u64::MAX, .. }));
+    assert!(matches!(
+        r.chunk,
+        Some(Chunk::Header { size: u64::MAX, .. })
+    ));
     let r = d.decode(b"abc").unwrap();
-    assert_eq!(r.chunk, Chunk::Data(b"abc"));
+    assert_eq!(r.chunk, Some(Chunk::Data(b"abc")));
     assert_eq!(d.remaining_in_chunk(), u64::MAX - 3);
 }
 
@@ -157,10 +160,10 @@ fn extensions_are_exposed_raw_and_by_name() {
     // RFC 9112 §7.1.1: recipients ignore unrecognised extensions but may look some up.
     let mut d = Decoder::new();
     let r = d.decode(b"1;Sig=\"a\\\"b\";x\r\n").unwrap();
-    let Chunk::Header {
+    let Some(Chunk::Header {
         size: 1,
         extensions,
-    } = r.chunk
+    }) = r.chunk
     else {
         panic!("{r:?}")
     };
@@ -215,7 +218,7 @@ fn bytes_after_final_crlf_are_left_untouched() {
     let mut buf = &wire[..];
     loop {
         let r = d.decode(buf).unwrap();
-        let done = r.chunk == Chunk::Done;
+        let done = r.chunk == Some(Chunk::Done);
         buf = &buf[r.consumed..];
         if done {
             break;
@@ -225,7 +228,7 @@ fn bytes_after_final_crlf_are_left_untouched() {
     assert_eq!(d.position(), 12);
     assert!(d.is_done());
     let r = d.decode(buf).unwrap();
-    assert_eq!((r.consumed, r.chunk), (0, Chunk::Done));
+    assert_eq!((r.consumed, r.chunk), (0, Some(Chunk::Done)));
 }
 
 #[test]
@@ -235,10 +238,10 @@ fn data_is_returned_before_the_chunk_is_complete() {
     let r = d.decode(b"10\r\nabc").unwrap();
     assert_eq!(r.consumed, 4);
     let r = d.decode(b"abc").unwrap();
-    assert_eq!((r.consumed, r.chunk), (3, Chunk::Data(b"abc")));
+    assert_eq!((r.consumed, r.chunk), (3, Some(Chunk::Data(b"abc"))));
     assert_eq!(d.remaining_in_chunk(), 13);
     let r = d.decode(b"").unwrap();
-    assert_eq!((r.consumed, r.chunk), (0, Chunk::NeedMore));
+    assert_eq!((r.consumed, r.chunk), (0, None));
 }
 
 #[test]
@@ -250,12 +253,12 @@ fn unfinished_lines_are_left_for_the_caller_and_cr_lf_can_split() {
     let r = d.decode(b"5;a=\"x\"\r\nhel").unwrap();
     assert_eq!(r.consumed, 9);
     let r = d.decode(b"hel").unwrap();
-    assert_eq!(r.chunk, Chunk::Data(b"hel"));
+    assert_eq!(r.chunk, Some(Chunk::Data(b"hel")));
     let r = d.decode(b"lo\r").unwrap();
-    assert_eq!((r.consumed, r.chunk), (2, Chunk::Data(b"lo")));
+    assert_eq!((r.consumed, r.chunk), (2, Some(Chunk::Data(b"lo"))));
     // The CR after data is consumed on its own; the LF comes later.
     let r = d.decode(b"\r").unwrap();
-    assert_eq!((r.consumed, r.chunk), (1, Chunk::NeedMore));
+    assert_eq!((r.consumed, r.chunk), (1, None));
     let r = d.decode(b"\n0\r\n\r\n").unwrap();
     assert_eq!(r.consumed, 4);
 }
@@ -290,7 +293,7 @@ fn trailing_whitespace_is_tolerated_by_default_and_rejected_by_strict() {
     }
     // The whitespace is not part of the reported extensions.
     let mut d = Decoder::new();
-    let Chunk::Header { extensions, .. } = d.decode(b"3;a=b \r\n").unwrap().chunk else {
+    let Some(Chunk::Header { extensions, .. }) = d.decode(b"3;a=b \r\n").unwrap().chunk else {
         panic!()
     };
     assert_eq!(extensions.as_bytes(), b";a=b");
@@ -701,7 +704,10 @@ fn leading_zeros_do_not_count_against_the_size_digit_limit() {
     let mut d = Decoder::new();
     let r = d.decode(b"0000000000000000ffffffffffffffff\r\n").unwrap();
     assert_eq!(r.consumed, 34);
-    assert!(matches!(r.chunk, Chunk::Header { size: u64::MAX, .. }));
+    assert!(matches!(
+        r.chunk,
+        Some(Chunk::Header { size: u64::MAX, .. })
+    ));
     // Every front end, at every cut, agrees (the fast path for plain lines included).
     let wire = b"00000000000000000001\r\nx\r\n000000000000000000000000;a=b\r\n\r\n";
     for cut in 0..wire.len() {
@@ -716,7 +722,7 @@ fn leading_zeros_do_not_count_against_the_size_digit_limit() {
     let mut d = Decoder::with_config(tight);
     assert!(matches!(
         d.decode(b"000ff\r\n").unwrap().chunk,
-        Chunk::Header { size: 0xff, .. }
+        Some(Chunk::Header { size: 0xff, .. })
     ));
     let e = err_with(b"000100\r\n", tight);
     assert_eq!(
@@ -990,7 +996,7 @@ fn errors_are_sticky_and_displayed_with_their_offset() {
     assert!(!d.is_done());
     d.reset();
     assert_eq!(d.decode(b"0\r\n\r\n").unwrap().consumed, 3);
-    assert_eq!(d.decode(b"\r\n").unwrap().chunk, Chunk::Done);
+    assert_eq!(d.decode(b"\r\n").unwrap().chunk, Some(Chunk::Done));
     assert!(d.is_done());
 }
 
@@ -1370,13 +1376,13 @@ fn chunk_sizes_above_usize_stream_through_every_front_end() {
     let r = d.decode(wire).unwrap();
     assert!(matches!(
         r.chunk,
-        Chunk::Header {
+        Some(Chunk::Header {
             size: 0x1_0000_0005,
             ..
-        }
+        })
     ));
     let r = d.decode(&wire[r.consumed..]).unwrap();
-    assert_eq!(r.chunk, Chunk::Data(&wire[11..]));
+    assert_eq!(r.chunk, Some(Chunk::Data(&wire[11..])));
     assert_eq!(
         d.remaining_in_chunk(),
         0x1_0000_0005 - (wire.len() as u64 - 11)

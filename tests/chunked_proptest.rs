@@ -468,11 +468,13 @@ fn body_only(pieces: &[&[u8]], config: Config, headers: bool) -> BodyOnly {
             };
             let consumed = decoded.consumed;
             match decoded.chunk {
-                Chunk::Header { .. } => assert!(headers, "a header item with headers(false)"),
-                Chunk::Data(d) => body.extend_from_slice(d),
-                Chunk::Trailer { name, value } => trailers.push((name.to_vec(), value.to_vec())),
-                Chunk::Done => return (body, trailers, Ok(decoder.position())),
-                Chunk::NeedMore => {
+                Some(Chunk::Header { .. }) => assert!(headers, "a header item with headers(false)"),
+                Some(Chunk::Data(d)) => body.extend_from_slice(d),
+                Some(Chunk::Trailer { name, value }) => {
+                    trailers.push((name.to_vec(), value.to_vec()))
+                }
+                Some(Chunk::Done) => return (body, trailers, Ok(decoder.position())),
+                None => {
                     buf.drain(..consumed);
                     break;
                 }

@@ -89,9 +89,9 @@ fn borrowed(pieces: &[&[u8]]) -> (Vec<Item>, Vec<u8>) {
     let mut reads = pieces.iter();
     loop {
         let chunked::Decoded { consumed, chunk } = chunks.decode(&wire_buf).unwrap();
-        let done = chunk == chunked::Chunk::Done;
-        let need_more = chunk == chunked::Chunk::NeedMore;
-        if let chunked::Chunk::Data(data) = chunk {
+        let done = chunk == Some(chunked::Chunk::Done);
+        let need_more = chunk.is_none();
+        if let Some(chunked::Chunk::Data(data)) = chunk {
             sse_buf.extend_from_slice(data);
             loop {
                 let sse::Decoded { consumed, item } = events.decode(&sse_buf).unwrap();

@@ -108,7 +108,7 @@ fn data_item_may_consume_the_crlf_that_ends_its_chunk() {
             let d = decoder.decode(&buf).expect("a valid lenient body");
             let consumed = d.consumed;
             match d.chunk {
-                Chunk::Data(data) => {
+                Some(Chunk::Data(data)) => {
                     let end = data.as_ptr_range().end;
                     let at_consumed = end == buf[consumed..].as_ptr();
                     let before_crlf = consumed >= 2
@@ -117,8 +117,8 @@ fn data_item_may_consume_the_crlf_that_ends_its_chunk() {
                     assert!(at_consumed || before_crlf, "reads of {read}");
                     body.extend_from_slice(data);
                 }
-                Chunk::Done => break,
-                Chunk::NeedMore => {
+                Some(Chunk::Done) => break,
+                None => {
                     buf.drain(..consumed);
                     match reads.next() {
                         Some(r) => buf.extend_from_slice(r),

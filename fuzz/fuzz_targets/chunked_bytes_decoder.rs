@@ -2,7 +2,7 @@
 //! `Bytes` pieces, cut at fuzzer-chosen points and pushed one at a time, iterating with a `for`
 //! loop after each push: the same body, chunks, trailers, leftover (`take_remainder`) or error
 //! (kind and offset) as the borrowed decoder on the bytes whole and as the exact reference
-//! (`reference_decode_exact`); data never copied; no `NeedMore` from the iterator; `Done` and an
+//! (`reference_decode_exact`); data never copied; no empty item from the iterator; `Done` and an
 //! error each yielded at most once, **with nothing after an error** (the loop must end: an
 //! iterator that repeats its error forever fails the call budget), and `finish()` still
 //! reporting it.

@@ -638,11 +638,11 @@ pub fn run_chunked(config: Config, path: ChunkedPath, pieces: &[&[u8]]) -> Chunk
                 assert!(consumed <= buf.len());
                 assert_eq!(dec.position(), before + consumed as u64);
                 match chunk {
-                    Chunk::Header { size, extensions } => {
+                    Some(Chunk::Header { size, extensions }) => {
                         assert!(consumed > 0);
                         t.header(size, exts(&extensions));
                     }
-                    Chunk::Data(d) => {
+                    Some(Chunk::Data(d)) => {
                         // A sub-slice of the input ending at `consumed`, or right before the
                         // CRLF that ends its chunk when the decoder took that too.
                         let end = d.as_ptr_range().end;
@@ -656,8 +656,8 @@ pub fn run_chunked(config: Config, path: ChunkedPath, pieces: &[&[u8]]) -> Chunk
                         );
                         t.data(d);
                     }
-                    Chunk::Trailer { name, value } => t.trailer(name, value),
-                    Chunk::Done => {
+                    Some(Chunk::Trailer { name, value }) => t.trailer(name, value),
+                    Some(Chunk::Done) => {
                         assert!(dec.is_done());
                         assert_eq!(t.data_left, 0);
                         buf.drain(..consumed);
@@ -666,12 +666,12 @@ pub fn run_chunked(config: Config, path: ChunkedPath, pieces: &[&[u8]]) -> Chunk
                             buf.extend_from_slice(p);
                         }
                         let again = dec.decode(&buf).expect("Done is sticky");
-                        assert_eq!((again.consumed, again.chunk), (0, Chunk::Done));
+                        assert_eq!((again.consumed, again.chunk), (0, Some(Chunk::Done)));
                         assert!(dec.finish().is_ok());
                         t.out.leftover = buf;
                         return Ok(t.out);
                     }
-                    Chunk::NeedMore => {
+                    None => {
                         buf.drain(..consumed);
                         t.waiting(buf.len(), &dec);
                         let Some(piece) = pieces.get(next) else {
@@ -716,10 +716,10 @@ pub fn run_chunked(config: Config, path: ChunkedPath, pieces: &[&[u8]]) -> Chunk
                 };
                 assert_eq!(dec.position(), before + (held_before - held) as u64);
                 match chunk {
-                    OwnedChunk::Header { size, extensions } => {
+                    Some(OwnedChunk::Header { size, extensions }) => {
                         t.header(size, exts(&extensions.as_extensions()));
                     }
-                    OwnedChunk::Data(d) => {
+                    Some(OwnedChunk::Data(d)) => {
                         let r = d.as_ptr_range();
                         assert!(
                             range.start <= r.start && r.end <= range.end,
@@ -727,8 +727,8 @@ pub fn run_chunked(config: Config, path: ChunkedPath, pieces: &[&[u8]]) -> Chunk
                         );
                         t.data(&d);
                     }
-                    OwnedChunk::Trailer { name, value } => t.trailer(&name, &value),
-                    OwnedChunk::Done => {
+                    Some(OwnedChunk::Trailer { name, value }) => t.trailer(&name, &value),
+                    Some(OwnedChunk::Done) => {
                         assert!(dec.is_done());
                         let mut rest = if path == ChunkedPath::DecodeBytes {
                             bytes.to_vec()
@@ -742,7 +742,7 @@ pub fn run_chunked(config: Config, path: ChunkedPath, pieces: &[&[u8]]) -> Chunk
                         t.out.leftover = rest;
                         return Ok(t.out);
                     }
-                    OwnedChunk::NeedMore => {
+                    None => {
                         t.waiting(held, &dec);
                         let Some(piece) = pieces.get(next) else {
                             let e = dec.finish().expect_err("finish before Done must fail");
@@ -769,7 +769,7 @@ pub fn run_chunked(config: Config, path: ChunkedPath, pieces: &[&[u8]]) -> Chunk
 /// [`chunked::BytesDecoder`] as `Bytes` slices of one buffer, pushing one piece at a time and
 /// iterating until `None` after each, the way a client loop does. Checks: the item order and
 /// sizes (as [`run_chunked`] does), data handed out as slices of the pushed pieces (never
-/// copied), no `NeedMore` from the iterator, `Done` at most once, **an error at most once and
+/// copied), no empty item from the iterator, `Done` at most once, **an error at most once and
 /// nothing after it** (every later `next()` is `None`, whatever is pushed, so that a `for` loop
 /// ends), a `finish()` that reports the error, and the bytes after the body left for
 /// `take_remainder()`. The result compares with [`run_chunked`]'s.
@@ -887,7 +887,7 @@ pub fn run_pipeline(
             guard.call("pipeline decode_bytes");
             match dec.decode_bytes(&mut buf) {
                 Err(e) => break Err(e),
-                Ok(OwnedChunk::Data(d)) => {
+                Ok(Some(OwnedChunk::Data(d))) => {
                     body_len += d.len();
                     events.push(d);
                     for r in &mut events {
@@ -895,14 +895,14 @@ pub fn run_pipeline(
                         items.push(r.map(from_item));
                     }
                 }
-                Ok(OwnedChunk::Done) => {
+                Ok(Some(OwnedChunk::Done)) => {
                     let mut rest = buf.to_vec();
                     for p in &pieces[next..] {
                         rest.extend_from_slice(p);
                     }
                     break Ok(rest);
                 }
-                Ok(OwnedChunk::NeedMore) => {
+                Ok(None) => {
                     let Some(piece) = pieces.get(next) else {
                         break Err(dec.finish().expect_err("finish before Done"));
                     };
@@ -928,7 +928,7 @@ pub fn run_pipeline(
                 Err(e) => break Err(e),
             };
             match chunk {
-                Chunk::Data(d) => {
+                Some(Chunk::Data(d)) => {
                     body_len += d.len();
                     body.extend_from_slice(d);
                     loop {
@@ -946,14 +946,14 @@ pub fn run_pipeline(
                         }
                     }
                 }
-                Chunk::Done => {
+                Some(Chunk::Done) => {
                     buf.drain(..consumed);
                     for p in &pieces[next..] {
                         buf.extend_from_slice(p);
                     }
                     break Ok(buf);
                 }
-                Chunk::NeedMore => {
+                None => {
                     buf.drain(..consumed);
                     let Some(piece) = pieces.get(next) else {
                         break Err(dec.finish().expect_err("finish before Done"));

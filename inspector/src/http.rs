@@ -212,8 +212,5 @@ fn next_chunk(
     decoder: &mut chunked::Decoder,
     buf: &mut Bytes,
 ) -> Result<Option<OwnedChunk>, chunked::Error> {
-    match decoder.decode_bytes(buf)? {
-        OwnedChunk::NeedMore => Ok(None),
-        chunk => Ok(Some(chunk)),
-    }
+    decoder.decode_bytes(buf)
 }

@@ -14,9 +14,9 @@ use super::Config;
 /// Push each piece with [`push`](BytesDecoder::push), then take items with
 /// [`next`](Iterator::next) until it returns `None`. Body data comes out as slices of the pieces
 /// (no copy, whatever the piece boundaries). Only a chunk line or trailer line that straddles two
-/// pieces is copied, once, into a small internal buffer, a line at a time. The iterator never
-/// yields [`OwnedChunk::NeedMore`]: it returns `None` instead, and it yields
-/// [`OwnedChunk::Done`] once, after which it returns `None`. The bytes after the body are never
+/// pieces is copied, once, into a small internal buffer, a line at a time. The iterator returns
+/// `None` when the pushed pieces hold no complete item (push more, then iterate again), and it
+/// yields [`OwnedChunk::Done`] once, after which it returns `None`. The bytes after the body are never
 /// consumed: take them with [`take_remainder`](BytesDecoder::take_remainder).
 ///
 /// An error ends the iteration too: it is yielded once (`Some(Err(e))`), and every later call
@@ -152,7 +152,7 @@ impl BytesDecoder {
                     return Ok(None);
                 };
                 let chunk = self.decoder.decode_bytes(piece)?;
-                if chunk == OwnedChunk::NeedMore && !piece.is_empty() {
+                if chunk.is_none() && !piece.is_empty() {
                     // The piece ends inside a line: keep its start.
                     self.tail.extend_from_slice(piece);
                     piece.clear();
@@ -173,7 +173,7 @@ impl BytesDecoder {
                     self.pieces.pop_front();
                 }
                 let chunk = self.decoder.decode_buf(&mut self.tail)?;
-                if chunk == OwnedChunk::Done && !self.tail.is_empty() {
+                if chunk == Some(OwnedChunk::Done) && !self.tail.is_empty() {
                     // Not reachable with a CRLF-ended body (the final line end is the last byte
                     // moved), but keep whatever followed the body in front of the pieces.
                     let rest = core::mem::take(&mut self.tail).freeze();
@@ -182,12 +182,12 @@ impl BytesDecoder {
                 chunk
             };
             match chunk {
-                OwnedChunk::NeedMore => {}
-                OwnedChunk::Done => {
+                None => {}
+                Some(OwnedChunk::Done) => {
                     self.done = true;
                     return Ok(Some(OwnedChunk::Done));
                 }
-                chunk => return Ok(Some(chunk)),
+                chunk => return Ok(chunk),
             }
         }
     }

@@ -139,8 +139,11 @@ pub struct Decoded<'b> {
     /// input. After [`Chunk::Done`], the bytes past `consumed` are the next message's: they
     /// were not looked at.
     pub consumed: usize,
-    /// What the consumed bytes held.
-    pub chunk: Chunk<'b>,
+    /// What the consumed bytes held: `None` when the input holds no complete item yet (call
+    /// again with more input appended, the unconsumed bytes kept in front), the same "need
+    /// more" shape as [`sse::Decoded::item`](crate::sse::Decoded::item) and
+    /// `tokio_util::codec::Decoder`.
+    pub chunk: Option<Chunk<'b>>,
 }
 
 /// One item of a chunked body, borrowing from the caller's input.
@@ -148,7 +151,8 @@ pub struct Decoded<'b> {
 /// A body decodes as: for every chunk, a [`Header`](Chunk::Header) and then its data as one or
 /// more [`Data`](Chunk::Data) pieces; then the last chunk's [`Header`](Chunk::Header) with
 /// `size == 0`; then one [`Trailer`](Chunk::Trailer) per trailer field; then
-/// [`Done`](Chunk::Done). [`NeedMore`](Chunk::NeedMore) can come anywhere before `Done`.
+/// [`Done`](Chunk::Done). Between any two items a call can return no item (`None`): the input
+/// holds no complete item yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Chunk<'b> {
@@ -176,9 +180,6 @@ pub enum Chunk<'b> {
     /// The body ended with the final CRLF. Every later call returns `Done` with
     /// `consumed == 0`.
     Done,
-    /// The input holds no complete item: call again with more input appended (and the
-    /// unconsumed bytes kept in front).
-    NeedMore,
 }
 
 /// Owned form of [`Chunk`], as returned by [`Decoder::decode_bytes`] and
@@ -204,8 +205,6 @@ pub enum OwnedChunk {
     },
     /// See [`Chunk::Done`].
     Done,
-    /// See [`Chunk::NeedMore`].
-    NeedMore,
 }
 
 /// An incremental, sans-IO decoder for an HTTP/1.1 chunked body (RFC 9112 §7.1).
@@ -224,7 +223,8 @@ pub enum OwnedChunk {
 /// returned as soon as any of it arrives. Only a chunk line or a trailer field line that has
 /// not ended yet is left unconsumed for the caller to keep (bounded by the [`Config`] limits);
 /// the decoder remembers how far it examined it, so feeding a line one byte at a time stays
-/// linear. Every call consumes bytes, returns an item, returns [`Chunk::NeedMore`] or fails.
+/// linear. Every call consumes bytes, returns an item, returns no item (`None`: need more input)
+/// or fails.
 ///
 /// The end of the body is explicit ([`Chunk::Done`]); bytes after the final CRLF are never
 /// consumed. When the input ends (EOF), call [`finish`](Decoder::finish): a body cut short is an
@@ -243,13 +243,13 @@ pub enum OwnedChunk {
 /// loop {
 ///     let Decoded { consumed, chunk } = decoder.decode(&buf)?;
 ///     match chunk {
-///         Chunk::Data(bytes) => body.extend_from_slice(bytes),
-///         Chunk::Trailer { name, value } => assert_eq!((name, value), (&b"ETag"[..], &b"\"x\""[..])),
-///         Chunk::Done => {
+///         Some(Chunk::Data(bytes)) => body.extend_from_slice(bytes),
+///         Some(Chunk::Trailer { name, value }) => assert_eq!((name, value), (&b"ETag"[..], &b"\"x\""[..])),
+///         Some(Chunk::Done) => {
 ///             buf.drain(..consumed);
 ///             break;
 ///         }
-///         Chunk::NeedMore => buf.extend(reads.pop().expect("EOF: call decoder.finish()")),
+///         None => buf.extend(reads.pop().expect("EOF: call decoder.finish()")),
 ///         _ => {}
 ///     }
 ///     buf.drain(..consumed);
@@ -329,7 +329,7 @@ impl Decoder {
     ///
     /// let mut decoder = Decoder::new().headers(false);
     /// let d = decoder.decode(b"5;a=b\r\nhello\r\n").unwrap();
-    /// assert_eq!(d.chunk, Chunk::Data(b"hello"));
+    /// assert_eq!(d.chunk, Some(Chunk::Data(b"hello")));
     /// assert_eq!(d.consumed, 14);
     /// ```
     #[must_use]
@@ -427,7 +427,7 @@ impl Decoder {
     /// Decodes the next item from `buf`, splitting the consumed bytes off its front; the
     /// returned payloads are slices of `buf` (no copy).
     ///
-    /// After [`OwnedChunk::NeedMore`], `buf` holds the start of an unfinished line: the next
+    /// After `Ok(None)`, `buf` holds the start of an unfinished line: the next
     /// call must see those bytes followed by the next input. After [`OwnedChunk::Done`], `buf`
     /// holds exactly the bytes after the body.
     ///
@@ -437,10 +437,10 @@ impl Decoder {
     ///
     /// let mut decoder = Decoder::new();
     /// let mut buf = Bytes::from_static(b"3\r\nabc\r\n0\r\n\r\n");
-    /// assert!(matches!(decoder.decode_bytes(&mut buf)?, OwnedChunk::Header { size: 3, .. }));
-    /// assert_eq!(decoder.decode_bytes(&mut buf)?, OwnedChunk::Data(Bytes::from_static(b"abc")));
-    /// assert!(matches!(decoder.decode_bytes(&mut buf)?, OwnedChunk::Header { size: 0, .. }));
-    /// assert_eq!(decoder.decode_bytes(&mut buf)?, OwnedChunk::Done);
+    /// assert!(matches!(decoder.decode_bytes(&mut buf)?, Some(OwnedChunk::Header { size: 3, .. })));
+    /// assert_eq!(decoder.decode_bytes(&mut buf)?, Some(OwnedChunk::Data(Bytes::from_static(b"abc"))));
+    /// assert!(matches!(decoder.decode_bytes(&mut buf)?, Some(OwnedChunk::Header { size: 0, .. })));
+    /// assert_eq!(decoder.decode_bytes(&mut buf)?, Some(OwnedChunk::Done));
     /// assert!(buf.is_empty());
     /// # Ok::<(), sse_wire::chunked::Error>(())
     /// ```
@@ -448,7 +448,7 @@ impl Decoder {
     /// # Errors
     ///
     /// As [`decode`](Decoder::decode); on error nothing is split off `buf`.
-    pub fn decode_bytes(&mut self, buf: &mut Bytes) -> Result<OwnedChunk, Error> {
+    pub fn decode_bytes(&mut self, buf: &mut Bytes) -> Result<Option<OwnedChunk>, Error> {
         self.decode_owned(buf)
     }
 
@@ -462,24 +462,24 @@ impl Decoder {
     ///
     /// let mut decoder = Decoder::new();
     /// let mut buf = BytesMut::from(&b"a;x=1\r"[..]);
-    /// assert_eq!(decoder.decode_buf(&mut buf)?, OwnedChunk::NeedMore);
+    /// assert_eq!(decoder.decode_buf(&mut buf)?, None); // need more input
     /// assert_eq!(&buf[..], b"a;x=1\r"); // kept: the line has not ended
     /// buf.extend_from_slice(b"\n0123456789\r\n0\r\n\r\n");
-    /// let OwnedChunk::Header { size: 10, extensions } = decoder.decode_buf(&mut buf)? else { panic!() };
+    /// let Some(OwnedChunk::Header { size: 10, extensions }) = decoder.decode_buf(&mut buf)? else { panic!() };
     /// assert_eq!(extensions.get(b"x").unwrap().value().unwrap().raw(), b"1");
-    /// assert!(matches!(decoder.decode_buf(&mut buf)?, OwnedChunk::Data(d) if d == "0123456789"));
+    /// assert!(matches!(decoder.decode_buf(&mut buf)?, Some(OwnedChunk::Data(d)) if d == "0123456789"));
     /// # Ok::<(), sse_wire::chunked::Error>(())
     /// ```
     ///
     /// # Errors
     ///
     /// As [`decode`](Decoder::decode); on error nothing is split off `buf`.
-    pub fn decode_buf(&mut self, buf: &mut BytesMut) -> Result<OwnedChunk, Error> {
+    pub fn decode_buf(&mut self, buf: &mut BytesMut) -> Result<Option<OwnedChunk>, Error> {
         self.decode_owned(buf)
     }
 
     /// The owned front end: runs the engine on `buf` and splits the consumed bytes off it.
-    fn decode_owned<B: OwnedInput>(&mut self, buf: &mut B) -> Result<OwnedChunk, Error> {
+    fn decode_owned<B: OwnedInput>(&mut self, buf: &mut B) -> Result<Option<OwnedChunk>, Error> {
         let (consumed, raw) = self.run(
             buf.as_slice(),
             #[inline(always)]
@@ -493,7 +493,7 @@ impl Decoder {
                 buf.drop_front(r.start);
                 let data = buf.take_front(r.len());
                 buf.drop_front(consumed - r.end);
-                return Ok(OwnedChunk::Data(data));
+                return Ok(Some(OwnedChunk::Data(data)));
             }
             _ if raw.borrows() => buf.take_front(consumed),
             _ => {
@@ -946,9 +946,9 @@ fn cut(head: &Bytes, r: Range<usize>) -> Bytes {
 
 /// The borrowed form of `raw`, an item of `buf`.
 #[inline(always)]
-fn borrowed(buf: &[u8], raw: Raw) -> Chunk<'_> {
+fn borrowed(buf: &[u8], raw: Raw) -> Option<Chunk<'_>> {
     let cut = |r: Range<usize>| buf.get(r).unwrap_or_default();
-    match raw {
+    Some(match raw {
         Raw::Header { size, ext } => Chunk::Header {
             size,
             extensions: Extensions::from_validated(cut(ext)),
@@ -959,13 +959,13 @@ fn borrowed(buf: &[u8], raw: Raw) -> Chunk<'_> {
             value: cut(value),
         },
         Raw::Done => Chunk::Done,
-        Raw::NeedMore => Chunk::NeedMore,
-    }
+        Raw::NeedMore => return None,
+    })
 }
 
 /// `head` holds the consumed bytes; the ranges of `raw` index into it.
-fn owned(raw: Raw, head: Bytes) -> OwnedChunk {
-    match raw {
+fn owned(raw: Raw, head: Bytes) -> Option<OwnedChunk> {
+    Some(match raw {
         Raw::Header { size, ext } => OwnedChunk::Header {
             size,
             extensions: OwnedExtensions::from_validated(cut(&head, ext)),
@@ -977,8 +977,8 @@ fn owned(raw: Raw, head: Bytes) -> OwnedChunk {
             value: cut(&head, value),
         },
         Raw::Done => OwnedChunk::Done,
-        Raw::NeedMore => OwnedChunk::NeedMore,
-    }
+        Raw::NeedMore => return None,
+    })
 }
 
 /// The fast path for the common chunk line, hex digits and CRLF with nothing else, when all of
@@ -1019,12 +1019,12 @@ mod tests {
         let mut d = Decoder::new();
         for n in 1..line.len() {
             let r = d.decode(&line[..n]).unwrap();
-            assert_eq!((r.consumed, r.chunk), (0, Chunk::NeedMore));
+            assert_eq!((r.consumed, r.chunk), (0, None));
             assert_eq!(d.line.scan, n);
         }
         let r = d.decode(&line).unwrap();
         assert_eq!(r.consumed, line.len());
-        assert!(matches!(r.chunk, Chunk::Header { size: 1, .. }));
+        assert!(matches!(r.chunk, Some(Chunk::Header { size: 1, .. })));
         assert_eq!(d.line.scan, 0);
     }
 
@@ -1043,14 +1043,14 @@ mod tests {
         let r = d.decode(b"100000005\r\n").unwrap();
         assert!(matches!(
             r.chunk,
-            Chunk::Header {
+            Some(Chunk::Header {
                 size: 0x1_0000_0005,
                 ..
-            }
+            })
         ));
         let data = [7u8; 64];
         let r = d.decode(&data).unwrap();
-        assert_eq!(r.chunk, Chunk::Data(&data[..]));
+        assert_eq!(r.chunk, Some(Chunk::Data(&data[..])));
         assert_eq!(d.remaining_in_chunk(), 0x1_0000_0005 - 64);
     }
 
@@ -1060,15 +1060,18 @@ mod tests {
         let mut d = Decoder::new().headers(false);
         for _ in 0..2 {
             let first = d.decode(body).unwrap();
-            assert_eq!((first.consumed, first.chunk), (12, Chunk::Data(b"abc")));
+            assert_eq!(
+                (first.consumed, first.chunk),
+                (12, Some(Chunk::Data(b"abc")))
+            );
             let last = d.decode(&body[12..]).unwrap();
-            assert_eq!((last.consumed, last.chunk), (5, Chunk::Done));
+            assert_eq!((last.consumed, last.chunk), (5, Some(Chunk::Done)));
             d.reset();
         }
         let mut d = Decoder::new();
         assert!(matches!(
             d.decode(body).unwrap().chunk,
-            Chunk::Header { size: 3, .. }
+            Some(Chunk::Header { size: 3, .. })
         ));
     }
 
@@ -1079,11 +1082,11 @@ mod tests {
         let mut d = Decoder::new();
         let mut items = Vec::new();
         loop {
-            let c = d.decode_bytes(&mut buf).unwrap();
-            if c == OwnedChunk::Done {
-                break;
+            match d.decode_bytes(&mut buf).unwrap() {
+                Some(OwnedChunk::Done) => break,
+                Some(c) => items.push(c),
+                None => panic!("the body is complete"),
             }
-            items.push(c);
         }
         assert_eq!(&buf[..], b"rest");
         let OwnedChunk::Data(data) = &items[1] else {

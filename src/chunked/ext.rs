@@ -20,7 +20,7 @@ use super::grammar::{is_tchar, is_ws};
 ///
 /// let mut decoder = Decoder::new();
 /// let decoded = decoder.decode(b"5 ; sig = \"a\\\"b\" ; last\r\nhello").unwrap();
-/// let Chunk::Header { size: 5, extensions } = decoded.chunk else { panic!() };
+/// let Some(Chunk::Header { size: 5, extensions }) = decoded.chunk else { panic!() };
 /// let mut iter = extensions.iter();
 /// let sig = iter.next().unwrap();
 /// assert_eq!(sig.name(), b"sig");

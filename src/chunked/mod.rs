@@ -57,14 +57,14 @@
 //! loop {
 //!     let Decoded { consumed, chunk } = decoder.decode(&buf).expect("valid body");
 //!     match chunk {
-//!         Chunk::Header { size, extensions } => assert!(size > 0 || extensions.is_empty()),
-//!         Chunk::Data(data) => body.extend_from_slice(data),
-//!         Chunk::Trailer { name, value } => trailers.push((name.to_vec(), value.to_vec())),
-//!         Chunk::Done => {
+//!         Some(Chunk::Header { size, extensions }) => assert!(size > 0 || extensions.is_empty()),
+//!         Some(Chunk::Data(data)) => body.extend_from_slice(data),
+//!         Some(Chunk::Trailer { name, value }) => trailers.push((name.to_vec(), value.to_vec())),
+//!         Some(Chunk::Done) => {
 //!             buf.drain(..consumed);
 //!             break;
 //!         }
-//!         Chunk::NeedMore => match reads.next() {
+//!         None => match reads.next() {
 //!             Some(read) => buf.extend_from_slice(read),
 //!             None => panic!("EOF: {:?}", decoder.finish()),
 //!         },

@@ -17,8 +17,7 @@ use crate::chunked::{self, EncodeError, OwnedChunk, TrailerField};
 /// The items are the decoder's own [`OwnedChunk`]s, every payload a slice of `FramedRead`'s
 /// buffer (no copy): [`Data`](OwnedChunk::Data) pieces as they arrive (a chunk may come in
 /// several), one [`Trailer`](OwnedChunk::Trailer) per trailer field, then
-/// [`Done`](OwnedChunk::Done). [`NeedMore`](OwnedChunk::NeedMore) never comes out (it is the
-/// codec's `Ok(None)`), and [`Header`](OwnedChunk::Header) items (chunk sizes and extensions)
+/// [`Done`](OwnedChunk::Done). [`Header`](OwnedChunk::Header) items (chunk sizes and extensions)
 /// only from a decoder built with [`headers(true)`](chunked::Decoder::headers) and given to
 /// [`from_decoder`](ChunkedCodec::from_decoder): [`new`](ChunkedCodec::new) leaves them out.
 ///
@@ -170,10 +169,8 @@ impl Decoder for ChunkedCodec {
             // `Done` went out already; what follows the body is not ours.
             return Ok(None);
         }
-        match self.decoder.decode_buf(src)? {
-            OwnedChunk::NeedMore => Ok(None),
-            chunk => Ok(Some(chunk)),
-        }
+        // The decoder's "need more" is already the codec's `Ok(None)`.
+        Ok(self.decoder.decode_buf(src)?)
     }
 
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<OwnedChunk>, ChunkedError> {

@@ -60,7 +60,7 @@ pub fn decode_pieces(pieces: &[&[u8]], config: Config) -> Result<Output, Error> 
         assert!(consumed <= buf.len(), "consumed past the input");
         assert_eq!(dec.position(), before + consumed as u64);
         match chunk {
-            Chunk::Header { size, extensions } => {
+            Some(Chunk::Header { size, extensions }) => {
                 assert!(consumed > 0);
                 assert_eq!(
                     data_left, 0,
@@ -69,7 +69,7 @@ pub fn decode_pieces(pieces: &[&[u8]], config: Config) -> Result<Output, Error> 
                 data_left = size;
                 out.chunks.push((size, exts(&extensions)));
             }
-            Chunk::Data(d) => {
+            Some(Chunk::Data(d)) => {
                 assert!(!d.is_empty(), "empty Data");
                 assert!(d.len() as u64 <= data_left, "more data than the chunk size");
                 // Data is a sub-slice of the input, ending at `consumed`, or right before the
@@ -85,11 +85,11 @@ pub fn decode_pieces(pieces: &[&[u8]], config: Config) -> Result<Output, Error> 
                 data_left -= d.len() as u64;
                 out.body.extend_from_slice(d);
             }
-            Chunk::Trailer { name, value } => {
+            Some(Chunk::Trailer { name, value }) => {
                 assert!(consumed > 0);
                 out.trailers.push((name.to_vec(), value.to_vec()));
             }
-            Chunk::Done => {
+            Some(Chunk::Done) => {
                 assert!(dec.is_done());
                 assert_eq!(data_left, 0);
                 buf.drain(..consumed);
@@ -99,11 +99,11 @@ pub fn decode_pieces(pieces: &[&[u8]], config: Config) -> Result<Output, Error> 
                 out.leftover = buf;
                 // Done is sticky and consumes nothing more.
                 let again = dec.decode(b"more")?;
-                assert_eq!((again.consumed, again.chunk), (0, Chunk::Done));
+                assert_eq!((again.consumed, again.chunk), (0, Some(Chunk::Done)));
                 assert!(dec.finish().is_ok());
                 return Ok(out);
             }
-            Chunk::NeedMore => {
+            None => {
                 let Some(piece) = pieces.get(next) else {
                     let e = dec.finish().expect_err("finish before Done must fail");
                     return Err(e);
@@ -126,10 +126,10 @@ pub fn decode_pieces_bytes(pieces: &[&[u8]], config: Config) -> Result<Output, E
     loop {
         let range = buf.as_ptr_range();
         match dec.decode_bytes(&mut buf)? {
-            OwnedChunk::Header { size, extensions } => {
+            Some(OwnedChunk::Header { size, extensions }) => {
                 out.chunks.push((size, exts(&extensions.as_extensions())));
             }
-            OwnedChunk::Data(d) => {
+            Some(OwnedChunk::Data(d)) => {
                 assert!(!d.is_empty());
                 let r = d.as_ptr_range();
                 assert!(
@@ -138,10 +138,10 @@ pub fn decode_pieces_bytes(pieces: &[&[u8]], config: Config) -> Result<Output, E
                 );
                 out.body.extend_from_slice(&d);
             }
-            OwnedChunk::Trailer { name, value } => {
+            Some(OwnedChunk::Trailer { name, value }) => {
                 out.trailers.push((name.to_vec(), value.to_vec()));
             }
-            OwnedChunk::Done => {
+            Some(OwnedChunk::Done) => {
                 let mut rest = buf.to_vec();
                 for p in &pieces[next..] {
                     rest.extend_from_slice(p);
@@ -149,7 +149,7 @@ pub fn decode_pieces_bytes(pieces: &[&[u8]], config: Config) -> Result<Output, E
                 out.leftover = rest;
                 return Ok(out);
             }
-            OwnedChunk::NeedMore => {
+            None => {
                 let Some(piece) = pieces.get(next) else {
                     return Err(dec.finish().expect_err("finish before Done must fail"));
                 };
@@ -171,17 +171,17 @@ pub fn decode_pieces_buf(pieces: &[&[u8]], config: Config) -> Result<Output, Err
     let mut next = 0;
     loop {
         match dec.decode_buf(&mut buf)? {
-            OwnedChunk::Header { size, extensions } => {
+            Some(OwnedChunk::Header { size, extensions }) => {
                 out.chunks.push((size, exts(&extensions.as_extensions())));
             }
-            OwnedChunk::Data(d) => {
+            Some(OwnedChunk::Data(d)) => {
                 assert!(!d.is_empty());
                 out.body.extend_from_slice(&d);
             }
-            OwnedChunk::Trailer { name, value } => {
+            Some(OwnedChunk::Trailer { name, value }) => {
                 out.trailers.push((name.to_vec(), value.to_vec()));
             }
-            OwnedChunk::Done => {
+            Some(OwnedChunk::Done) => {
                 let mut rest = buf.to_vec();
                 for p in &pieces[next..] {
                     rest.extend_from_slice(p);
@@ -189,7 +189,7 @@ pub fn decode_pieces_buf(pieces: &[&[u8]], config: Config) -> Result<Output, Err
                 out.leftover = rest;
                 return Ok(out);
             }
-            OwnedChunk::NeedMore => {
+            None => {
                 let Some(piece) = pieces.get(next) else {
                     return Err(dec.finish().expect_err("finish before Done must fail"));
                 };
