@@ -268,3 +268,73 @@ pub fn run(
     }
     status
 }
+
+#[cfg(test)]
+mod tests {
+    use super::run;
+
+    /// (stdout, stderr, status) of one run on `stdin`.
+    fn call(args: &[&str], stdin: &[u8]) -> (String, String, i32) {
+        let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let status = run(&args, &mut &stdin[..], &mut out, &mut err);
+        (
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+            status,
+        )
+    }
+
+    #[test]
+    fn stdin_and_dash_read_the_same_input() {
+        let body = b"data: a\n\n";
+        let (a, _, s1) = call(&["--check"], body);
+        let (b, _, s2) = call(&["--check", "-"], body);
+        assert_eq!((a.as_str(), s1), (b.as_str(), s2));
+        assert_eq!(a, "ok: 1 event(s), 9 body bytes, no problems\n");
+    }
+
+    #[test]
+    fn values_inline_or_separate() {
+        let body = b"data: 0123456789\n\n";
+        let (a, _, _) = call(&["--check", "--max-line=8"], body);
+        let (b, _, _) = call(&["--check", "--max-line", "8"], body);
+        assert_eq!(a, b);
+        assert!(a.contains(" line-too-long: "), "{a}");
+        let (c, _, status) = call(&["-c", "--sentinel=data:bye"], body);
+        assert_eq!(status, 1);
+        assert!(c.contains(" missing-sentinel: "), "{c}");
+        let (_, _, status) = call(
+            &["-c", "--sentinel", "none", "--sse"],
+            b"HTTP/1.1 404\r\n\r\n",
+        );
+        assert_eq!(status, 0, "--sse reads a capture-looking input as a body");
+    }
+
+    #[test]
+    fn usage_errors_exit_2() {
+        for args in [
+            &["--table", "--check"][..],
+            &["--max-line"],
+            &["--max-line", "many"],
+            &["--sentinel", "gemini"],
+            &["-H", "no colon"],
+            &["--timeout", "-1"],
+            &["a.sse", "b.sse"],
+            &["/nonexistent/input.sse"],
+        ] {
+            let (out, err, status) = call(args, b"");
+            assert_eq!((out.as_str(), status), ("", 2), "{args:?}");
+            assert!(err.starts_with("sse-inspect: "), "{args:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn normalize_writes_a_clean_stream() {
+        let (out, err, status) = call(&["-n"], b"data:a\r\ndata:b\r\rid: 3\r\n\r\n");
+        assert_eq!(
+            (out.as_str(), err.as_str(), status),
+            ("data: a\ndata: b\n\nid: 3\n\n", "", 0)
+        );
+    }
+}
