@@ -24,6 +24,7 @@ Output (default: NDJSON, one line per event, then a \"summary\" line):
       --comments          also list comment lines
       --controls          also list blocks that only set id or retry
       --all               --comments and --controls
+      --problems          also list the problems as NDJSON lines (what --check finds)
       --no-summary        leave out the summary line
 
 Input:
@@ -132,6 +133,7 @@ fn parse(args: &[String]) -> Result<Parsed, String> {
                 a.show.controls = true;
             }
             "--no-summary" => a.show.summary = false,
+            "--problems" => a.show.problems = true,
             "--http" => a.opts.input = InputKind::Http,
             "--sse" => a.opts.input = InputKind::Sse,
             "--sentinel" => {

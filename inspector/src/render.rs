@@ -15,6 +15,8 @@ pub struct Show {
     pub controls: bool,
     /// The final summary line (NDJSON only).
     pub summary: bool,
+    /// The problems, as `"kind":"problem"` lines before the summary (NDJSON only).
+    pub problems: bool,
 }
 
 impl Default for Show {
@@ -23,6 +25,7 @@ impl Default for Show {
             comments: false,
             controls: false,
             summary: true,
+            problems: false,
         }
     }
 }
@@ -47,8 +50,9 @@ fn retry_ms(retry: Option<std::time::Duration>) -> String {
 
 /// One JSON object per line: every event (`"kind":"event"`, with `type`, `data`,
 /// `lastEventId` as a browser reports it, `retry` in force in milliseconds or `null`, and the
-/// `offset` of its block in the SSE body), comments and control blocks if `show` asks, then a
-/// `"kind":"summary"` line.
+/// `offset` of its block in the SSE body), comments and control blocks if `show` asks, the
+/// problems (`"kind":"problem"`, with `problem`, `place`, `offset`, `detail`, `effect`) if it
+/// asks, then a `"kind":"summary"` line.
 pub fn ndjson(report: &Report, show: Show) -> String {
     let mut out = String::new();
     for r in &report.records {
@@ -84,6 +88,19 @@ pub fn ndjson(report: &Report, show: Show) -> String {
                 );
             }
             _ => {}
+        }
+    }
+    if show.problems {
+        for p in &report.problems {
+            let _ = writeln!(
+                out,
+                r#"{{"kind":"problem","problem":"{}","place":"{}","offset":{},"detail":{},"effect":{}}}"#,
+                p.kind.name(),
+                p.place.name(),
+                p.offset,
+                json(&p.detail),
+                json(p.kind.effect())
+            );
         }
     }
     if show.summary {

@@ -151,6 +151,13 @@ pub(crate) fn scan(body: &[u8], max_line: usize) -> Scan {
             ),
         ));
     }
+    if body.ends_with(b"\r") {
+        problems.push(problem(
+            ProblemKind::LoneCr,
+            body.len() - 1,
+            "the stream ends with a CR: parsers that wait for an LF after it (eventsource-stream) never end the last line, and drop its event".into(),
+        ));
+    }
     tally.overflow(&mut problems, body.len());
     Scan {
         lines,
