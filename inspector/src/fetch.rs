@@ -4,6 +4,7 @@ use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
+use crate::http::Completion;
 use crate::{inspect, InputKind, Options, Place, Problem, ProblemKind, Report};
 
 /// The request [`fetch`] sends.
@@ -95,8 +96,9 @@ fn parse_url(url: &str) -> Option<(String, u16, String)> {
     Some((host, port, path))
 }
 
-/// Sends `req` to `url` and reads the response until the server closes the connection (the
-/// request asks it to) or `req.timeout` passes.
+/// Sends `req` to `url` and reads the response until it is complete (the end of a chunked
+/// body, or `Content-Length` bytes), the server closes the connection (the request asks it
+/// to), or `req.timeout` passes.
 ///
 /// # Errors
 ///
@@ -160,6 +162,7 @@ pub fn fetch(url: &str, req: &Request) -> Result<Fetched, FetchError> {
     let mut bytes = Vec::new();
     let mut piece = vec![0u8; 16 * 1024];
     let mut timed_out = false;
+    let mut completion = Completion::default();
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -169,7 +172,12 @@ pub fn fetch(url: &str, req: &Request) -> Result<Fetched, FetchError> {
         stream.set_read_timeout(Some(left))?;
         match stream.read(&mut piece) {
             Ok(0) => break,
-            Ok(n) => bytes.extend_from_slice(&piece[..n]),
+            Ok(n) => {
+                bytes.extend_from_slice(&piece[..n]);
+                if completion.is_complete(&bytes) {
+                    break;
+                }
+            }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e)
                 if matches!(

@@ -214,3 +214,62 @@ fn next_chunk(
 ) -> Result<Option<OwnedChunk>, chunked::Error> {
     decoder.decode_bytes(buf)
 }
+
+/// Tells when a response read off a connection is complete, so that a fetch stops there even
+/// if the server keeps the connection open: at the end of a chunked body (or its first framing
+/// error), or after `Content-Length` bytes. A close-delimited body is complete only at EOF.
+#[derive(Debug, Default)]
+pub(crate) struct Completion {
+    /// The framing and head length, once the head is in.
+    head: Option<(BodyFraming, usize)>,
+    decoder: chunked::Decoder,
+    /// Body bytes the chunked decoder has not consumed yet (a chunk line cut by a read).
+    pending: Bytes,
+    /// How many bytes of the response the decoder has been given (into `pending`).
+    fed: usize,
+}
+
+impl Completion {
+    /// Whether `all`, every byte read so far, holds the whole response.
+    pub(crate) fn is_complete(&mut self, all: &[u8]) -> bool {
+        let (framing, head_len) = match self.head {
+            Some(head) => head,
+            None => {
+                let Some((_, head_len)) = find_head_end(all) else {
+                    return false;
+                };
+                let framing = match read_response(&all[..head_len], &mut Vec::new()) {
+                    (Some(info), _) => info.framing,
+                    // An unreadable head: nothing tells where the body ends.
+                    (None, _) => BodyFraming::Close,
+                };
+                self.fed = head_len;
+                *self.head.insert((framing, head_len))
+            }
+        };
+        match framing {
+            BodyFraming::Close => false,
+            BodyFraming::ContentLength(n) => (all.len() - head_len) as u64 >= n,
+            BodyFraming::Chunked => {
+                let mut buf = if self.pending.is_empty() {
+                    Bytes::copy_from_slice(&all[self.fed..])
+                } else {
+                    let mut joined = self.pending.to_vec();
+                    joined.extend_from_slice(&all[self.fed..]);
+                    Bytes::from(joined)
+                };
+                self.fed = all.len();
+                loop {
+                    match next_chunk(&mut self.decoder, &mut buf) {
+                        Ok(Some(OwnedChunk::Done)) | Err(_) => return true,
+                        Ok(Some(_)) => {}
+                        Ok(None) => {
+                            self.pending = buf;
+                            return false;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -197,6 +197,33 @@ fn a_stream_still_open_at_the_timeout_is_reported() {
 }
 
 #[test]
+fn a_complete_response_ends_the_fetch_even_on_a_connection_left_open() {
+    for capture in ["chunked-ok.http", "status-503.http"] {
+        let (url, server) = serve(golden(capture), 4, true);
+        let started = Instant::now();
+        let request = Request {
+            timeout: Duration::from_secs(8),
+            ..Request::default()
+        };
+        let report = inspect_url(&url, &request, &Options::default()).unwrap();
+        assert!(
+            started.elapsed() < Duration::from_secs(4),
+            "{capture}: waited for the timeout"
+        );
+        assert!(!report
+            .problems
+            .iter()
+            .any(|p| p.kind == ProblemKind::Timeout));
+        assert_eq!(
+            report.records,
+            inspect(&golden(capture), &Options::default()).records
+        );
+        drop(report);
+        server.join().unwrap();
+    }
+}
+
+#[test]
 fn unreachable_and_unsupported_urls_are_io_errors() {
     // A port nobody listens on any more.
     let port = TcpListener::bind("127.0.0.1:0")
