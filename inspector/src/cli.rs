@@ -32,9 +32,11 @@ Input:
       --sse               read the input as an SSE body
 
 Checks:
-      --sentinel WHICH    the end marker required: openai ([DONE]), anthropic (message_stop),
-                          data:TEXT, event:TYPE, none, or auto (default: openai or anthropic
-                          when the events look like that API's, else no check)
+      --sentinel WHICH    the end marker required: openai (data: [DONE]), anthropic (an
+                          event of type message_stop), data:TEXT, event:TYPE, none, or
+                          auto (default): anthropic's if an event type starts with message_
+                          or content_block_, openai's if an event's data is [DONE] or a JSON
+                          object with a \"choices\" key, else none
       --max-line BYTES    report lines longer than this (default 65536)
       --limit-line BYTES  decode as a reader whose longest line is BYTES (default 8 MiB)
       --limit-event BYTES decode as a reader whose largest event data is BYTES (default 16 MiB)

@@ -259,7 +259,7 @@ impl ProblemKind {
                 "EventSource ignores a retry value that is not all ASCII digits (some parsers take it anyway)."
             }
             ProblemKind::Status => {
-                "EventSource fails the connection on any status but 200 and does not reconnect."
+                "EventSource fails the connection on any final status but 200 (it follows redirects) and does not reconnect."
             }
             ProblemKind::ContentType => {
                 "EventSource fails the connection unless the Content-Type is text/event-stream, and does not reconnect."
