@@ -4,7 +4,8 @@
 //! SSE server ask of headers, the way the standards answer them:
 //!
 //! * a client checks the response with [`content_type_is_event_stream`] (or
-//!   [`is_event_stream`] on one value) and fills its request with [`insert_request_headers`],
+//!   [`is_event_stream`] on one value) and makes its request headers with [`request_headers`] (or
+//!   fills them with [`insert_request_headers`]),
 //!   which sends `Last-Event-ID` only when there is one that a header can carry
 //!   ([`last_event_id`]);
 //! * a server starts its response with [`response_headers`] (or
@@ -208,6 +209,30 @@ pub fn insert_request_headers(headers: &mut HeaderMap, id: &str) -> bool {
             id.is_empty()
         }
     }
+}
+
+/// The request headers of an event stream: `Accept: text/event-stream`, `Cache-Control:
+/// no-cache`, and `Last-Event-ID` when `last_event_id` is not empty and can be sent (see
+/// [`last_event_id`]). [`insert_request_headers`] fills an existing request's headers instead
+/// and says whether the ID could be sent.
+///
+/// ```
+/// use http::header;
+/// use sse_wire::http::{request_headers, LAST_EVENT_ID};
+///
+/// let first = request_headers("");
+/// assert_eq!(first[header::ACCEPT], "text/event-stream");
+/// assert_eq!(first[header::CACHE_CONTROL], "no-cache");
+/// assert_eq!(first.len(), 2);
+/// assert_eq!(request_headers("41")[LAST_EVENT_ID], "41");
+/// assert!(!request_headers("4\n1").contains_key(LAST_EVENT_ID)); // cannot be a header value
+/// ```
+#[must_use]
+pub fn request_headers(last_event_id: &str) -> HeaderMap {
+    let mut headers = HeaderMap::with_capacity(3);
+    // Whether the ID could be sent is visible in the result.
+    let _ = insert_request_headers(&mut headers, last_event_id);
+    headers
 }
 
 /// The `Last-Event-ID` a request carries, as text: `None` when it has none, or when its value

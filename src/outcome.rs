@@ -43,6 +43,8 @@
 //! assert!(matches!(answer(&[b"data: Hello\n\ndata: [DO"]).1, Outcome::Truncated(_)));
 //! ```
 
+use core::fmt;
+
 use crate::sse::{Event, EventRef, Truncated};
 use crate::Str;
 
@@ -175,6 +177,18 @@ impl Sentinel {
 /// assert_eq!(verdict(&Outcome::Clean), "cut");
 /// assert_eq!(verdict(&Outcome::Transport(std::io::ErrorKind::ConnectionReset.into())), "failed");
 /// ```
+///
+/// Its `Display` says what happened in a sentence a client can print as it is:
+///
+/// ```
+/// use sse_wire::outcome::Outcome;
+///
+/// assert_eq!(
+///     Outcome::<&str>::Clean.to_string(),
+///     "the stream ended between two events, before its end marker: the answer is incomplete",
+/// );
+/// assert_eq!(Outcome::Transport("connection reset").to_string(), "reading the stream failed: connection reset");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 #[must_use]
@@ -188,6 +202,22 @@ pub enum Outcome<E> {
     Truncated(Truncated),
     /// The transport failed before the sentinel arrived.
     Transport(E),
+}
+
+impl<E: fmt::Display> fmt::Display for Outcome<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Sentinel => f.write_str("the stream is complete: its end marker arrived"),
+            Outcome::Clean => f.write_str(
+                "the stream ended between two events, before its end marker: the answer is incomplete",
+            ),
+            Outcome::Truncated(cut) => write!(
+                f,
+                "the stream was cut inside an event ({cut}): the answer is incomplete"
+            ),
+            Outcome::Transport(e) => write!(f, "reading the stream failed: {e}"),
+        }
+    }
 }
 
 impl<E> Outcome<E> {

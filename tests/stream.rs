@@ -787,40 +787,6 @@ fn encode_errors_are_typed_and_the_stream_goes_on() {
     assert_eq!(out, "kept");
 }
 
-#[test]
-fn encode_stream_as_an_axum_body() {
-    use http_body_util::BodyExt;
-    let events = stream::iter(messages()).map(Ok::<_, Infallible>);
-    let body = axum::body::Body::from_stream(encode_events(events));
-    let collected = block_on(body.collect()).unwrap().to_bytes();
-    let want: Vec<Bytes> =
-        block_on(encode_events(stream::iter(messages()).map(Ok::<_, Infallible>)).try_collect())
-            .unwrap();
-    assert_eq!(collected, want.concat());
-
-    // An error of the event stream becomes a body error.
-    let failing = stream::iter([
-        Ok(Message::data("a")),
-        Err(std::io::Error::other("db down")),
-    ]);
-    let body = axum::body::Body::from_stream(encode_events(failing));
-    let err = block_on(body.collect()).unwrap_err();
-    assert!(err.to_string().contains("db down"), "{err}");
-}
-
-#[test]
-fn encode_stream_as_a_hyper_body() {
-    use http_body_util::{BodyExt, StreamBody};
-    use hyper::body::Frame;
-    let events = stream::iter(messages()).map(Ok::<_, Infallible>);
-    let body = StreamBody::new(encode_events(events).map_ok(Frame::data));
-    let collected = block_on(BodyExt::collect(body)).unwrap().to_bytes();
-    let want: Vec<Bytes> =
-        block_on(encode_events(stream::iter(messages()).map(Ok::<_, Infallible>)).try_collect())
-            .unwrap();
-    assert_eq!(collected, want.concat());
-}
-
 /// The keep-alive recipe of `EncodeStream`'s docs, on tokio's paused clock.
 #[tokio::test(start_paused = true)]
 async fn keep_alive_recipe() {

@@ -274,10 +274,14 @@ pin_project! {
     /// It is a `TryStream` of `Bytes` whose error is `Send + Sync + 'static` and a
     /// `std::error::Error` when `E` is one (`Infallible` included):
     ///
-    /// * `axum::body::Body::from_stream(encode_events(events))`, with the
-    ///   `Content-Type: text/event-stream` and `Cache-Control: no-cache` headers;
+    /// * `axum::body::Body::from_stream(encode_events(events))`, with the headers of
+    ///   [`http::response_headers`](crate::http::response_headers) (`Content-Type:
+    ///   text/event-stream`, `Cache-Control: no-cache`, `X-Accel-Buffering: no`);
     /// * `http_body_util::StreamBody::new(encode_events(events).map_ok(hyper::body::Frame::data))`
     ///   for `hyper`.
+    ///
+    /// `http-examples/tests/bodies.rs` checks both, and `http-examples/examples/llm_server.rs`
+    /// is an axum server built this way.
     ///
     /// # Keep-alives
     ///
@@ -288,13 +292,15 @@ pin_project! {
     ///
     /// ```no_run
     /// use core::convert::Infallible;
+    /// use bytes::Bytes;
     /// use futures_core::Stream;
-    /// use sse_wire::stream::{encode_events, Message};
+    /// use sse_wire::stream::{encode_events, Message, SendError};
     /// use tokio::time::{interval_at, Duration, Instant};
     /// use tokio_stream::StreamExt;
     ///
     /// # #[allow(dead_code)]
-    /// fn body<S>(events: S) -> axum::body::Body
+    /// // Hand the result to `axum::body::Body::from_stream`.
+    /// fn body<S>(events: S) -> impl Stream<Item = Result<Bytes, SendError<Infallible>>>
     /// where
     ///     S: Stream<Item = Result<Message, Infallible>> + Send + 'static,
     /// {
@@ -305,7 +311,7 @@ pin_project! {
     ///         Ok(event) => event,
     ///         Err(_silent) => Ok(Message::keep_alive()),
     ///     });
-    ///     axum::body::Body::from_stream(encode_events(with_pings))
+    ///     encode_events(with_pings)
     /// }
     /// ```
     ///
