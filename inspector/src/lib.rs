@@ -1,0 +1,516 @@
+//! `sse-inspect`: look inside a `text/event-stream` and say what a reader will make of it.
+//!
+//! The input is an SSE body, a raw HTTP/1.1 response capture (status line, headers, then a
+//! chunked, `Content-Length` or close-delimited body), or the response of a live `http://` URL.
+//! [`inspect`] decodes it with `sse_wire`'s own decoders, so the events it reports are exactly
+//! the ones [`sse_wire::sse::Decoder`] dispatches, each with the byte offset where its block
+//! starts, and lists the [`Problem`]s a reader would hit: a stream cut inside an event, a
+//! missing end marker, invalid UTF-8, lone CR line ends, a BOM, oversize lines, ids that cannot
+//! be sent back as `Last-Event-ID`, ignored `retry` values, a wrong status or content type, and
+//! chunked framing errors.
+//!
+//! ```
+//! use sse_inspect::{inspect, Options, ProblemKind};
+//!
+//! let report = inspect(b"data: {\"delta\":\"Hi\"}\r\n\r\ndata: {\"delta\":", &Options::default());
+//! assert_eq!(report.events().count(), 1);
+//! assert_eq!(report.problems[0].kind, ProblemKind::Truncated);
+//! assert_eq!(report.problems[0].offset, 24);
+//! ```
+//!
+//! The same report renders as NDJSON ([`render::ndjson`]), an aligned table
+//! ([`render::table`]), a check listing ([`render::check`]), or a clean re-encoded stream
+//! ([`render::normalize`]). [`fetch()`] reads a live endpoint over a plain TCP connection.
+
+#![deny(missing_docs)]
+
+pub mod cli;
+mod fetch;
+mod http;
+pub mod render;
+mod scan;
+
+use std::time::Duration;
+
+use sse_wire::outcome::Sentinel;
+use sse_wire::sse::{Decoder, Item, ItemRef, Limits};
+use sse_wire::Str;
+
+pub use fetch::{fetch, inspect_url, FetchError, Fetched, Request};
+pub use http::{BodyFraming, HttpInfo};
+
+/// How to read the input bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InputKind {
+    /// An HTTP response capture when the input starts with `HTTP/1.`, else an SSE body.
+    #[default]
+    Auto,
+    /// Always an SSE body.
+    Sse,
+    /// Always an HTTP/1.1 response capture.
+    Http,
+}
+
+/// Which end marker the stream must carry (see [`sse_wire::outcome::Sentinel`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum SentinelCheck {
+    /// Guess from the events: a stream that looks like OpenAI's (an event's data is a JSON
+    /// object with a `choices` key) must end with `data: [DONE]`, one that looks like
+    /// Anthropic's (an event type starting with `message_` or `content_block_`) with a
+    /// `message_stop` event. Other streams are not checked.
+    #[default]
+    Auto,
+    /// Do not check for an end marker.
+    None,
+    /// This marker must appear.
+    Required(Sentinel),
+}
+
+impl SentinelCheck {
+    /// Parses `openai`, `anthropic`, `data:TEXT`, `event:TYPE`, `auto` or `none`.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "auto" => SentinelCheck::Auto,
+            "none" => SentinelCheck::None,
+            "openai" => SentinelCheck::Required(Sentinel::openai()),
+            "anthropic" => SentinelCheck::Required(Sentinel::anthropic()),
+            _ => {
+                if let Some(text) = s.strip_prefix("data:") {
+                    SentinelCheck::Required(Sentinel::data(text.to_owned()))
+                } else if let Some(ty) = s.strip_prefix("event:") {
+                    SentinelCheck::Required(Sentinel::event_type(ty.to_owned()))
+                } else {
+                    return None;
+                }
+            }
+        })
+    }
+}
+
+/// What [`inspect`] looks for.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// How to read the input.
+    pub input: InputKind,
+    /// Lines longer than this (line end excluded) are reported as
+    /// [`ProblemKind::LineTooLong`]. Default 65 536: Go's `bufio.Scanner` and readers built on
+    /// it stop at 64 KiB. The decoder itself runs with `sse_wire`'s default limits.
+    pub max_line: usize,
+    /// The end marker to require.
+    pub sentinel: SentinelCheck,
+    /// The limits the decoder runs with (default: `sse_wire`'s). Set them to see what a reader
+    /// with smaller buffers gets: an event over a limit is dropped and reported as
+    /// [`ProblemKind::DecoderLimit`].
+    pub limits: Limits,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            input: InputKind::Auto,
+            max_line: 64 * 1024,
+            sentinel: SentinelCheck::Auto,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// One decoded item and where its bytes start in the SSE body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// Byte offset in the SSE body of the item's first line: the first field line of an
+    /// event's or control block's block (comments before it excluded), or the comment line.
+    pub offset: u64,
+    /// The item exactly as `sse_wire::sse::Decoder` returned it.
+    pub item: Item,
+}
+
+/// Where a [`Problem`]'s offset counts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// The SSE body (after any HTTP head and chunked framing are removed; a BOM counts).
+    Body,
+    /// The raw input (the HTTP capture, head included).
+    Capture,
+}
+
+impl Place {
+    /// `body` or `capture`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Place::Body => "body",
+            Place::Capture => "capture",
+        }
+    }
+}
+
+/// The kinds of problem [`inspect`] reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ProblemKind {
+    /// The stream ended inside an event or a line.
+    Truncated,
+    /// The required end marker never arrived.
+    MissingSentinel,
+    /// Bytes that are not UTF-8.
+    InvalidUtf8,
+    /// Lines ended by a CR without LF.
+    LoneCr,
+    /// A byte order mark at the start (or a second one after it).
+    Bom,
+    /// A line longer than [`Options::max_line`].
+    LineTooLong,
+    /// The decoder dropped an event for one of its limits.
+    DecoderLimit,
+    /// An `id` holding a control byte other than TAB and NUL.
+    IdControl,
+    /// An `id` holding NUL.
+    IdNul,
+    /// A `retry` value that is not all ASCII digits.
+    BadRetry,
+    /// An HTTP status other than 200.
+    Status,
+    /// A `Content-Type` other than `text/event-stream`.
+    ContentType,
+    /// The chunked framing is broken (the crate's chunked decoder said so).
+    ChunkedFraming,
+    /// The HTTP body ended before its `Content-Length`.
+    ShortBody,
+    /// The input is not a parsable HTTP response.
+    BadHttp,
+    /// A fetch stopped at its timeout with the stream still open.
+    Timeout,
+}
+
+impl ProblemKind {
+    /// A short stable name (`truncated`, `lone-cr`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            ProblemKind::Truncated => "truncated",
+            ProblemKind::MissingSentinel => "missing-sentinel",
+            ProblemKind::InvalidUtf8 => "invalid-utf8",
+            ProblemKind::LoneCr => "lone-cr",
+            ProblemKind::Bom => "bom",
+            ProblemKind::LineTooLong => "line-too-long",
+            ProblemKind::DecoderLimit => "decoder-limit",
+            ProblemKind::IdControl => "id-control",
+            ProblemKind::IdNul => "id-nul",
+            ProblemKind::BadRetry => "bad-retry",
+            ProblemKind::Status => "status",
+            ProblemKind::ContentType => "content-type",
+            ProblemKind::ChunkedFraming => "chunked-framing",
+            ProblemKind::ShortBody => "short-body",
+            ProblemKind::BadHttp => "bad-http",
+            ProblemKind::Timeout => "timeout",
+        }
+    }
+
+    /// Every kind, in the order of [`name`](Self::name)'s list.
+    pub const ALL: [ProblemKind; 16] = [
+        ProblemKind::Truncated,
+        ProblemKind::MissingSentinel,
+        ProblemKind::InvalidUtf8,
+        ProblemKind::LoneCr,
+        ProblemKind::Bom,
+        ProblemKind::LineTooLong,
+        ProblemKind::DecoderLimit,
+        ProblemKind::IdControl,
+        ProblemKind::IdNul,
+        ProblemKind::BadRetry,
+        ProblemKind::Status,
+        ProblemKind::ContentType,
+        ProblemKind::ChunkedFraming,
+        ProblemKind::ShortBody,
+        ProblemKind::BadHttp,
+        ProblemKind::Timeout,
+    ];
+
+    /// One sentence on what it does to a browser `EventSource` (or other readers).
+    pub fn effect(self) -> &'static str {
+        match self {
+            ProblemKind::Truncated => {
+                "EventSource drops the unfinished last event and reconnects as if the stream had ended."
+            }
+            ProblemKind::MissingSentinel => {
+                "The stream ended without its end marker, so a client cannot tell a complete answer from a cut one."
+            }
+            ProblemKind::InvalidUtf8 => {
+                "EventSource replaces each invalid sequence with U+FFFD; some parsers stop the stream instead."
+            }
+            ProblemKind::LoneCr => {
+                "Valid for EventSource, but proxies and parsers that only split on LF merge or split these lines."
+            }
+            ProblemKind::Bom => {
+                "EventSource skips one leading BOM, but a second one makes the line's field unknown, and some parsers (eventsource-stream) panic on the first."
+            }
+            ProblemKind::LineTooLong => {
+                "EventSource reads it, but line-buffered readers with a fixed limit (Go bufio.Scanner: 64 KiB) fail or drop the event."
+            }
+            ProblemKind::DecoderLimit => {
+                "The decoder dropped the event for a size limit (see --limit-line, --limit-event); EventSource has no limit and would dispatch it, a reader with that limit would not."
+            }
+            ProblemKind::IdControl => {
+                "EventSource keeps the id, but no Last-Event-ID header can carry it, so the reconnect fails."
+            }
+            ProblemKind::IdNul => {
+                "EventSource ignores an id field holding NUL: the last event ID stays what it was."
+            }
+            ProblemKind::BadRetry => {
+                "EventSource ignores a retry value that is not all ASCII digits (some parsers take it anyway)."
+            }
+            ProblemKind::Status => {
+                "EventSource fails the connection on any final status but 200 (it follows redirects) and does not reconnect."
+            }
+            ProblemKind::ContentType => {
+                "EventSource fails the connection unless the Content-Type is text/event-stream, and does not reconnect."
+            }
+            ProblemKind::ChunkedFraming => {
+                "The HTTP client fails the response body: EventSource sees a network error, drops the event in progress and reconnects."
+            }
+            ProblemKind::ShortBody => {
+                "The HTTP client fails the response body: EventSource sees a network error, drops the event in progress and reconnects."
+            }
+            ProblemKind::BadHttp => "No client can read this response.",
+            ProblemKind::Timeout => {
+                "The inspector stopped reading; whatever the server sent later was not inspected."
+            }
+        }
+    }
+}
+
+/// Something a reader of the stream would trip over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// What.
+    pub kind: ProblemKind,
+    /// Where, in bytes from the start of [`place`](Problem::place).
+    pub offset: u64,
+    /// What the offset counts from.
+    pub place: Place,
+    /// The specifics, one sentence without a final period.
+    pub detail: String,
+}
+
+/// Counts for the summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Summary {
+    /// Events dispatched.
+    pub events: usize,
+    /// Control blocks (id/retry without data).
+    pub controls: usize,
+    /// Comment lines.
+    pub comments: usize,
+    /// Bytes of the SSE body.
+    pub body_bytes: u64,
+    /// Bytes of the raw input.
+    pub input_bytes: u64,
+}
+
+/// What [`inspect`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// The status line and headers, for an HTTP capture.
+    pub http: Option<HttpInfo>,
+    /// Every item the decoder returned, in order.
+    pub records: Vec<Record>,
+    /// The problems found, ordered by place (capture first) and offset.
+    pub problems: Vec<Problem>,
+    /// The counts.
+    pub summary: Summary,
+    /// How long reading took (the fetch for a URL; the inspection otherwise). Set by the
+    /// caller that measured it.
+    pub elapsed: Option<Duration>,
+}
+
+impl Report {
+    /// The dispatched events with their offsets.
+    pub fn events(&self) -> impl Iterator<Item = (u64, &sse_wire::sse::Event)> {
+        self.records.iter().filter_map(|r| match &r.item {
+            Item::Event(e) => Some((r.offset, e)),
+            _ => None,
+        })
+    }
+
+    /// Whether any problem was found.
+    pub fn has_problems(&self) -> bool {
+        !self.problems.is_empty()
+    }
+}
+
+/// Inspects `input` (an SSE body or an HTTP response capture, see [`Options::input`]).
+pub fn inspect(input: &[u8], opts: &Options) -> Report {
+    let is_http = match opts.input {
+        InputKind::Auto => input.starts_with(b"HTTP/1."),
+        InputKind::Sse => false,
+        InputKind::Http => true,
+    };
+    let mut problems = Vec::new();
+    let (info, body) = if is_http {
+        let (info, body) = http::read_response(input, &mut problems);
+        (info, body)
+    } else {
+        (None, input.to_vec())
+    };
+    let records = decode_body(&body, opts, &mut problems);
+    check_sentinel(&records, &opts.sentinel, body.len() as u64, &mut problems);
+    problems.sort_by_key(|p| (p.place == Place::Body, p.offset));
+    let mut summary = Summary {
+        body_bytes: body.len() as u64,
+        input_bytes: input.len() as u64,
+        ..Summary::default()
+    };
+    for r in &records {
+        match r.item {
+            Item::Event(_) => summary.events += 1,
+            Item::Control(_) => summary.controls += 1,
+            Item::Comment(_) => summary.comments += 1,
+            _ => {}
+        }
+    }
+    Report {
+        http: info,
+        records,
+        problems,
+        summary,
+        elapsed: None,
+    }
+}
+
+/// Runs the crate's SSE decoder over `body` a line at a time (as the scanner cuts it, with
+/// the same line ends), so that each item is known to come from the line just fed, and adds
+/// the scanner's findings.
+fn decode_body(body: &[u8], opts: &Options, problems: &mut Vec<Problem>) -> Vec<Record> {
+    let scan = scan::scan(body, opts.max_line);
+    problems.extend(scan.problems);
+    let mut decoder = Decoder::with_limits(opts.limits);
+    let mut records = Vec::new();
+    let mut held = 0usize; // start of the bytes the decoder still needs
+    for line in &scan.lines {
+        let end = line.end;
+        let mut errors = 0;
+        loop {
+            let decoded = match decoder.decode(&body[held..end]) {
+                Ok(d) => d,
+                // Nothing consumed; decoding goes on after the error (and reports one error
+                // per limit crossed, so a second one on the same line cannot repeat forever).
+                Err(e) if errors < 2 => {
+                    errors += 1;
+                    problems.push(decoder_limit(e));
+                    continue;
+                }
+                Err(_) => break,
+            };
+            held += decoded.consumed;
+            let Some(item) = decoded.item else { break };
+            let (offset, item) = match item {
+                ItemRef::Event(ev) => (line.block_start, Item::Event(ev.to_owned_event())),
+                ItemRef::Control(c) => (line.block_start, Item::Control(c.to_owned_control())),
+                ItemRef::Comment(text) => (line.start, Item::Comment(Str::from(text))),
+                _ => continue,
+            };
+            records.push(Record {
+                offset: offset as u64,
+                item,
+            });
+        }
+    }
+    if let Err(t) = decoder.finish() {
+        let offset = scan.pending_block.unwrap_or(scan.last_line_start) as u64;
+        problems.push(Problem {
+            kind: ProblemKind::Truncated,
+            offset,
+            place: Place::Body,
+            detail: if t.fields == 0 {
+                format!(
+                    "the stream ended inside a line: its {} byte(s), which had no line end, were discarded",
+                    t.partial_line
+                )
+            } else {
+                format!(
+                    "the stream ended inside an event: {} field line(s) with {} data byte(s), and {} byte(s) of an unterminated line, were never dispatched",
+                    t.fields, t.data_len, t.partial_line
+                )
+            },
+        });
+    }
+    records
+}
+
+fn decoder_limit(e: sse_wire::sse::DecodeError) -> Problem {
+    use sse_wire::sse::DecodeError;
+    let offset = match e {
+        DecodeError::LineTooLong { offset, .. } | DecodeError::EventTooLarge { offset, .. } => {
+            offset
+        }
+        _ => 0,
+    };
+    Problem {
+        kind: ProblemKind::DecoderLimit,
+        offset,
+        place: Place::Body,
+        detail: format!("sse_wire's decoder reported: {e}"),
+    }
+}
+
+/// The sentinel to require, after [`SentinelCheck::Auto`] has looked at the events.
+fn required_sentinel(
+    records: &[Record],
+    check: &SentinelCheck,
+) -> Option<(Sentinel, &'static str)> {
+    match check {
+        SentinelCheck::None => None,
+        SentinelCheck::Required(s) => Some((s.clone(), "required")),
+        SentinelCheck::Auto => {
+            let mut events = records.iter().filter_map(|r| match &r.item {
+                Item::Event(e) => Some(e),
+                _ => None,
+            });
+            events.find_map(|e| {
+                let ty = e.event_type();
+                if ty.starts_with("message_") || ty.starts_with("content_block_") {
+                    Some((Sentinel::anthropic(), "the stream looks like Anthropic's"))
+                } else if looks_like_openai(e.data()) {
+                    Some((Sentinel::openai(), "the stream looks like OpenAI's"))
+                } else {
+                    None
+                }
+            })
+        }
+    }
+}
+
+fn looks_like_openai(data: &str) -> bool {
+    data == "[DONE]"
+        || matches!(
+            serde_json::from_str::<serde_json::Value>(data),
+            Ok(serde_json::Value::Object(map)) if map.contains_key("choices")
+        )
+}
+
+fn check_sentinel(
+    records: &[Record],
+    check: &SentinelCheck,
+    body_len: u64,
+    problems: &mut Vec<Problem>,
+) {
+    let Some((sentinel, why)) = required_sentinel(records, check) else {
+        return;
+    };
+    let seen = records
+        .iter()
+        .any(|r| matches!(&r.item, Item::Event(e) if sentinel.matches(e)));
+    if !seen {
+        let what = match (sentinel.data_text(), sentinel.event_type_name()) {
+            (Some(d), Some(t)) => format!("an event with data {d:?} or of type {t:?}"),
+            (Some(d), None) => format!("an event with data {d:?}"),
+            (None, Some(t)) => format!("an event of type {t:?}"),
+            (None, None) => "the end marker".to_owned(),
+        };
+        problems.push(Problem {
+            kind: ProblemKind::MissingSentinel,
+            offset: body_len,
+            place: Place::Body,
+            detail: format!("no end marker ({what}; {why}) before the end of the stream"),
+        });
+    }
+}

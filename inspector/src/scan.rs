@@ -1,0 +1,231 @@
+//! A line scanner for the diagnostics the decoder does not expose (line ends, BOMs, raw field
+//! values). It cuts lines exactly as the WHATWG parser does (CRLF, LF or a lone CR; one leading
+//! BOM skipped), so that [`crate::decode_body`] can feed the decoder one line at a time; it
+//! never decides what is dispatched.
+
+use crate::{Place, Problem, ProblemKind};
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+/// Per-line problems of one kind reported one by one; the rest are counted in one more.
+const PER_KIND: usize = 10;
+
+/// One line of the body.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Line {
+    /// Offset of its first byte (after the BOM, for the first line).
+    pub(crate) start: usize,
+    /// Offset just past its line end (the end of the body for an unterminated last line).
+    pub(crate) end: usize,
+    /// For a blank line: where the block it ends started (its first field line), else `start`.
+    pub(crate) block_start: usize,
+}
+
+pub(crate) struct Scan {
+    pub(crate) lines: Vec<Line>,
+    pub(crate) problems: Vec<Problem>,
+    /// The start of a block no blank line ended.
+    pub(crate) pending_block: Option<usize>,
+    /// The start of the last line (or of the body).
+    pub(crate) last_line_start: usize,
+}
+
+#[derive(Default)]
+struct Tally {
+    counts: [usize; ProblemKind::ALL.len()],
+}
+
+impl Tally {
+    /// Whether the next problem of `kind` is still reported on its own.
+    fn admit(&mut self, kind: ProblemKind) -> bool {
+        let i = ProblemKind::ALL
+            .iter()
+            .position(|k| *k == kind)
+            .unwrap_or(0);
+        self.counts[i] += 1;
+        self.counts[i] <= PER_KIND
+    }
+
+    fn overflow(&self, problems: &mut Vec<Problem>, end: usize) {
+        for (i, &n) in self.counts.iter().enumerate() {
+            if n > PER_KIND {
+                problems.push(Problem {
+                    kind: ProblemKind::ALL[i],
+                    offset: end as u64,
+                    place: Place::Body,
+                    detail: format!(
+                        "{} more line(s) with this problem, not listed",
+                        n - PER_KIND
+                    ),
+                });
+            }
+        }
+    }
+}
+
+pub(crate) fn scan(body: &[u8], max_line: usize) -> Scan {
+    let mut problems = Vec::new();
+    let mut tally = Tally::default();
+    let mut pos = 0;
+    if body.starts_with(BOM) {
+        pos = BOM.len();
+        problems.push(problem(
+            ProblemKind::Bom,
+            0,
+            "the body starts with a UTF-8 byte order mark (valid once: readers skip it)".into(),
+        ));
+        if body[pos..].starts_with(BOM) {
+            problems.push(problem(
+                ProblemKind::Bom,
+                pos,
+                "a second BOM follows the first: it is not skipped, so the first line's field name starts with U+FEFF and the line is ignored".into(),
+            ));
+        }
+    }
+    let mut lines = Vec::new();
+    let mut block: Option<usize> = None;
+    let mut lone_cr = (0usize, 0usize); // count, first offset
+    let mut last_line_start = pos;
+    while pos < body.len() {
+        let start = pos;
+        last_line_start = start;
+        let eol = body[pos..]
+            .iter()
+            .position(|&b| b == b'\r' || b == b'\n')
+            .map(|i| pos + i);
+        let (content_end, end) = match eol {
+            None => (body.len(), body.len()),
+            Some(i) if body[i] == b'\r' && body.get(i + 1) == Some(&b'\n') => (i, i + 2),
+            Some(i) => {
+                if body[i] == b'\r' {
+                    if lone_cr.0 == 0 {
+                        lone_cr.1 = i;
+                    }
+                    lone_cr.0 += 1;
+                }
+                (i, i + 1)
+            }
+        };
+        let content = &body[start..content_end];
+        if content.len() > max_line && tally.admit(ProblemKind::LineTooLong) {
+            problems.push(problem(
+                ProblemKind::LineTooLong,
+                start,
+                format!(
+                    "a line of {} bytes, over the limit of {max_line}",
+                    content.len()
+                ),
+            ));
+        }
+        if let Err(e) = std::str::from_utf8(content) {
+            if tally.admit(ProblemKind::InvalidUtf8) {
+                problems.push(problem(
+                    ProblemKind::InvalidUtf8,
+                    start + e.valid_up_to(),
+                    "bytes that are not valid UTF-8".into(),
+                ));
+            }
+        }
+        let mut block_start = start;
+        if content.is_empty() {
+            if let Some(b) = block.take() {
+                block_start = b;
+            }
+        } else if content[0] != b':' {
+            block.get_or_insert(start);
+            field(content, start, &mut problems, &mut tally);
+        }
+        lines.push(Line {
+            start,
+            end,
+            block_start,
+        });
+        pos = end;
+    }
+    if lone_cr.0 > 0 {
+        problems.push(problem(
+            ProblemKind::LoneCr,
+            lone_cr.1,
+            format!(
+                "{} line(s) end with a CR not followed by LF; the first here",
+                lone_cr.0
+            ),
+        ));
+    }
+    if body.ends_with(b"\r") {
+        problems.push(problem(
+            ProblemKind::LoneCr,
+            body.len() - 1,
+            "the stream ends with a CR: parsers that wait for an LF after it (eventsource-stream) never end the last line, and drop its event".into(),
+        ));
+    }
+    tally.overflow(&mut problems, body.len());
+    Scan {
+        lines,
+        problems,
+        pending_block: block,
+        last_line_start,
+    }
+}
+
+/// Checks the raw value of an `id` or `retry` field line.
+fn field(line: &[u8], start: usize, problems: &mut Vec<Problem>, tally: &mut Tally) {
+    let (name, value, value_at) = match line.iter().position(|&b| b == b':') {
+        Some(c) => {
+            let skip = usize::from(line.get(c + 1) == Some(&b' '));
+            (&line[..c], &line[c + 1 + skip..], c + 1 + skip)
+        }
+        None => (line, &line[line.len()..], line.len()),
+    };
+    match name {
+        b"id" => {
+            if let Some(i) = value.iter().position(|&b| b == 0) {
+                if tally.admit(ProblemKind::IdNul) {
+                    problems.push(problem(
+                        ProblemKind::IdNul,
+                        start + value_at + i,
+                        format!("id {} holds NUL", shown(value)),
+                    ));
+                }
+            } else if let Some(i) = value
+                .iter()
+                .position(|&b| (b < 0x20 && b != b'\t') || b == 0x7f)
+            {
+                if tally.admit(ProblemKind::IdControl) {
+                    problems.push(problem(
+                        ProblemKind::IdControl,
+                        start + value_at + i,
+                        format!("id {} holds control byte 0x{:02x}", shown(value), value[i]),
+                    ));
+                }
+            }
+        }
+        b"retry"
+            if (value.is_empty() || !value.iter().all(u8::is_ascii_digit))
+                && tally.admit(ProblemKind::BadRetry) =>
+        {
+            problems.push(problem(
+                ProblemKind::BadRetry,
+                start + value_at,
+                format!(
+                    "retry value {} is not all ASCII digits, so it is ignored",
+                    shown(value)
+                ),
+            ));
+        }
+        _ => {}
+    }
+}
+
+/// A raw value as a quoted, escaped string.
+fn shown(value: &[u8]) -> String {
+    format!("{:?}", String::from_utf8_lossy(value))
+}
+
+fn problem(kind: ProblemKind, offset: usize, detail: String) -> Problem {
+    Problem {
+        kind,
+        offset: offset as u64,
+        place: Place::Body,
+        detail,
+    }
+}
