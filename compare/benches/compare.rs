@@ -5,9 +5,9 @@
 //! ratio to sse-wire):
 //!
 //! ```sh
-//! cargo bench --bench compare
-//! cargo run --example bench_report            # reads target/criterion ($CARGO_TARGET_DIR honoured)
-//! cargo bench --bench compare -- 'W1/'        # one group only (criterion's filter is a regex)
+//! cargo bench -p sse-wire-compare
+//! cargo run -p sse-wire-compare --example bench_report # reads target/criterion ($CARGO_TARGET_DIR honoured)
+//! cargo bench -p sse-wire-compare -- 'W1/'        # one group only (criterion's filter is a regex)
 //! ```
 //!
 //! Every group is named after its workload and every row after its implementation
@@ -113,7 +113,7 @@
 //! are checked), encoded bytes (every encoder's output is first compared byte for byte with W1).
 //! Each row's output is compared with them before it is timed and again in every timed
 //! iteration, so no row can win by skipping work; a row that disagrees stops the run with a
-//! message naming it. `cargo bench --bench compare -- --test` runs every row once as a check.
+//! message naming it. `cargo bench -p sse-wire-compare -- --test` runs every row once as a check.
 //!
 //! Measurement settings (below) keep a full run near 7 minutes on an idle 2-core machine:
 //! 10 samples per row, flat sampling, 1 s warm-up, 3 s measurement; criterion's command-line

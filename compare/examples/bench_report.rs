@@ -1,9 +1,9 @@
-//! Prints the results of `cargo bench --bench compare` as markdown tables.
+//! Prints the results of `cargo bench -p sse-wire-compare` as markdown tables.
 //!
 //! ```sh
-//! cargo bench --bench compare
-//! cargo run --example bench_report                 # reads target/criterion (or $CARGO_TARGET_DIR/criterion)
-//! cargo run --example bench_report -- path/to/criterion
+//! cargo bench -p sse-wire-compare
+//! cargo run -p sse-wire-compare --example bench_report                 # reads target/criterion (or $CARGO_TARGET_DIR/criterion)
+//! cargo run -p sse-wire-compare --example bench_report -- path/to/criterion
 //! ```
 //!
 //! For every benchmark criterion saved (`<group>/<row>/new/benchmark.json` and
@@ -55,7 +55,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         results.is_empty()
     } {
         return Err(format!(
-            "no criterion results under {}: run `cargo bench --bench compare` first",
+            "no criterion results under {}: run `cargo bench -p sse-wire-compare` first",
             dir.display()
         )
         .into());
