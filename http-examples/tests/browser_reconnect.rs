@@ -1,0 +1,266 @@
+//! How a real `EventSource` reconnects, on several streams: headless Chromium (Debian's
+//! `chromium` package, driven by `tests/browser/cdp.mjs`) reads each stream of [`SCENARIOS`]
+//! from a server on a random port of 127.0.0.1; the server records when each connection ended
+//! and when, and with which `Last-Event-ID`, the browser came back.
+//!
+//! Ignored by a plain `cargo test`: `.ci/run` installs `chromium` and runs it with `--ignored`.
+
+use std::collections::HashMap;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use bytes::Bytes;
+use futures_util::stream::{self, StreamExt};
+use serde_json::Value;
+
+/// One stream: what the first connection sends before it ends, and what the browser should do.
+struct Scenario {
+    name: &'static str,
+    /// The first connection's body. The second connection sends `event: end` and the page
+    /// closes its `EventSource`.
+    first: &'static [u8],
+    /// The reconnection time the first body sets.
+    retry: Duration,
+    /// What the browser does when the first connection ends.
+    then: Then,
+}
+
+enum Then {
+    /// It comes back after `retry`, with this `Last-Event-ID` (as bytes; `None`: no header).
+    Reconnects {
+        last_event_id: Option<&'static [u8]>,
+    },
+    /// It closes the `EventSource` for good and never sends a second request.
+    Closes,
+}
+
+const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        name: "retry-300",
+        first: b"retry: 300\nid: r1\ndata: one\n\n",
+        retry: Duration::from_millis(300),
+        then: Then::Reconnects {
+            last_event_id: Some(b"r1"),
+        },
+    },
+    Scenario {
+        // A `retry` block without data, then an event: the time is set all the same.
+        name: "retry-block-1200",
+        first: b"retry: 1200\n\nid: r2\ndata: two\n\n",
+        retry: Duration::from_millis(1200),
+        then: Then::Reconnects {
+            last_event_id: Some(b"r2"),
+        },
+    },
+    Scenario {
+        // An `id` field with no value resets the last event ID: no header at all.
+        name: "id-reset",
+        first: b"retry: 300\nid: 7\ndata: a\n\nid\ndata: b\n\n",
+        retry: Duration::from_millis(300),
+        then: Then::Reconnects {
+            last_event_id: None,
+        },
+    },
+    Scenario {
+        // A non-ASCII ID travels as its UTF-8 bytes.
+        name: "id-non-ascii",
+        first: "retry: 300\nid: é-7\ndata: a\n\n".as_bytes(),
+        retry: Duration::from_millis(300),
+        then: Then::Reconnects {
+            last_event_id: Some("é-7".as_bytes()),
+        },
+    },
+    Scenario {
+        // The last `retry` wins; an invalid one (`1000x`) is ignored.
+        name: "retry-invalid-ignored",
+        first: b"retry: 900\nretry: 1000x\nid: r5\ndata: five\n\n",
+        retry: Duration::from_millis(900),
+        then: Then::Reconnects {
+            last_event_id: Some(b"r5"),
+        },
+    },
+    Scenario {
+        // An ID with a control byte cannot be a header value. Chromium keeps it as the last
+        // event ID, fails to build the reconnection request, and closes the EventSource for
+        // good (an `error` in CONNECTING, then one in CLOSED).
+        name: "id-unsendable",
+        first: b"retry: 300\nid: a\x01b\ndata: one\n\n",
+        retry: Duration::from_millis(300),
+        then: Then::Closes,
+    },
+];
+
+/// One request of a scenario's stream.
+#[derive(Debug, Clone)]
+struct Visit {
+    at: Instant,
+    last_event_id: Option<Vec<u8>>,
+    ended: Option<Instant>,
+}
+
+type Visits = Arc<Mutex<HashMap<String, Vec<Visit>>>>;
+
+async fn events(
+    State(visits): State<Visits>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let scenario = SCENARIOS.iter().find(|s| s.name == name).expect("known");
+    let index = {
+        let mut all = visits.lock().unwrap();
+        let list = all.entry(name.clone()).or_default();
+        list.push(Visit {
+            at: Instant::now(),
+            last_event_id: headers.get("last-event-id").map(|v| v.as_bytes().to_vec()),
+            ended: None,
+        });
+        list.len() - 1
+    };
+    let body: &'static [u8] = if index == 0 {
+        scenario.first
+    } else {
+        b"event: end\ndata: bye\n\n"
+    };
+    let end = stream::once(async move {
+        visits.lock().unwrap().get_mut(&name).unwrap()[index].ended = Some(Instant::now());
+    })
+    .filter_map(|()| async { None });
+    let body = stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(body))]).chain(end);
+    (sse_wire::http::response_headers(), Body::from_stream(body)).into_response()
+}
+
+/// Runs every scenario in turn, each with a new `EventSource`; resolves to what each saw.
+const PAGE: &str = r#"<!doctype html>
+<meta charset="utf-8">
+<script>
+const names = NAMES;
+const run = (name) => new Promise((resolve) => {
+  const seen = [];
+  const source = new EventSource(`/s/${name}/events`);
+  const record = (event) => seen.push({ type: event.type, data: event.data, lastEventId: event.lastEventId });
+  source.addEventListener("message", record);
+  source.addEventListener("error", () => {
+    seen.push({ type: "error", readyState: source.readyState });
+    if (source.readyState === EventSource.CLOSED) resolve({ name, seen, closed: true });
+  });
+  source.addEventListener("end", (event) => { record(event); source.close(); resolve({ name, seen }); });
+  // A browser that never comes back would hang the run: give up after 8 s.
+  setTimeout(() => { source.close(); resolve({ name, seen, gaveUp: true }); }, 8000);
+});
+window.finished = (async () => {
+  const results = [];
+  for (const name of names) results.push(await run(name));
+  return results;
+})();
+</script>
+"#;
+
+#[test]
+#[ignore = "needs Debian's chromium and Node.js: .ci/run installs chromium and runs it with --ignored"]
+fn chromium_reconnects_after_the_streams_retry_with_the_last_event_id() {
+    let visits: Visits = Arc::default();
+    let names: Vec<&str> = SCENARIOS.iter().map(|s| s.name).collect();
+    let page = PAGE.replace("NAMES", &serde_json::to_string(&names).unwrap());
+    let app = Router::new()
+        .route("/", get(move || async move { Html(page) }))
+        .route("/s/{name}/events", get(events))
+        .with_state(visits.clone());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    runtime.spawn(async move { axum::serve(listener, app).await });
+
+    let received = run_page(&url);
+    runtime.shutdown_timeout(Duration::from_secs(5));
+    let visits = visits.lock().unwrap().clone();
+
+    let results = received.as_array().expect("one result per scenario");
+    assert_eq!(results.len(), SCENARIOS.len());
+    for (scenario, result) in SCENARIOS.iter().zip(results) {
+        let name = scenario.name;
+        assert_eq!(result["name"], name);
+        assert!(result["gaveUp"].is_null(), "{name}: {result}");
+        let visits = &visits[name];
+        assert_eq!(visits[0].last_event_id, None, "{name}");
+        let seen = result["seen"].as_array().unwrap();
+        let kinds: Vec<&str> = seen.iter().map(|e| e["type"].as_str().unwrap()).collect();
+        match scenario.then {
+            Then::Reconnects { last_event_id } => {
+                assert_eq!(visits.len(), 2, "{name}: one reconnection: {visits:?}");
+                assert_eq!(
+                    visits[1].last_event_id.as_deref(),
+                    last_event_id,
+                    "{name}: the Last-Event-ID the browser sent"
+                );
+                let delay = visits[1].at - visits[0].ended.expect("the first body ended");
+                assert!(
+                    delay >= scenario.retry,
+                    "{name}: came back after {delay:?}, before the retry of {:?}",
+                    scenario.retry
+                );
+                assert!(
+                    delay < scenario.retry + Duration::from_millis(1500),
+                    "{name}: came back after {delay:?}, long after the retry of {:?}",
+                    scenario.retry
+                );
+                // The browser's own view: events, one error in CONNECTING, then the end.
+                assert_eq!(kinds.last(), Some(&"end"), "{name}: {seen:?}");
+                let error = seen
+                    .iter()
+                    .find(|e| e["type"] == "error")
+                    .expect("an error");
+                assert_eq!(error["readyState"], 0, "{name}: reconnecting, not closed");
+            }
+            Then::Closes => {
+                assert_eq!(visits.len(), 1, "{name}: no reconnection: {visits:?}");
+                assert_eq!(result["closed"], true, "{name}: {result}");
+                assert_eq!(kinds, ["message", "error", "error"], "{name}: {seen:?}");
+                assert_eq!(seen[1]["readyState"], 0, "{name}");
+                assert_eq!(seen[2]["readyState"], 2, "{name}");
+            }
+        }
+    }
+}
+
+/// Opens `url` in headless Chromium and returns the value of the page's `window.finished`.
+fn run_page(url: &str) -> Value {
+    let chromium = std::env::var("SSE_WIRE_CHROMIUM").unwrap_or_else(|_| "chromium".into());
+    let driver = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/cdp.mjs");
+    let child = Command::new("node")
+        .args([driver, &chromium, url, "60000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("node runs");
+    let pid = child.id();
+    let (done, wait) = std::sync::mpsc::channel();
+    let waiter = std::thread::spawn(move || {
+        let output = child.wait_with_output();
+        let _ = done.send(());
+        output
+    });
+    if wait.recv_timeout(Duration::from_secs(90)).is_err() {
+        let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+        panic!("the DevTools driver did not finish within 90 s");
+    }
+    let output = waiter.join().unwrap().expect("the driver ran");
+    assert!(
+        output.status.success(),
+        "driver failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("JSON from the page")
+}
