@@ -110,6 +110,8 @@ pub mod codec;
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod http;
+#[cfg(feature = "http")]
+mod mime;
 pub mod outcome;
 mod owned_input;
 #[cfg(feature = "reference")]
