@@ -90,6 +90,10 @@
 //!   `retry`, backoff, a cap, the caller's jitter, a real attempt limit), with which request and
 //!   `Last-Event-ID`, no silent re-sending of a `POST`, MCP Streamable HTTP resumption. Needs
 //!   only `alloc`.
+//! * `replay`: `sse_wire::replay`, the server side: each event encoded once into a bounded log,
+//!   replayed exactly after a `Last-Event-ID` (or reported unknown), fanned out to any number
+//!   of subscribers as shared `Bytes`; MCP Streamable HTTP 2025-11-25 priming events and
+//!   per-stream replay. Needs only `alloc`.
 
 #![no_std]
 #![deny(unsafe_code)]
@@ -125,6 +129,9 @@ pub mod reconnect;
 #[cfg(feature = "reference")]
 #[doc(hidden)]
 pub mod reference;
+#[cfg(feature = "replay")]
+#[cfg_attr(docsrs, doc(cfg(feature = "replay")))]
+pub mod replay;
 pub mod sse;
 mod str;
 #[cfg(feature = "stream")]
