@@ -20,7 +20,8 @@
 //!    * `None`: a request is in flight; feed its outcome first.
 //! 2. When the response head arrives, call [`on_response`](Reconnect::on_response) with its
 //!    status and `Content-Type` (or [`on_verdict`](Reconnect::on_verdict) with your own
-//!    judgement, as fetch-event-source's `onopen` allows).
+//!    judgement, as fetch-event-source's `onopen` allows). Redirects are the HTTP client's
+//!    business, as they are Fetch's for an `EventSource`: report the final response.
 //! 3. Decode the body with one [`sse::Decoder`](crate::sse::Decoder) or
 //!    [`sse::BytesDecoder`](crate::sse::BytesDecoder) kept for the whole session (call its
 //!    `reconnect()` before each new body). Show each event to

@@ -44,31 +44,46 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Waking subscribers with tokio (not compiled here):
+//! Waking subscribers, here with `std` threads, a `Mutex` and a `Condvar` (with tokio, a
+//! `Notify` or a `watch` channel plays the `Condvar`'s part):
 //!
-//! ```ignore
-//! let shared = Arc::new((Mutex::new(EventLog::new()), Notify::new()));
-//! // Producer.
-//! shared.0.lock().unwrap().push_seq(OutEvent::data(token))?;
-//! shared.1.notify_waiters();
-//! // Each connection.
-//! let mut cursor = shared.0.lock().unwrap().subscribe();
-//! loop {
-//!     let notified = shared.1.notified(); // registered before reading, so no push is missed
-//!     let frames: Vec<Bytes> = {
-//!         let log = shared.0.lock().unwrap();
-//!         let mut out = Vec::new();
-//!         loop {
-//!             match log.read(&mut cursor) {
-//!                 Ok(Some(frame)) => out.push(frame),
-//!                 Ok(None) => break,
-//!                 Err(lagged) => return close_so_client_resumes(lagged),
+//! ```
+//! use std::sync::{Arc, Condvar, Mutex};
+//! use sse_wire::replay::EventLog;
+//! use sse_wire::sse::OutEvent;
+//!
+//! let shared = Arc::new((Mutex::new(EventLog::new()), Condvar::new()));
+//! let mut cursors: Vec<_> = {
+//!     let log = shared.0.lock().unwrap();
+//!     (0..3).map(|_| log.subscribe()).collect()
+//! };
+//! let connections: Vec<_> = cursors
+//!     .drain(..)
+//!     .map(|mut cursor| {
+//!         let shared = Arc::clone(&shared);
+//!         std::thread::spawn(move || {
+//!             let (lock, wake) = &*shared;
+//!             // Stands for the socket; a real connection takes the frames out, unlocks, writes.
+//!             let mut body = Vec::new();
+//!             let mut log = lock.lock().unwrap();
+//!             loop {
+//!                 match log.read(&mut cursor) {
+//!                     Ok(Some(frame)) if frame.ends_with(b"data: [DONE]\n\n") => break,
+//!                     Ok(Some(frame)) => body.extend_from_slice(&frame),
+//!                     Ok(None) => log = wake.wait(log).unwrap(), // sleep until a push
+//!                     Err(lagged) => panic!("{lagged}"),
+//!                 }
 //!             }
-//!         }
-//!         out
-//!     };
-//!     for frame in frames { body.send(frame).await?; }
-//!     notified.await;
+//!             body
+//!         })
+//!     })
+//!     .collect();
+//! for token in ["Hel", "lo", "[DONE]"] {
+//!     shared.0.lock().unwrap().push_seq(OutEvent::data(token)).unwrap();
+//!     shared.1.notify_all();
+//! }
+//! for connection in connections {
+//!     assert_eq!(connection.join().unwrap(), b"id: 0\ndata: Hel\n\nid: 1\ndata: lo\n\n");
 //! }
 //! ```
 //!
