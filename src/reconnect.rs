@@ -154,7 +154,8 @@ pub enum Resumption {
     EventSource,
     /// MCP Streamable HTTP 2025-11-25: a `POST` stream that carried an event ID is resumed with a
     /// `GET` and `Last-Event-ID`; one that carried none is not resumed. A `GET` stream is
-    /// re-requested with `Last-Event-ID`.
+    /// re-requested with `Last-Event-ID`. The resuming `GET` is judged like any response: a 405
+    /// (no `GET` support) or a 404 (session ended: re-initialize) stops the session.
     Mcp2025_11_25,
     /// MCP Streamable HTTP 2026-07-28: no resumption and no `Last-Event-ID`; a broken stream is
     /// re-issued as a new request only when [`Config::resend`] allows it.

@@ -779,12 +779,14 @@ fn config() -> impl Strategy<Value = Config> {
 }
 
 proptest! {
-    /// Whatever happens, the machine does not panic, a stop is final, and without jitter no delay
-    /// is shorter than the server's `retry` (MCP 2025-11-25: the client MUST wait it).
+    /// Whatever happens, the machine does not panic, a stop is final, a request that may not be
+    /// re-sent is never re-sent, and without jitter no delay is shorter than the server's `retry`
+    /// (MCP 2025-11-25: the client MUST wait it).
     #[test]
     fn any_input_sequence_is_handled(config in config(), inputs in prop::collection::vec(input(), 0..60)) {
         let ids = ["", "7", "a\u{1}b", "é"];
         let cts: [Option<&[u8]>; 3] = [ES, Some(b"text/html"), None];
+        let resends_post = config.may_resend();
         let mut s = Reconnect::new(config);
         let mut stop: Option<Stopped> = None;
         let mut dispatched = Vec::new();
@@ -807,6 +809,10 @@ proptest! {
                     Some(Action::Connect(c)) => {
                         prop_assert!(stop.is_none());
                         dispatched.push(c.attempt());
+                        // A request that may not be re-sent goes out once; later ones resume.
+                        if c.attempt() > 0 && !resends_post {
+                            prop_assert_eq!(c.request(), Request::Resume);
+                        }
                         if let Some(id) = c.last_event_id() {
                             prop_assert!(!id.is_empty());
                             prop_assert!(!id.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f));
