@@ -1,7 +1,7 @@
 //! The client reconnection machine against the rules it ports: HTML Living Standard §9.2
-//! ("Server-sent events": §9.2.1 intro, §9.2.3 processing model, §9.2.6 parsing), the WPT
-//! `eventsource/` tests named in each test, MCP Streamable HTTP 2025-11-25 and 2026-07-28, and
-//! the reqwest-eventsource / fetch-event-source bugs it must not repeat.
+//! ("Server-sent events": §9.2.1 intro, §9.2.3 processing model, §9.2.6 interpreting an event
+//! stream), the WPT `eventsource/` tests named in each test, MCP Streamable HTTP 2025-11-25 and
+//! 2026-07-28, and the reqwest-eventsource / fetch-event-source bugs it must not repeat.
 
 use std::time::Duration;
 
