@@ -17,6 +17,9 @@
 //! * [`mcp`]: MCP Streamable HTTP 2025-11-25 streams (priming event, per-stream ids, replay of
 //!   one stream).
 //!
+//! With the `http` feature, `sse_wire::http::request_last_event_id` reads the id a request
+//! resumes from, and `sse_wire::http::response_headers` gives the response its headers.
+//!
 //! Sans-IO: nothing here wakes anybody. After [`push`](EventLog::push), the runtime wakes the
 //! connections that read the log, for example with a `tokio::sync::Notify` (`notify_waiters`)
 //! or a `watch` channel carrying the newest sequence number; each connection task then calls
