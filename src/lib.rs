@@ -85,6 +85,15 @@
 //!   events to send as a response body. Adds `futures-core` and `pin-project-lite`, no runtime;
 //!   needs only `alloc` (builds for `wasm32-unknown-unknown` and `no_std` targets). The
 //!   end-of-stream verdict for LLM clients ([`outcome`]) needs no feature.
+//! * `reconnect`: `sse_wire::reconnect`, the client side of a long-lived stream as a sans-IO
+//!   state machine: the response check an `EventSource` makes, when to reconnect (the server's
+//!   `retry`, backoff, a cap, the caller's jitter, a real attempt limit), with which request and
+//!   `Last-Event-ID`, no silent re-sending of a `POST`, MCP Streamable HTTP resumption. Needs
+//!   only `alloc`.
+//! * `replay`: `sse_wire::replay`, the server side: each event encoded once into a bounded log,
+//!   replayed exactly after a `Last-Event-ID` (or reported unknown), fanned out to any number
+//!   of subscribers as shared `Bytes`; MCP Streamable HTTP 2025-11-25 priming events and
+//!   per-stream replay. Needs only `alloc`.
 
 #![no_std]
 #![deny(unsafe_code)]
@@ -110,11 +119,19 @@ pub mod codec;
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod http;
+#[cfg(any(feature = "http", feature = "reconnect"))]
+mod mime;
 pub mod outcome;
 mod owned_input;
+#[cfg(feature = "reconnect")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reconnect")))]
+pub mod reconnect;
 #[cfg(feature = "reference")]
 #[doc(hidden)]
 pub mod reference;
+#[cfg(feature = "replay")]
+#[cfg_attr(docsrs, doc(cfg(feature = "replay")))]
+pub mod replay;
 pub mod sse;
 mod str;
 #[cfg(feature = "stream")]

@@ -1,0 +1,841 @@
+//! The client reconnection machine against the rules it ports: HTML Living Standard §9.2
+//! ("Server-sent events": §9.2.1 intro, §9.2.3 processing model, §9.2.6 interpreting an event
+//! stream), the WPT `eventsource/` tests named in each test, MCP Streamable HTTP 2025-11-25 and
+//! 2026-07-28, and the reqwest-eventsource / fetch-event-source bugs it must not repeat.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use proptest::prelude::*;
+use sse_wire::outcome::Sentinel;
+use sse_wire::reconnect::{
+    Action, Config, Connect, Method, ReadyState, Reconnect, Request, Resumption, Stopped,
+    StreamState, UnsentId, Verdict,
+};
+use sse_wire::sse::{BytesDecoder, Event, Item};
+
+const ES: Option<&[u8]> = Some(b"text/event-stream");
+
+/// Decodes `body` and shows each event to the machine; returns the events.
+fn feed<J: sse_wire::reconnect::Jitter>(
+    session: &mut Reconnect<J>,
+    decoder: &mut BytesDecoder,
+    body: &[u8],
+) -> Vec<Event> {
+    decoder.push(Bytes::copy_from_slice(body));
+    let mut events = Vec::new();
+    for item in &mut *decoder {
+        if let Item::Event(e) = item.unwrap() {
+            let stop = session.on_event(&e);
+            events.push(e);
+            if stop {
+                break;
+            }
+        }
+    }
+    events
+}
+
+fn connect<J: sse_wire::reconnect::Jitter>(session: &mut Reconnect<J>) -> Connect {
+    match session.poll() {
+        Some(Action::Connect(c)) => c,
+        other => panic!("expected Connect, got {other:?}"),
+    }
+}
+
+fn wait<J: sse_wire::reconnect::Jitter>(session: &mut Reconnect<J>) -> Duration {
+    match session.poll() {
+        Some(Action::Wait(d)) => {
+            session.on_timeout();
+            d
+        }
+        other => panic!("expected Wait, got {other:?}"),
+    }
+}
+
+fn stopped<J: sse_wire::reconnect::Jitter>(session: &mut Reconnect<J>) -> Stopped {
+    match session.poll() {
+        Some(Action::Stop(s)) => s,
+        other => panic!("expected Stop, got {other:?}"),
+    }
+}
+
+/// One connection that opens, carries `body` and ends cleanly.
+fn open_and_end(session: &mut Reconnect, decoder: &mut BytesDecoder, body: &[u8]) {
+    decoder.reconnect();
+    session.on_response(200, ES);
+    assert_eq!(session.ready_state(), ReadyState::Open);
+    feed(session, decoder, body);
+    session.on_body_end(&*decoder);
+}
+
+#[test]
+fn first_poll_connects_once_with_the_original_request_and_no_id() {
+    let mut s = Reconnect::new(Config::new());
+    assert_eq!(s.ready_state(), ReadyState::Connecting);
+    let c = connect(&mut s);
+    assert_eq!(
+        (c.request(), c.last_event_id(), c.attempt()),
+        (Request::Original, None, 0)
+    );
+    // In flight: nothing to do until the response.
+    assert_eq!(s.poll(), None);
+    assert_eq!(s.poll(), None);
+}
+
+/// WPT eventsource-reconnect: a body that ends without error puts the source in CONNECTING and
+/// it reconnects after the reconnection time (§9.2.3 "reestablish the connection").
+#[test]
+fn wpt_eventsource_reconnect_body_end_reconnects() {
+    let mut s = Reconnect::new(Config::new());
+    let mut d = BytesDecoder::new();
+    let _ = connect(&mut s);
+    open_and_end(&mut s, &mut d, b"retry: 1000\ndata: hi\n\n");
+    assert_eq!(s.ready_state(), ReadyState::Connecting);
+    assert_eq!(wait(&mut s), Duration::from_millis(1000));
+    let c = connect(&mut s);
+    assert_eq!((c.request(), c.attempt()), (Request::Original, 1));
+    assert_eq!(s.reconnects(), 1);
+}
+
+/// Chromium `kDefaultReconnectDelay` and WebKit: 3000 ms until the server sends `retry`.
+#[test]
+fn default_reconnection_time_is_three_seconds() {
+    let mut s = Reconnect::new(Config::new());
+    let _ = connect(&mut s);
+    s.on_error(StreamState::new("", None));
+    assert_eq!(wait(&mut s), Duration::from_secs(3));
+    let mut s = Reconnect::new(Config::new().reconnection_time(Duration::from_millis(10)));
+    let _ = connect(&mut s);
+    s.on_error(StreamState::new("", None));
+    assert_eq!(wait(&mut s), Duration::from_millis(10));
+}
+
+/// WPT eventsource-close.window.js: 200, reconnect and 200 again, then 204 closes for good.
+#[test]
+fn wpt_eventsource_close_204_after_reconnects_stops() {
+    let mut s = Reconnect::new(Config::new());
+    let mut d = BytesDecoder::new();
+    let _ = connect(&mut s);
+    open_and_end(&mut s, &mut d, b"retry: 0\ndata: 1\n\n");
+    let _ = wait(&mut s);
+    let _ = connect(&mut s);
+    open_and_end(&mut s, &mut d, b"data: 2\n\n");
+    let _ = wait(&mut s);
+    let _ = connect(&mut s);
+    s.on_response(204, None);
+    assert_eq!(s.ready_state(), ReadyState::Closed);
+    assert_eq!(stopped(&mut s), Stopped::NoContent);
+    assert_eq!(stopped(&mut s), Stopped::NoContent, "Stop is sticky");
+}
+
+/// WPT request-status-error: 204, 205, 210, 299, 404, 410, 503 → error, CLOSED, no message and
+/// no reconnection (§9.2.3: a status other than 200 fails the connection; §9.2.1: 204 means stop).
+#[test]
+fn wpt_request_status_error_statuses_close_without_reconnecting() {
+    for status in [204, 205, 210, 299, 404, 410, 503] {
+        let mut s = Reconnect::new(Config::new());
+        let _ = connect(&mut s);
+        s.on_response(status, ES);
+        let want = if status == 204 {
+            Stopped::NoContent
+        } else {
+            Stopped::Failed {
+                status,
+                event_stream: true,
+            }
+        };
+        assert_eq!(stopped(&mut s), want, "{status}");
+        assert_eq!(s.ready_state(), ReadyState::Closed);
+        // Nothing that follows revives it.
+        s.on_body_end(StreamState::new("1", None));
+        s.on_error(StreamState::new("1", None));
+        s.on_timeout();
+        assert_eq!(stopped(&mut s), want, "{status}");
+        assert_eq!(s.reconnects(), 0);
+    }
+}
+
+/// WPT format-mime-valid-bogus (`text/x-bogus`), format-mime-bogus (`x bogus`): CLOSED;
+/// format-mime-trailing-semicolon (`text/event-stream;`): OPEN. §9.2.3 compares the MIME type
+/// essence (whatwg/html#7630), so case and parameters do not matter; a missing Content-Type fails.
+#[test]
+fn wpt_format_mime_cases() {
+    let cases: [(Option<&[u8]>, bool); 8] = [
+        (Some(b"text/x-bogus"), false),
+        (Some(b"x bogus"), false),
+        (Some(b"text/event-stream;"), true),
+        (Some(b"TEXT/Event-Stream; charset=UTF-8"), true),
+        (Some(b"text/event-stream; charset=iso-8859-1"), false),
+        (Some(b"text/event-streams"), false),
+        (Some(b""), false),
+        (None, false),
+    ];
+    for (ct, opens) in cases {
+        let mut s = Reconnect::new(Config::new());
+        let _ = connect(&mut s);
+        s.on_response(200, ct);
+        if opens {
+            assert_eq!(s.ready_state(), ReadyState::Open, "{ct:?}");
+            assert_eq!(s.poll(), None);
+        } else {
+            assert_eq!(
+                stopped(&mut s),
+                Stopped::Failed {
+                    status: 200,
+                    event_stream: false
+                },
+                "{ct:?}"
+            );
+        }
+    }
+}
+
+/// fetch-event-source's `onopen` lets the caller judge the response: here a 503 the caller knows
+/// to be passing is retried, and a JSON answer is opened by choice.
+#[test]
+fn caller_verdict_overrides_the_standard_check() {
+    let mut s = Reconnect::new(Config::new().reconnection_time(Duration::from_millis(5)));
+    let _ = connect(&mut s);
+    s.on_verdict(Verdict::Retry);
+    assert_eq!(wait(&mut s), Duration::from_millis(5));
+    assert_eq!(connect(&mut s).attempt(), 1);
+    s.on_verdict(Verdict::Open);
+    assert_eq!(s.ready_state(), ReadyState::Open);
+    assert_eq!(s.attempts_in_row(), 0, "an open resets the count");
+}
+
+/// WPT format-field-id: the id (non-ASCII here) comes back as `Last-Event-ID` on reconnection.
+#[test]
+fn wpt_format_field_id_is_echoed() {
+    let mut s = Reconnect::new(Config::new());
+    let mut d = BytesDecoder::new();
+    let _ = connect(&mut s);
+    open_and_end(&mut s, &mut d, "id: …\ndata: x\n\n".as_bytes());
+    let _ = wait(&mut s);
+    let c = connect(&mut s);
+    assert_eq!(c.last_event_id(), Some("…"));
+    assert_eq!(c.unsent_id(), None);
+}
+
+/// WPT format-field-id-2: the id survives two reconnections whose streams carry no id.
+#[test]
+fn wpt_format_field_id_2_survives_two_reconnects() {
+    let mut s = Reconnect::new(Config::new());
+    let mut d = BytesDecoder::new();
+    let _ = connect(&mut s);
+    open_and_end(&mut s, &mut d, b"id: 1\ndata: a\n\n");
+    for _ in 0..2 {
+        let _ = wait(&mut s);
+        assert_eq!(connect(&mut s).last_event_id(), Some("1"));
+        open_and_end(&mut s, &mut d, b"data: no id here\n\n");
+    }
+    let _ = wait(&mut s);
+    assert_eq!(connect(&mut s).last_event_id(), Some("1"));
+}
+
+/// WPT format-field-id-3: the id persists, changes with a new `id`, and an empty `id` resets it,
+/// after which no `Last-Event-ID` is sent (§9.2.3: only when the ID is not the empty string).
+#[test]
+fn wpt_format_field_id_3_persist_change_reset() {
+    let mut s = Reconnect::new(Config::new());
+    let mut d = BytesDecoder::new();
+    let _ = connect(&mut s);
+    let bodies: [(&[u8], Option<&str>); 3] = [
+        (b"id: a\ndata: 1\n\ndata: 2\n\n", Some("a")),
+        (b"id: b\ndata: 3\n\n", Some("b")),
+        (b"id\ndata: 4\n\n", None),
+    ];
+    for (body, want) in bodies {
+        open_and_end(&mut s, &mut d, body);
+        let _ = wait(&mut s);
+        let c = connect(&mut s);
+        assert_eq!(c.last_event_id(), want);
+        assert_eq!(c.unsent_id(), None, "an empty id is not an unsent one");
+    }
+}
+
+/// WPT format-field-retry: `retry: 02000` sets 2000 ms; format-field-retry-bogus: `1000x` is
+/// ignored (§9.2.6: ASCII digits only), leaving the default.
+#[test]
+fn wpt_format_field_retry_and_bogus() {
+    for (body, want) in [
+        (&b"retry: 02000\ndata: x\n\n"[..], 2000),
+        (b"retry: 1000x\ndata: x\n\n", 3000),
+    ] {
+        let mut s = Reconnect::new(Config::new());
+        let mut d = BytesDecoder::new();
+        let _ = connect(&mut s);
+        open_and_end(&mut s, &mut d, body);
+        assert_eq!(wait(&mut s), Duration::from_millis(want));
+    }
+}
+
+/// §9.2.6 applies `retry` and `id` when the line is read, even in a block without data (which
+/// reqwest-eventsource 0.6 loses), and a body cut mid-event keeps the fields already read.
+#[test]
+fn retry_and_id_from_blocks_without_data_are_kept() {
+    let mut s = Reconnect::new(Config::new());
+    let mut d = BytesDecoder::new();
+    let _ = connect(&mut s);
+    open_and_end(&mut s, &mut d, b"id: 9\nretry: 750\n\ndata: cut mid-ev");
+    assert_eq!(wait(&mut s), Duration::from_millis(750));
+    assert_eq!(connect(&mut s).last_event_id(), Some("9"));
+}
+
+/// A network error while the body is read reestablishes too (§9.2.3), with the state so far.
+#[test]
+fn network_error_mid_body_reconnects_with_the_state_so_far() {
+    let mut s = Reconnect::new(Config::new());
+    let mut d = BytesDecoder::new();
+    let _ = connect(&mut s);
+    s.on_response(200, ES);
+    feed(&mut s, &mut d, b"retry: 40\nid: 3\ndata: a\n\n");
+    s.on_error(&d);
+    assert_eq!(wait(&mut s), Duration::from_millis(40));
+    assert_eq!(connect(&mut s).last_event_id(), Some("3"));
+}
+
+/// fetch-event-source #36 / PR #54: an LLM POST re-sent on reconnect is billed twice. By default
+/// a POST is never re-sent: not after a complete answer, not after a network error.
+#[test]
+fn post_is_never_resent_by_default() {
+    let post = Config::new().method(Method::Post);
+    let mut s = Reconnect::new(post.clone());
+    let mut d = BytesDecoder::new();
+    let _ = connect(&mut s);
+    s.on_response(200, ES);
+    feed(
+        &mut s,
+        &mut d,
+        b"id: 1\ndata: {\"answer\":42}\n\ndata: [DONE]\n\n",
+    );
+    s.on_body_end(&d);
+    assert_eq!(stopped(&mut s), Stopped::NotResendable);
+
+    let mut s = Reconnect::new(post.clone());
+    let _ = connect(&mut s);
+    s.on_error(StreamState::new("", None));
+    assert_eq!(stopped(&mut s), Stopped::NotResendable);
+
+    let mut s = Reconnect::new(Config::new().method(Method::Other { idempotent: false }));
+    let _ = connect(&mut s);
+    s.on_error(StreamState::new("", None));
+    assert_eq!(stopped(&mut s), Stopped::NotResendable);
+
+    // Opted in: re-sent as the original request.
+    let mut s = Reconnect::new(post.resend(true));
+    let _ = connect(&mut s);
+    s.on_error(StreamState::new("", None));
+    let _ = wait(&mut s);
+    assert_eq!(connect(&mut s).request(), Request::Original);
+}
+
+/// A sentinel event ends the session without reconnecting; what follows is ignored.
+#[test]
+fn sentinel_stops_the_session() {
+    let mut s = Reconnect::new(Config::new().sentinel(Sentinel::openai()));
+    let mut d = BytesDecoder::new();
+    let _ = connect(&mut s);
+    s.on_response(200, ES);
+    let events = feed(
+        &mut s,
+        &mut d,
+        b"data: a\n\ndata: [DONE]\n\ndata: after\n\n",
+    );
+    assert_eq!(events.len(), 2, "reading stopped at the sentinel");
+    assert_eq!(stopped(&mut s), Stopped::Done);
+    s.on_body_end(&d);
+    assert_eq!(stopped(&mut s), Stopped::Done);
+
+    // Without a sentinel configured, the same body reconnects.
+    let mut s = Reconnect::new(Config::new());
+    let mut d = BytesDecoder::new();
+    let _ = connect(&mut s);
+    open_and_end(&mut s, &mut d, b"data: [DONE]\n\n");
+    let _ = wait(&mut s);
+}
+
+/// Anthropic's sentinel is an event type, matched through the borrowed path too.
+#[test]
+fn sentinel_by_event_type_through_event_ref() {
+    let mut s = Reconnect::new(Config::new().sentinel(Sentinel::anthropic()));
+    let mut d = BytesDecoder::new();
+    let _ = connect(&mut s);
+    s.on_response(200, ES);
+    d.push(Bytes::from_static(b"event: message_stop\ndata: {}\n\n"));
+    let Some(Ok(sse_wire::sse::ItemRef::Event(e))) = d.next_ref() else {
+        panic!()
+    };
+    assert!(s.on_event_ref(&e));
+    assert_eq!(stopped(&mut s), Stopped::Done);
+}
+
+/// Backoff multiplies from the base for each reconnection in a row, is capped, and starts over
+/// after a successful open.
+#[test]
+fn backoff_multiplies_caps_and_resets_after_open() {
+    let config = Config::new()
+        .reconnection_time(Duration::from_millis(100))
+        .backoff(2, Duration::from_millis(700));
+    let mut s = Reconnect::new(config);
+    let mut d = BytesDecoder::new();
+    let _ = connect(&mut s);
+    let mut delays = Vec::new();
+    for _ in 0..5 {
+        s.on_error(&d);
+        delays.push(wait(&mut s).as_millis());
+        let _ = connect(&mut s);
+    }
+    assert_eq!(delays, [100, 200, 400, 700, 700]);
+    assert_eq!(s.attempts_in_row(), 5);
+    open_and_end(&mut s, &mut d, b"data: x\n\n");
+    assert_eq!(s.attempts_in_row(), 1);
+    assert_eq!(wait(&mut s).as_millis(), 100, "reset after the open");
+}
+
+/// The server's `retry` is the base backoff grows from, and a floor even above the cap (MCP
+/// 2025-11-25: the client MUST wait `retry`).
+#[test]
+fn server_retry_is_the_base_and_a_floor_over_the_cap() {
+    let config = Config::new().backoff(3, Duration::from_millis(500));
+    let mut s = Reconnect::new(config);
+    let mut d = BytesDecoder::new();
+    let _ = connect(&mut s);
+    open_and_end(&mut s, &mut d, b"retry: 100\ndata: x\n\n");
+    let mut delays = vec![wait(&mut s).as_millis()];
+    for _ in 0..3 {
+        let _ = connect(&mut s);
+        s.on_error(&d);
+        delays.push(wait(&mut s).as_millis());
+    }
+    assert_eq!(delays, [100, 300, 500, 500]);
+
+    let mut s = Reconnect::new(Config::new().backoff(2, Duration::from_millis(50)));
+    let _ = connect(&mut s);
+    s.on_error(StreamState::new("", Some(Duration::from_millis(800))));
+    assert_eq!(wait(&mut s).as_millis(), 800, "cap below retry: retry wins");
+}
+
+/// reqwest-eventsource #29: its retry counter never increments, so `max_retries` is never
+/// reached. Here each reconnection counts, and the limit stops the session.
+#[test]
+fn attempt_counter_increments_and_max_attempts_stops() {
+    let mut s = Reconnect::new(Config::new().max_attempts(3));
+    let _ = connect(&mut s);
+    for n in 1..=3 {
+        s.on_error(StreamState::new("", None));
+        let _ = wait(&mut s);
+        let c = connect(&mut s);
+        assert_eq!((c.attempt(), s.attempts_in_row()), (n, n));
+    }
+    s.on_error(StreamState::new("", None));
+    assert_eq!(
+        stopped(&mut s),
+        Stopped::AttemptsExhausted { reconnects: 3 }
+    );
+
+    // A successful open resets the count: an open after each failure never runs out.
+    let mut s = Reconnect::new(Config::new().max_attempts(1));
+    let mut d = BytesDecoder::new();
+    let _ = connect(&mut s);
+    for _ in 0..5 {
+        open_and_end(&mut s, &mut d, b"data: x\n\n");
+        let _ = wait(&mut s);
+        let _ = connect(&mut s);
+    }
+    assert_eq!(s.reconnects(), 5);
+
+    // `max_attempts(0)`: never reconnect.
+    let mut s = Reconnect::new(Config::new().max_attempts(0));
+    let _ = connect(&mut s);
+    s.on_error(StreamState::new("", None));
+    assert_eq!(
+        stopped(&mut s),
+        Stopped::AttemptsExhausted { reconnects: 0 }
+    );
+}
+
+/// fetch-event-source #79 (endless repeats): a server that opens and ends at once resets the
+/// attempt count every time; `max_reconnects` bounds the session as a whole.
+#[test]
+fn max_reconnects_bounds_an_open_and_close_loop() {
+    let mut s = Reconnect::new(Config::new().max_attempts(1).max_reconnects(4));
+    let mut d = BytesDecoder::new();
+    let _ = connect(&mut s);
+    let mut connections = 1;
+    loop {
+        open_and_end(&mut s, &mut d, b"data: x\n\n");
+        match s.poll() {
+            Some(Action::Wait(_)) => s.on_timeout(),
+            Some(Action::Stop(stop)) => {
+                assert_eq!(stop, Stopped::AttemptsExhausted { reconnects: 4 });
+                break;
+            }
+            other => panic!("{other:?}"),
+        }
+        let _ = connect(&mut s);
+        connections += 1;
+    }
+    assert_eq!(connections, 5);
+}
+
+/// Jitter comes last: it sees the capped, floored delay and its answer is what is handed out.
+#[test]
+fn jitter_is_applied_last() {
+    let mut seen = Vec::new();
+    {
+        let jitter = |d: Duration| {
+            seen.push(d.as_millis());
+            d + Duration::from_millis(7)
+        };
+        let config = Config::new()
+            .reconnection_time(Duration::from_millis(100))
+            .backoff(10, Duration::from_millis(250));
+        let mut s = Reconnect::with_jitter(config, jitter);
+        let _ = connect(&mut s);
+        let mut out = Vec::new();
+        for _ in 0..3 {
+            s.on_error(StreamState::new("", None));
+            out.push(wait(&mut s).as_millis());
+            let _ = connect(&mut s);
+        }
+        assert_eq!(out, [107, 257, 257]);
+    }
+    assert_eq!(seen, [100, 250, 250]);
+}
+
+/// MCP Streamable HTTP 2025-11-25 "Resumability and Redelivery": once a POST stream carried an
+/// event ID (here from a priming event without data), it is resumed with a GET and
+/// `Last-Event-ID`, and stays a GET; the server's `retry` is waited.
+#[test]
+fn mcp_2025_11_25_post_stream_with_an_id_resumes_with_get() {
+    let config = Config::new()
+        .method(Method::Post)
+        .resumption(Resumption::Mcp2025_11_25);
+    let mut s = Reconnect::new(config);
+    let mut d = BytesDecoder::new();
+    assert_eq!(connect(&mut s).request(), Request::Original);
+    open_and_end(&mut s, &mut d, b"id: req7-0\nretry: 500\n\n");
+    assert_eq!(wait(&mut s).as_millis(), 500);
+    let c = connect(&mut s);
+    assert_eq!(
+        (c.request(), c.last_event_id()),
+        (Request::Resume, Some("req7-0"))
+    );
+    // The resumed GET breaks too: still a GET, with the newer id.
+    open_and_end(&mut s, &mut d, b"id: req7-1\ndata: {}\n\n");
+    let _ = wait(&mut s);
+    let c = connect(&mut s);
+    assert_eq!(
+        (c.request(), c.last_event_id()),
+        (Request::Resume, Some("req7-1"))
+    );
+    assert_eq!(s.request(), Request::Resume);
+}
+
+/// MCP 2025-11-25: a POST stream that broke before any event ID cannot be resumed, and the POST
+/// is not re-sent unless allowed; an ID no header can carry is no ID to resume from.
+#[test]
+fn mcp_2025_11_25_no_id_no_resume() {
+    let config = Config::new()
+        .method(Method::Post)
+        .resumption(Resumption::Mcp2025_11_25);
+    let mut s = Reconnect::new(config.clone());
+    let mut d = BytesDecoder::new();
+    let _ = connect(&mut s);
+    open_and_end(&mut s, &mut d, b"data: {}\n\n");
+    assert_eq!(stopped(&mut s), Stopped::NotResendable);
+
+    let mut s = Reconnect::new(config.clone());
+    let mut d = BytesDecoder::new();
+    let _ = connect(&mut s);
+    open_and_end(&mut s, &mut d, b"id: a\x01b\ndata: {}\n\n");
+    assert_eq!(stopped(&mut s), Stopped::NotResendable);
+
+    let mut s = Reconnect::new(config.resend(true));
+    let _ = connect(&mut s);
+    s.on_error(StreamState::new("", None));
+    let _ = wait(&mut s);
+    assert_eq!(connect(&mut s).request(), Request::Original);
+
+    // The standalone GET stream is simply re-requested, with its id.
+    let get = Config::new().resumption(Resumption::Mcp2025_11_25);
+    let mut s = Reconnect::new(get);
+    let mut d = BytesDecoder::new();
+    let _ = connect(&mut s);
+    open_and_end(&mut s, &mut d, b"id: g-3\ndata: {}\n\n");
+    let _ = wait(&mut s);
+    let c = connect(&mut s);
+    assert_eq!(
+        (c.request(), c.last_event_id()),
+        (Request::Original, Some("g-3"))
+    );
+}
+
+/// MCP Streamable HTTP 2026-07-28 removed resumability and `Last-Event-ID`: a broken stream is
+/// re-issued as a new request only when allowed, never with the header; closing cancels.
+#[test]
+fn mcp_2026_07_28_no_resumption() {
+    let config = Config::new()
+        .method(Method::Post)
+        .resumption(Resumption::Mcp2026_07_28);
+    let mut s = Reconnect::new(config.clone());
+    let mut d = BytesDecoder::new();
+    let _ = connect(&mut s);
+    open_and_end(&mut s, &mut d, b"id: 1\ndata: {}\n\n");
+    assert_eq!(stopped(&mut s), Stopped::NotResendable);
+
+    let mut s = Reconnect::new(config.clone().resend(true));
+    let mut d = BytesDecoder::new();
+    let _ = connect(&mut s);
+    open_and_end(&mut s, &mut d, b"id: 1\nretry: 5\ndata: {}\n\n");
+    let _ = wait(&mut s);
+    let c = connect(&mut s);
+    assert_eq!(c.request(), Request::Original);
+    assert_eq!(c.last_event_id(), None);
+    assert_eq!(c.unsent_id(), Some(UnsentId::Policy));
+
+    // Cancelling: close while the stream is open.
+    let mut s = Reconnect::new(config);
+    let _ = connect(&mut s);
+    s.on_response(200, ES);
+    s.close();
+    assert_eq!(stopped(&mut s), Stopped::Closed);
+    s.on_body_end(StreamState::new("", None));
+    assert_eq!(stopped(&mut s), Stopped::Closed);
+}
+
+/// An id with a C0 control byte (other than TAB) or DEL cannot be a header value (RFC 9110 §5.5;
+/// `http::HeaderValue`): no `Last-Event-ID` is sent, and the reason is exposed. TAB is fine.
+#[test]
+fn id_with_a_control_byte_is_not_sent() {
+    for (body, want) in [
+        (&b"id: a\x01b\ndata: x\n\n"[..], Some((1u8, 1usize))),
+        (b"id: ab\x7f\ndata: x\n\n", Some((0x7f, 2))),
+        (b"id: a\x1bz\ndata: x\n\n", Some((0x1b, 1))),
+        (b"id: a\tb\ndata: x\n\n", None),
+    ] {
+        let mut s = Reconnect::new(Config::new());
+        let mut d = BytesDecoder::new();
+        let _ = connect(&mut s);
+        open_and_end(&mut s, &mut d, body);
+        let _ = wait(&mut s);
+        let c = connect(&mut s);
+        match want {
+            Some((byte, at)) => {
+                assert_eq!(c.last_event_id(), None);
+                assert_eq!(c.unsent_id(), Some(UnsentId::Control { byte, at }));
+                assert!(!s.last_event_id().is_empty(), "the machine still knows it");
+            }
+            None => assert_eq!(c.last_event_id(), Some("a\tb")),
+        }
+    }
+}
+
+/// WPT eventsource-request-cancellation / `close()` (§9.2.3): CLOSED at once, from any state,
+/// and never reconnects.
+#[test]
+fn close_from_every_state() {
+    // Before the first poll, while in flight, while waiting.
+    let mut a = Reconnect::new(Config::new());
+    a.close();
+    assert_eq!(stopped(&mut a), Stopped::Closed);
+
+    let mut b = Reconnect::new(Config::new());
+    let _ = connect(&mut b);
+    b.close();
+    b.on_response(200, ES);
+    assert_eq!(stopped(&mut b), Stopped::Closed);
+
+    let mut c = Reconnect::new(Config::new());
+    let _ = connect(&mut c);
+    c.on_error(StreamState::new("", None));
+    assert!(matches!(c.poll(), Some(Action::Wait(_))));
+    c.close();
+    c.on_timeout();
+    assert_eq!(stopped(&mut c), Stopped::Closed);
+    assert_eq!(c.ready_state(), ReadyState::Closed);
+
+    // A stop that came first is kept.
+    let mut d = Reconnect::new(Config::new());
+    let _ = connect(&mut d);
+    d.on_response(404, ES);
+    d.close();
+    assert!(matches!(
+        stopped(&mut d),
+        Stopped::Failed { status: 404, .. }
+    ));
+}
+
+/// A client restarted from saved state sends its last id on the first request.
+#[test]
+fn seeded_last_event_id_goes_out_first() {
+    let mut s = Reconnect::new(Config::new()).last_event_id_seed("41");
+    assert_eq!(connect(&mut s).last_event_id(), Some("41"));
+}
+
+/// Inputs that do not fit the state are ignored: a second response, a body end before a
+/// response, a timeout when not waiting.
+#[test]
+fn out_of_order_inputs_are_ignored() {
+    let mut s = Reconnect::new(Config::new());
+    s.on_response(200, ES);
+    s.on_body_end(StreamState::new("x", None));
+    s.on_timeout();
+    let c = connect(&mut s);
+    assert_eq!(c.last_event_id(), None);
+    s.on_body_end(StreamState::new("x", None)); // no response yet: ignored
+    assert_eq!(s.poll(), None);
+    s.on_response(200, ES);
+    s.on_response(404, ES); // not awaited: ignored
+    assert_eq!(s.ready_state(), ReadyState::Open);
+}
+
+#[cfg(feature = "http")]
+#[test]
+fn insert_headers_writes_last_event_id_only_when_sendable() {
+    use http::HeaderMap;
+    let mut s = Reconnect::new(Config::new());
+    let mut d = BytesDecoder::new();
+    let mut headers = HeaderMap::new();
+    headers.insert("last-event-id", "stale".parse().unwrap());
+    connect(&mut s).insert_headers(&mut headers);
+    assert!(headers.get("last-event-id").is_none(), "no id: removed");
+    assert_eq!(headers["accept"], "text/event-stream");
+    open_and_end(&mut s, &mut d, "id: é7\ndata: x\n\n".as_bytes());
+    let _ = wait(&mut s);
+    connect(&mut s).insert_headers(&mut headers);
+    assert_eq!(headers["last-event-id"].as_bytes(), "é7".as_bytes());
+}
+
+#[cfg(feature = "http")]
+#[test]
+fn method_from_http() {
+    assert_eq!(Method::from(&http::Method::GET), Method::Get);
+    assert_eq!(Method::from(&http::Method::POST), Method::Post);
+    assert!(Method::from(&http::Method::PUT).is_idempotent());
+    assert!(!Method::from(&http::Method::PATCH).is_idempotent());
+}
+
+#[derive(Debug, Clone)]
+enum Input {
+    Poll,
+    Response(u16, u8),
+    BodyEnd(u8, Option<u32>),
+    Error(u8, Option<u32>),
+    Timeout,
+    Close,
+    Retry,
+    Sentinel,
+}
+
+fn input() -> impl Strategy<Value = Input> {
+    prop_oneof![
+        4 => Just(Input::Poll),
+        2 => (prop::sample::select(vec![200u16, 204, 301, 404, 500, 503]), 0u8..3)
+            .prop_map(|(s, c)| Input::Response(s, c)),
+        2 => (0u8..4, prop::option::of(0u32..10_000)).prop_map(|(i, r)| Input::BodyEnd(i, r)),
+        2 => (0u8..4, prop::option::of(0u32..10_000)).prop_map(|(i, r)| Input::Error(i, r)),
+        2 => Just(Input::Timeout),
+        1 => Just(Input::Retry),
+        1 => Just(Input::Sentinel),
+        1 => Just(Input::Close),
+    ]
+}
+
+fn config() -> impl Strategy<Value = Config> {
+    (
+        any::<bool>(),
+        prop::option::of((0u32..5, 0u64..5_000)),
+        prop::option::of(0u32..6),
+        prop::option::of(0u32..10),
+        prop::sample::select(vec![
+            Resumption::EventSource,
+            Resumption::Mcp2025_11_25,
+            Resumption::Mcp2026_07_28,
+        ]),
+        any::<bool>(),
+        0u64..10_000,
+    )
+        .prop_map(|(post, backoff, attempts, reconnects, res, resend, base)| {
+            let mut c = Config::new()
+                .method(if post { Method::Post } else { Method::Get })
+                .resumption(res)
+                .resend(resend)
+                .reconnection_time(Duration::from_millis(base))
+                .sentinel(Sentinel::openai());
+            if let Some((f, cap)) = backoff {
+                c = c.backoff(f, Duration::from_millis(cap));
+            }
+            if let Some(n) = attempts {
+                c = c.max_attempts(n);
+            }
+            if let Some(n) = reconnects {
+                c = c.max_reconnects(n);
+            }
+            c
+        })
+}
+
+proptest! {
+    /// Whatever happens, the machine does not panic, a stop is final, a request that may not be
+    /// re-sent is never re-sent, and without jitter no delay is shorter than the server's `retry`
+    /// (MCP 2025-11-25: the client MUST wait it).
+    #[test]
+    fn any_input_sequence_is_handled(config in config(), inputs in prop::collection::vec(input(), 0..60)) {
+        let ids = ["", "7", "a\u{1}b", "é"];
+        let cts: [Option<&[u8]>; 3] = [ES, Some(b"text/html"), None];
+        let resends_post = config.may_resend();
+        let mut s = Reconnect::new(config);
+        let mut stop: Option<Stopped> = None;
+        let mut dispatched = Vec::new();
+        let mut decoder = BytesDecoder::new();
+        decoder.push(Bytes::from_static(b"data: [DONE]\n\n"));
+        let Some(Ok(Item::Event(done))) = decoder.next() else { panic!() };
+        for i in inputs {
+            match i {
+                Input::Poll => match s.poll() {
+                    Some(Action::Wait(d)) => {
+                        if let Some(r) = s.server_retry() {
+                            prop_assert!(d >= r, "{d:?} < retry {r:?}");
+                        }
+                    }
+                    Some(Action::Stop(x)) => {
+                        if let Some(prev) = stop { prop_assert_eq!(prev, x); }
+                        stop = Some(x);
+                        prop_assert_eq!(s.ready_state(), ReadyState::Closed);
+                    }
+                    Some(Action::Connect(c)) => {
+                        prop_assert!(stop.is_none());
+                        dispatched.push(c.attempt());
+                        // A request that may not be re-sent goes out once; later ones resume.
+                        if c.attempt() > 0 && !resends_post {
+                            prop_assert_eq!(c.request(), Request::Resume);
+                        }
+                        if let Some(id) = c.last_event_id() {
+                            prop_assert!(!id.is_empty());
+                            prop_assert!(!id.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f));
+                        }
+                    }
+                    None => {}
+                },
+                Input::Response(status, ct) => s.on_response(status, cts[usize::from(ct)]),
+                Input::BodyEnd(id, r) => s.on_body_end(StreamState::new(
+                    ids[usize::from(id)], r.map(|ms| Duration::from_millis(ms.into())))),
+                Input::Error(id, r) => s.on_error(StreamState::new(
+                    ids[usize::from(id)], r.map(|ms| Duration::from_millis(ms.into())))),
+                Input::Timeout => s.on_timeout(),
+                Input::Close => s.close(),
+                Input::Retry => s.on_verdict(Verdict::Retry),
+                Input::Sentinel => { let _ = s.on_event(&done); }
+            }
+            if stop.is_some() {
+                prop_assert_eq!(s.ready_state(), ReadyState::Closed);
+            }
+        }
+        // Attempts are numbered 0, 1, 2, … in order.
+        let expect: Vec<u32> = (0..dispatched.len() as u32).collect();
+        prop_assert_eq!(dispatched, expect);
+    }
+}
