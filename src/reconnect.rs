@@ -784,6 +784,16 @@ impl<J: Jitter> Reconnect<J> {
         }
     }
 
+    /// Why the session stopped; `None` while it runs (what [`poll`](Reconnect::poll) would
+    /// return as [`Action::Stop`], without polling).
+    #[must_use]
+    pub fn stopped(&self) -> Option<Stopped> {
+        match self.state {
+            State::Stopped(why) => Some(why),
+            _ => None,
+        }
+    }
+
     /// `EventSource.readyState`.
     #[must_use]
     pub fn ready_state(&self) -> ReadyState {

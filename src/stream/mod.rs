@@ -88,10 +88,14 @@
 
 mod chunked;
 mod encode;
+#[cfg(feature = "reconnect")]
+mod reconnect;
 mod sse;
 
 pub use self::chunked::{ChunkedBody, ChunkedError, ChunkedStreamExt};
 pub use self::encode::{encode_events, EncodeStream, Message, Outgoing, SendError};
+#[cfg(feature = "reconnect")]
+pub use self::reconnect::{reconnecting, Opened, Reconnecting};
 pub use self::sse::{Error, EventStream, ItemStream, SseStreamExt, Until};
 
 #[doc(no_inline)]
