@@ -452,6 +452,25 @@ impl Connect {
     pub fn insert_headers(&self, headers: &mut ::http::HeaderMap) {
         let _ = crate::http::insert_request_headers(headers, self.last_event_id().unwrap_or(""));
     }
+
+    /// The request headers of this attempt, as [`insert_headers`](Connect::insert_headers)
+    /// writes them into an empty map.
+    ///
+    /// ```
+    /// use sse_wire::reconnect::{Action, Config, Reconnect};
+    ///
+    /// let mut session = Reconnect::new(Config::new());
+    /// let Some(Action::Connect(c)) = session.poll() else { panic!() };
+    /// let headers = c.headers();
+    /// assert_eq!(headers["accept"], "text/event-stream");
+    /// assert_eq!(headers.len(), 2); // and Cache-Control: no-cache; no Last-Event-ID yet
+    /// ```
+    #[cfg(feature = "http")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+    #[must_use]
+    pub fn headers(&self) -> ::http::HeaderMap {
+        crate::http::request_headers(self.last_event_id().unwrap_or(""))
+    }
 }
 
 impl fmt::Debug for Connect {
@@ -554,6 +573,26 @@ impl Verdict {
                 event_stream,
             },
         }
+    }
+
+    /// [`Verdict::of`] for a response head of the `http` crate's types (what reqwest, hyper and
+    /// axum use): its status and its `Content-Type` field.
+    ///
+    /// ```
+    /// use http::{header, HeaderMap, HeaderValue, StatusCode};
+    /// use sse_wire::reconnect::Verdict;
+    ///
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    /// assert_eq!(Verdict::of_response(StatusCode::OK, &headers), Verdict::Open);
+    /// assert_eq!(Verdict::of_response(StatusCode::NO_CONTENT, &headers), Verdict::NoContent);
+    /// ```
+    #[cfg(feature = "http")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+    #[must_use]
+    pub fn of_response(status: ::http::StatusCode, headers: &::http::HeaderMap) -> Self {
+        let content_type = headers.get(::http::header::CONTENT_TYPE);
+        Verdict::of(status.as_u16(), content_type.map(::http::HeaderValue::as_bytes))
     }
 }
 
