@@ -10,7 +10,7 @@ use futures::executor::block_on;
 use futures::future;
 use futures::stream::{self, Stream, StreamExt};
 use sse_wire::outcome::Sentinel;
-use sse_wire::reconnect::{Config, Method, Reconnect, Request, Resumption, Stopped};
+use sse_wire::reconnect::{Config, Method, Reconnect, Request, Resumption, Stopped, Verdict};
 use sse_wire::sse::{BytesDecoder, Decoder, Limits};
 use sse_wire::stream::{reconnecting, Error, Opened, Reconnecting};
 
@@ -61,7 +61,10 @@ fn run(
                         items.push(Err("connection reset"));
                     }
                     let body: Body = stream::iter(items);
-                    Ok(Opened::new(status, Some(content_type.as_bytes()), body))
+                    Ok(Opened::new(
+                        Verdict::of(status, Some(content_type.as_bytes())),
+                        body,
+                    ))
                 }
             })
         },

@@ -26,12 +26,10 @@ pub struct Opened<B> {
 }
 
 impl<B> Opened<B> {
-    /// A response judged by its status and `Content-Type` ([`Verdict::of`]).
-    pub fn new(status: u16, content_type: Option<&[u8]>, body: B) -> Self {
-        Opened {
-            verdict: Verdict::of(status, content_type),
-            body,
-        }
+    /// A response head's verdict and its body: `Opened::new(Verdict::of(status, content_type),
+    /// body)`, or with the `http` feature `Verdict::of_response(status, headers)`.
+    pub fn new(verdict: Verdict, body: B) -> Self {
+        Opened { verdict, body }
     }
 }
 
@@ -88,7 +86,7 @@ pin_project! {
 /// use std::time::Duration;
 /// use futures::{executor::block_on, future, stream, StreamExt};
 /// use sse_wire::outcome::Sentinel;
-/// use sse_wire::reconnect::{Config, Reconnect, Stopped};
+/// use sse_wire::reconnect::{Config, Reconnect, Stopped, Verdict};
 /// use sse_wire::stream::{reconnecting, Error, Opened};
 ///
 /// // Two connections as a server would answer them: the first breaks inside an event.
@@ -103,7 +101,7 @@ pin_project! {
 ///     |c| {
 ///         sent.push(c.last_event_id().map(str::to_owned)); // the Last-Event-ID header
 ///         let body = stream::iter([Ok::<_, std::io::Error>(answers.pop_front().unwrap())]);
-///         future::ready(Ok(Opened::new(200, Some(b"text/event-stream"), body)))
+///         future::ready(Ok(Opened::new(Verdict::of(200, Some(b"text/event-stream")), body)))
 ///     },
 ///     |_delay: Duration| future::ready(()), // tokio::time::sleep
 /// );
