@@ -592,7 +592,10 @@ impl Verdict {
     #[must_use]
     pub fn of_response(status: ::http::StatusCode, headers: &::http::HeaderMap) -> Self {
         let content_type = headers.get(::http::header::CONTENT_TYPE);
-        Verdict::of(status.as_u16(), content_type.map(::http::HeaderValue::as_bytes))
+        Verdict::of(
+            status.as_u16(),
+            content_type.map(::http::HeaderValue::as_bytes),
+        )
     }
 }
 

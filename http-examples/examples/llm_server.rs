@@ -8,7 +8,7 @@
 //! ```
 //!
 //! Open `http://127.0.0.1:8080/` in a browser to watch an `EventSource` read a stream, lose its
-//! connection, and resume it.
+//! connection, and come back; `http://127.0.0.1:8080/resume` to watch one resume an answer.
 //!
 //! * `POST /v1/chat/completions` streams the answer as OpenAI does: a `retry` block, one JSON
 //!   chunk per token with its index as the event ID, keep-alive comments while the model
@@ -22,6 +22,7 @@
 //!
 //! The first line printed is `listening on http://ADDRESS`; `tests/` reads it.
 
+use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -29,14 +30,18 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use bytes::Bytes;
 use futures_util::stream::{self, StreamExt};
 use sse_wire::http::{request_last_event_id, response_headers};
+use sse_wire::replay::mcp::Streams;
+use sse_wire::replay::{Cursor, Unknown};
+use sse_wire::sse::OutEvent;
 use sse_wire::stream::{encode_events, Message};
+use tokio::sync::watch;
 
 /// The answer every request gets, one token per event.
 pub const ANSWER: [&str; 9] = ["Hel", "lo", ", ", "wör", "ld", "! ", "Ça ", "va", " ✓"];
@@ -62,9 +67,11 @@ impl Default for Config {
     }
 }
 
-/// One request to `GET /browser/events`, as the server saw it.
+/// One request to an event stream, as the server saw it.
 #[derive(Debug, Clone)]
 pub struct Visit {
+    /// `"GET /browser/events"`, `"POST /v1/chat/completions"`, ...
+    pub request: String,
     /// When the request arrived.
     pub at: Instant,
     /// The `Last-Event-ID` it carried.
@@ -73,57 +80,163 @@ pub struct Visit {
     pub ended: Option<Instant>,
 }
 
+/// Every answer's log, kept for clients that resume. (A real server would drop finished
+/// answers after a while; `replay::Bounds` caps each log.)
+#[derive(Default)]
+struct Answers {
+    /// One log per answer; event IDs are `{answer}-{seq}`.
+    streams: Streams,
+    /// The answers whose `[DONE]` is in their log.
+    finished: HashSet<String>,
+    /// The number of answers started.
+    next: u64,
+}
+
 #[derive(Clone)]
 struct App {
     config: Config,
     visits: Arc<Mutex<Vec<Visit>>>,
+    answers: Arc<Mutex<Answers>>,
+    /// Bumped after every push to any log: the connections waiting for frames wake up.
+    pushed: Arc<watch::Sender<u64>>,
 }
 
-/// The server's routes. `visits` records every request of the browser stream.
+/// The server's routes. `visits` records every request of an event stream.
 pub fn router(config: Config, visits: Arc<Mutex<Vec<Visit>>>) -> Router {
     Router::new()
         .route("/", get(|| async { Html(PAGE) }))
+        .route("/resume", get(|| async { Html(RESUME_PAGE) }))
         .route("/v1/chat/completions", get(completion).post(completion))
         .route("/browser/events", get(browser_events))
-        .with_state(App { config, visits })
+        .with_state(App {
+            config,
+            visits,
+            answers: Arc::default(),
+            pushed: Arc::new(watch::Sender::new(0)),
+        })
 }
 
-/// `GET` or `POST /v1/chat/completions[?cut=N]`.
+/// `POST /v1/chat/completions[?cut=N]` and `GET` without `Last-Event-ID` start an answer;
+/// `GET` with `Last-Event-ID` resumes one.
 async fn completion(
     State(app): State<App>,
-    Query(query): Query<std::collections::HashMap<String, String>>,
+    method: axum::http::Method,
+    Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    // A reconnecting client names the last token it has; the IDs are token numbers.
-    let start = request_last_event_id(&headers)
-        .and_then(|id| id.parse::<usize>().ok())
-        .unwrap_or(0)
-        .min(ANSWER.len());
-    let cut = query.get("cut").and_then(|n| n.parse::<usize>().ok());
-    let last = cut.unwrap_or(ANSWER.len()).min(ANSWER.len());
-    let delay = app.config.token_delay;
-
-    let opening = stream::iter([Message::new().retry(RETRY)]);
-    let tokens = stream::iter(start..last).then(move |i| async move {
-        tokio::time::sleep(delay).await;
-        let chunk = serde_json::json!({ "choices": [{ "delta": { "content": ANSWER[i] } }] });
-        Message::data(chunk.to_string()).id((i + 1).to_string())
+    app.visits.lock().unwrap().push(Visit {
+        request: format!("{method} /v1/chat/completions"),
+        at: Instant::now(),
+        last_event_id: request_last_event_id(&headers).map(str::to_owned),
+        ended: None,
     });
-    // A cut answer ends without `[DONE]`; a complete one ends with it.
-    let done = stream::iter(cut.is_none().then(|| Message::data("[DONE]")));
-    let messages = opening.chain(tokens).chain(done);
+    let (answer, cursor, opening, cut) = match request_last_event_id(&headers) {
+        // A client that lost its connection: the rest of its answer, from the answer's log.
+        Some(id) => {
+            let answers = app.answers.lock().unwrap();
+            match answers.streams.cursor_after(id) {
+                Ok((answer, cursor)) => {
+                    let log = answers.streams.log(answer).expect("the answer's log");
+                    if answers.finished.contains(answer) && log.pending(cursor) == 0 {
+                        // It has the whole answer: 204 tells an EventSource to stop for good.
+                        return StatusCode::NO_CONTENT.into_response();
+                    }
+                    (answer.to_owned(), cursor, None, None)
+                }
+                // Evicted or never issued: say so, rather than an empty stream that a client
+                // would reconnect to forever.
+                Err(Unknown) => {
+                    return (StatusCode::NOT_FOUND, "unknown or expired answer").into_response()
+                }
+            }
+        }
+        None => {
+            let (answer, priming, cursor) = start_answer(&app);
+            let cut = query.get("cut").and_then(|n| n.parse::<usize>().ok());
+            (answer, cursor, Some(priming), cut)
+        }
+    };
+
+    // The connection reads the answer's log from its cursor: every frame was encoded once,
+    // when the answer's task pushed it, and is shared by every connection that sends it.
+    let state = (
+        app.clone(),
+        answer,
+        cursor,
+        app.pushed.subscribe(),
+        0,
+        false,
+    );
+    let frames = stream::unfold(
+        state,
+        move |(app, answer, mut cursor, mut pushed, sent, done)| async move {
+            loop {
+                if done || cut == Some(sent) {
+                    return None;
+                }
+                let frame = {
+                    let answers = app.answers.lock().unwrap();
+                    answers.streams.log(&answer)?.read(&mut cursor).ok()?
+                };
+                match frame {
+                    Some(frame) => {
+                        let done = frame.ends_with(b"data: [DONE]\n\n");
+                        let state = (app, answer, cursor, pushed, sent + 1, done);
+                        return Some((frame, state));
+                    }
+                    // Nothing new yet: sleep until the answer's task pushes more.
+                    None => pushed.changed().await.ok()?,
+                }
+            }
+        },
+    );
+    let frames = stream::iter(opening).chain(frames);
 
     // Keep-alives: a comment whenever the answer was silent for a whole interval.
     let every = app.config.keep_alive;
     let ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-    let messages =
-        tokio_stream::StreamExt::timeout_repeating(messages.map(Ok::<_, Infallible>), ticks)
-            .map(|item| item.unwrap_or(Ok(Message::keep_alive())));
+    let frames = tokio_stream::StreamExt::timeout_repeating(frames, ticks)
+        .map(|frame| Ok::<_, Infallible>(frame.unwrap_or(Bytes::from_static(b":\n"))));
 
-    let body = encode_events(messages).map(|piece| piece.map_err(std::io::Error::other));
-    // The proxy timeout: half an event, then the end of the body.
+    // The proxy timeout: after `cut` tokens, half an event, then the end of the connection. The
+    // answer's task goes on: the client can resume.
     let torn = stream::iter(cut.map(|_| Ok(Bytes::from_static(b"data: {\"choices\":[{\"del"))));
-    event_stream(Body::from_stream(body.chain(torn)))
+    event_stream(Body::from_stream(frames.chain(torn)))
+}
+
+/// Opens a new answer's log and starts the task that generates it; returns the answer's name,
+/// its priming event (an ID and `retry`, no data), and a cursor after that event.
+fn start_answer(app: &App) -> (String, Bytes, Cursor) {
+    let (answer, priming, cursor) = {
+        let mut answers = app.answers.lock().unwrap();
+        answers.next += 1;
+        let answer = format!("a{}", answers.next);
+        let priming = answers.streams.open(&answer, RETRY).expect("a new answer");
+        let (_, cursor) = answers
+            .streams
+            .cursor_after(&format!("{answer}-0"))
+            .unwrap();
+        (answer, priming, cursor)
+    };
+    let (app, name, delay) = (app.clone(), answer.clone(), app.config.token_delay);
+    tokio::spawn(async move {
+        let push = |data: &str, last: bool| {
+            let mut answers = app.answers.lock().unwrap();
+            answers.streams.push(&name, OutEvent::data(data)).unwrap();
+            if last {
+                answers.finished.insert(name.clone());
+            }
+            drop(answers);
+            app.pushed.send_modify(|pushes| *pushes += 1);
+        };
+        for token in ANSWER {
+            tokio::time::sleep(delay).await;
+            let chunk = serde_json::json!({ "choices": [{ "delta": { "content": token } }] });
+            push(&chunk.to_string(), false);
+        }
+        push("[DONE]", true);
+    });
+    (answer, priming, cursor)
 }
 
 /// `GET /browser/events`: what the page's `EventSource` reads, in two connections.
@@ -133,6 +246,7 @@ async fn browser_events(State(app): State<App>, headers: HeaderMap) -> Response 
     let visit = {
         let mut visits = app.visits.lock().unwrap();
         visits.push(Visit {
+            request: "GET /browser/events".into(),
             at: Instant::now(),
             last_event_id,
             ended: None,
@@ -200,6 +314,32 @@ window.finished = new Promise((resolve) => {
     record(event);
     source.close();
     resolve(received);
+  });
+});
+</script>
+"#;
+
+/// The page `GET /resume` serves: an `EventSource` reads an answer whose first connection breaks
+/// after four tokens (`?cut=4`), resumes it, and closes at `[DONE]`. `window.finished` resolves
+/// to every event and error it saw.
+const RESUME_PAGE: &str = r#"<!doctype html>
+<meta charset="utf-8">
+<title>sse-wire: a resumed answer</title>
+<pre id="answer"></pre>
+<script>
+window.finished = new Promise((resolve) => {
+  const seen = [];
+  const source = new EventSource("/v1/chat/completions?cut=4");
+  source.addEventListener("error", () => seen.push({ type: "error", readyState: source.readyState }));
+  source.addEventListener("message", (event) => {
+    if (event.data === "[DONE]") {
+      source.close();
+      resolve(seen);
+      return;
+    }
+    const token = JSON.parse(event.data).choices[0].delta.content;
+    seen.push({ type: "token", token, lastEventId: event.lastEventId });
+    document.getElementById("answer").textContent += token;
   });
 });
 </script>

@@ -9,7 +9,6 @@
 //! with apt-get and runs it with `cargo test -p http-examples --test browser -- --ignored`.
 //! `SSE_WIRE_CHROMIUM` names another binary.
 
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -19,15 +18,19 @@ use serde_json::Value;
 #[path = "../examples/llm_server.rs"]
 mod llm_server;
 
-use llm_server::{Config, Visit, RETRY};
+use llm_server::{Config, Visit, ANSWER, RETRY};
+
+#[path = "browser/driver.rs"]
+mod driver;
+
+use driver::run_page;
 
 /// Chromium's reconnection time when a stream sets none (`kDefaultReconnectDelay`, 3000 ms, in
 /// Blink's `event_source.cc`). A delay below it shows the browser took the stream's `retry`.
 const BROWSER_DEFAULT_RETRY: Duration = Duration::from_millis(3000);
 
-#[test]
-#[ignore = "needs Debian's chromium and Node.js: .ci/run installs chromium and runs it with --ignored"]
-fn a_real_event_source_reads_every_field_and_reconnects_after_retry_with_last_event_id() {
+/// Serves the example's routes on a random port of 127.0.0.1 (on a runtime of its own).
+fn serve(config: Config) -> (tokio::runtime::Runtime, String, Arc<Mutex<Vec<Visit>>>) {
     let visits: Arc<Mutex<Vec<Visit>>> = Arc::default();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -38,33 +41,50 @@ fn a_real_event_source_reads_every_field_and_reconnects_after_retry_with_last_ev
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
     let url = format!("http://{}/", listener.local_addr().unwrap());
-    let app = llm_server::router(Config::default(), visits.clone());
+    let app = llm_server::router(config, visits.clone());
     runtime.spawn(async move { axum::serve(listener, app).await });
+    (runtime, url, visits)
+}
 
-    let chromium = std::env::var("SSE_WIRE_CHROMIUM").unwrap_or_else(|_| "chromium".into());
-    let driver = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/cdp.mjs");
-    let child = Command::new("node")
-        .args([driver, &chromium, &url, "60000"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("node runs");
-    // The driver stops the browser after 60 s; stop the driver, by its PID, after 90 s.
-    let pid = child.id();
-    let (done, wait) = std::sync::mpsc::channel();
-    let waiter = std::thread::spawn(move || {
-        let output = child.wait_with_output();
-        let _ = done.send(());
-        output
-    });
-    if wait.recv_timeout(Duration::from_secs(90)).is_err() {
-        let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
-        panic!("the DevTools driver did not finish within 90 s");
-    }
-    let output = waiter.join().unwrap().expect("the driver ran");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "driver failed: {stderr}");
-    let received: Vec<Value> = serde_json::from_slice(&output.stdout).expect("JSON from the page");
+#[test]
+#[ignore = "needs Debian's chromium and Node.js: .ci/run installs chromium and runs it with --ignored"]
+fn a_real_event_source_resumes_an_answer_and_gets_every_token_once() {
+    let config = Config {
+        token_delay: Duration::from_millis(5),
+        ..Config::default()
+    };
+    let (runtime, url, visits) = serve(config);
+    let seen = run_page(&format!("{url}resume"));
+    runtime.shutdown_timeout(Duration::from_secs(5));
+
+    // Four tokens, the broken connection (readyState CONNECTING), then the rest: every token
+    // once, in order, with the IDs of one answer.
+    let mut want: Vec<Value> = (0..ANSWER.len())
+        .map(|i| serde_json::json!({ "type": "token", "token": ANSWER[i], "lastEventId": format!("a1-{}", i + 1) }))
+        .collect();
+    want.insert(4, serde_json::json!({ "type": "error", "readyState": 0 }));
+    assert_eq!(seen, want);
+    // The browser asked for the answer once, and resumed it once, after its fourth token.
+    let requests: Vec<(String, Option<String>)> = visits
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|v| (v.request.clone(), v.last_event_id.clone()))
+        .collect();
+    assert_eq!(
+        requests,
+        [
+            ("GET /v1/chat/completions".into(), None),
+            ("GET /v1/chat/completions".into(), Some("a1-4".into())),
+        ]
+    );
+}
+
+#[test]
+#[ignore = "needs Debian's chromium and Node.js: .ci/run installs chromium and runs it with --ignored"]
+fn a_real_event_source_reads_every_field_and_reconnects_after_retry_with_last_event_id() {
+    let (runtime, url, visits) = serve(Config::default());
+    let received = run_page(&url);
     runtime.shutdown_timeout(Duration::from_secs(5));
 
     // What the page's listeners saw, in order. `at` is the page's clock, checked below.
@@ -103,7 +123,13 @@ fn a_real_event_source_reads_every_field_and_reconnects_after_retry_with_last_ev
     assert_eq!(seen, want, "the page saw: {received:#?}");
 
     // The server's view of the reconnection: the ID the browser sent, and when it came back.
-    let visits = visits.lock().unwrap().clone();
+    let visits: Vec<Visit> = visits
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|v| v.request == "GET /browser/events")
+        .cloned()
+        .collect();
     assert_eq!(
         visits.len(),
         2,

@@ -6,7 +6,6 @@
 //! Ignored by a plain `cargo test`: `.ci/run` installs `chromium` and runs it with `--ignored`.
 
 use std::collections::HashMap;
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -18,7 +17,10 @@ use axum::routing::get;
 use axum::Router;
 use bytes::Bytes;
 use futures_util::stream::{self, StreamExt};
-use serde_json::Value;
+#[path = "browser/driver.rs"]
+mod driver;
+
+use driver::run_page;
 
 /// One stream: what the first connection sends before it ends, and what the browser should do.
 struct Scenario {
@@ -187,7 +189,7 @@ fn chromium_reconnects_after_the_streams_retry_with_the_last_event_id() {
     runtime.shutdown_timeout(Duration::from_secs(5));
     let visits = visits.lock().unwrap().clone();
 
-    let results = received.as_array().expect("one result per scenario");
+    let results = &received;
     assert_eq!(results.len(), SCENARIOS.len());
     for (scenario, result) in SCENARIOS.iter().zip(results) {
         let name = scenario.name;
@@ -233,34 +235,4 @@ fn chromium_reconnects_after_the_streams_retry_with_the_last_event_id() {
             }
         }
     }
-}
-
-/// Opens `url` in headless Chromium and returns the value of the page's `window.finished`.
-fn run_page(url: &str) -> Value {
-    let chromium = std::env::var("SSE_WIRE_CHROMIUM").unwrap_or_else(|_| "chromium".into());
-    let driver = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/cdp.mjs");
-    let child = Command::new("node")
-        .args([driver, &chromium, url, "60000"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("node runs");
-    let pid = child.id();
-    let (done, wait) = std::sync::mpsc::channel();
-    let waiter = std::thread::spawn(move || {
-        let output = child.wait_with_output();
-        let _ = done.send(());
-        output
-    });
-    if wait.recv_timeout(Duration::from_secs(90)).is_err() {
-        let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
-        panic!("the DevTools driver did not finish within 90 s");
-    }
-    let output = waiter.join().unwrap().expect("the driver ran");
-    assert!(
-        output.status.success(),
-        "driver failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("JSON from the page")
 }

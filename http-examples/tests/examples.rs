@@ -73,8 +73,12 @@ fn server() -> (Killed, String) {
 
 /// Runs the `llm_client` example against `url`, killing it after 60 s.
 fn client(url: &str) -> Output {
-    let child = Command::new(example("llm_client"))
-        .arg(url)
+    run(Command::new(example("llm_client")).arg(url))
+}
+
+/// Runs `command` to its end, capturing its output; kills it (by its PID) after 60 s.
+fn run(command: &mut Command) -> Output {
+    let child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -88,7 +92,7 @@ fn client(url: &str) -> Output {
     });
     if wait.recv_timeout(Duration::from_secs(60)).is_err() {
         let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
-        panic!("the client did not finish within 60 s");
+        panic!("{command:?} did not finish within 60 s");
     }
     waiter.join().unwrap().expect("the client ran")
 }
@@ -149,31 +153,67 @@ fn the_client_exits_non_zero_when_the_request_fails() {
     assert!(stderr.starts_with("error: the request failed"), "{stderr}");
 }
 
-/// Serves `router` in-process on a random port and returns the raw body of one request.
-fn fetch(config: Config, request: impl FnOnce(&str) -> reqwest::RequestBuilder) -> Bytes {
-    let runtime = tokio::runtime::Builder::new_current_thread()
+/// The example's router, served in-process on a random port of 127.0.0.1; the server stops
+/// when the runtime is dropped.
+struct Served {
+    runtime: tokio::runtime::Runtime,
+    url: String,
+    visits: Arc<Mutex<Vec<llm_server::Visit>>>,
+}
+
+fn serve(config: Config) -> Served {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let app = llm_server::router(config, Arc::new(Mutex::new(Vec::new())));
-        let server = tokio::spawn(async move { axum::serve(listener, app).await });
-        let response = tokio::time::timeout(Duration::from_secs(30), async {
-            let response = request(&url).send().await.unwrap();
-            assert_eq!(response.status(), 200);
-            assert!(sse_wire::http::content_type_is_event_stream(
-                response.headers()
-            ));
-            assert_eq!(response.headers()["x-accel-buffering"], "no");
-            response.bytes().await.unwrap()
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let visits = Arc::new(Mutex::new(Vec::new()));
+    let app = llm_server::router(config, visits.clone());
+    runtime.spawn(async move { axum::serve(listener, app).await });
+    Served {
+        runtime,
+        url,
+        visits,
+    }
+}
+
+impl Served {
+    /// The status and raw body of one request, within 30 s.
+    fn fetch(
+        &self,
+        request: impl FnOnce(&reqwest::Client, &str) -> reqwest::RequestBuilder,
+    ) -> (u16, Bytes) {
+        let request = request(&reqwest::Client::new(), &self.url);
+        self.runtime.block_on(async move {
+            tokio::time::timeout(Duration::from_secs(30), async {
+                let response = request.send().await.unwrap();
+                let status = response.status().as_u16();
+                if status == 200 {
+                    assert!(sse_wire::http::content_type_is_event_stream(
+                        response.headers()
+                    ));
+                    assert_eq!(response.headers()["x-accel-buffering"], "no");
+                }
+                (status, response.bytes().await.unwrap())
+            })
+            .await
+            .expect("the response within 30 s")
         })
-        .await
-        .expect("the response within 30 s");
-        server.abort();
-        response
-    })
+    }
+
+    /// The requests of the answer route, as `(request line, Last-Event-ID)`.
+    fn requests(&self) -> Vec<(String, Option<String>)> {
+        let visits = self.visits.lock().unwrap();
+        visits
+            .iter()
+            .filter(|v| v.request.ends_with("/v1/chat/completions"))
+            .map(|v| (v.request.clone(), v.last_event_id.clone()))
+            .collect()
+    }
 }
 
 /// Decodes a whole body with sse-wire's decoder, in 7-byte pieces.
@@ -188,15 +228,15 @@ fn items(body: &Bytes) -> Vec<Item> {
     items
 }
 
-/// The `(id, token)` pairs of the answer's events and whether `[DONE]` closed it.
-fn tokens(items: &[Item]) -> (Vec<(String, String)>, bool) {
+/// The `(id, token)` pairs of the answer's events, and the ID of `[DONE]` if it closed it.
+fn tokens(items: &[Item]) -> (Vec<(String, String)>, Option<String>) {
     let mut tokens = Vec::new();
-    let mut done = false;
+    let mut done = None;
     for item in items {
         let Item::Event(event) = item else { continue };
-        assert!(!done, "an event after [DONE]");
+        assert!(done.is_none(), "an event after [DONE]");
         if event.data() == "[DONE]" {
-            done = true;
+            done = Some(event.id().to_owned());
             continue;
         }
         let chunk: serde_json::Value = serde_json::from_str(event.data()).unwrap();
@@ -206,57 +246,137 @@ fn tokens(items: &[Item]) -> (Vec<(String, String)>, bool) {
     (tokens, done)
 }
 
-fn numbered(from: usize) -> Vec<(String, String)> {
+/// Tokens `from..` of answer `answer`, with their IDs (`{answer}-{n}`, numbered from 1).
+fn numbered(answer: &str, from: usize) -> Vec<(String, String)> {
     (from..ANSWER.len())
-        .map(|i| ((i + 1).to_string(), ANSWER[i].to_owned()))
+        .map(|i| (format!("{answer}-{}", i + 1), ANSWER[i].to_owned()))
         .collect()
 }
 
 #[test]
-fn the_answer_has_a_retry_block_ids_keep_alives_and_done() {
-    let config = Config {
+fn the_answer_has_a_priming_block_ids_keep_alives_and_done() {
+    let server = serve(Config {
         token_delay: Duration::from_millis(50),
         keep_alive: Duration::from_millis(20),
-    };
-    let body = fetch(config, |url| {
-        reqwest::Client::new().post(format!("{url}/v1/chat/completions"))
     });
+    let (status, body) = server.fetch(|c, url| c.post(format!("{url}/v1/chat/completions")));
+    assert_eq!(status, 200);
     let items = items(&body);
-    // A block that only sets the reconnection time opens the stream.
+    // A block that only sets the event ID and the reconnection time opens the stream: a
+    // client can resume before the first token, and nothing is dispatched for it.
     let Item::Control(control) = &items[0] else {
         panic!("{:?}", items[0])
     };
-    assert_eq!(control.retry(), Some(RETRY));
+    assert_eq!((control.id(), control.retry()), ("a1-0", Some(RETRY)));
     // The server is silent for 50 ms before each token: keep-alives fill the silence.
     let keep_alives = items
         .iter()
         .filter(|item| matches!(item, Item::Comment(c) if c.is_empty()))
         .count();
     assert!(keep_alives >= 1, "no keep-alive in {body:?}");
-    assert_eq!(tokens(&items), (numbered(0), true));
+    assert_eq!(tokens(&items), (numbered("a1", 0), Some("a1-10".into())));
 }
 
 #[test]
-fn a_get_with_last_event_id_resumes_after_that_token() {
-    let body = fetch(Config::default(), |url| {
-        reqwest::Client::new()
-            .get(format!("{url}/v1/chat/completions"))
-            .headers(sse_wire::http::request_headers("6"))
-    });
-    assert_eq!(tokens(&items(&body)), (numbered(6), true));
+fn a_get_with_last_event_id_replays_exactly_what_came_after_it() {
+    let server = serve(Config::default());
+    let (_, body) = server.fetch(|c, url| c.post(format!("{url}/v1/chat/completions")));
+    assert_eq!(tokens(&items(&body)).1.as_deref(), Some("a1-10"));
+    let resume = |id: &str| {
+        server.fetch(|c, url| {
+            c.get(format!("{url}/v1/chat/completions"))
+                .headers(sse_wire::http::request_headers(id))
+        })
+    };
+    let (status, body) = resume("a1-6");
+    assert_eq!(status, 200);
+    assert_eq!(
+        tokens(&items(&body)),
+        (numbered("a1", 6), Some("a1-10".into()))
+    );
+    // The client has the whole answer: 204, which stops an EventSource for good.
+    assert_eq!(resume("a1-10"), (204, Bytes::new()));
+    // An answer the server never issued: 404, never an empty stream.
+    assert_eq!(resume("a9-1").0, 404);
 }
 
 #[test]
-fn a_cut_answer_ends_inside_an_event() {
-    let body = fetch(Config::default(), |url| {
-        reqwest::Client::new().post(format!("{url}/v1/chat/completions?cut=2"))
-    });
+fn a_cut_answer_ends_inside_an_event_and_its_rest_can_be_resumed() {
+    let server = serve(Config::default());
+    let (_, body) = server.fetch(|c, url| c.post(format!("{url}/v1/chat/completions?cut=2")));
     let mut decoder = BytesDecoder::new();
     decoder.push(body);
-    let items: Vec<Item> = (&mut decoder).map(Result::unwrap).collect();
-    assert_eq!(tokens(&items), (numbered(0)[..2].to_vec(), false));
+    let got: Vec<Item> = (&mut decoder).map(Result::unwrap).collect();
+    assert_eq!(tokens(&got), (numbered("a1", 0)[..2].to_vec(), None));
     assert!(
         decoder.finish().is_err(),
         "the body must end inside an event"
+    );
+    // The answer went on being generated: the rest is there.
+    let (_, rest) = server.fetch(|c, url| {
+        c.get(format!("{url}/v1/chat/completions"))
+            .headers(sse_wire::http::request_headers("a1-2"))
+    });
+    assert_eq!(
+        tokens(&items(&rest)),
+        (numbered("a1", 2), Some("a1-10".into()))
+    );
+}
+
+/// Runs the `eventsource` example with `args`, killing it after 60 s.
+fn eventsource(args: &[&str]) -> Output {
+    run(Command::new(example("eventsource")).args(args))
+}
+
+#[test]
+fn eventsource_resumes_a_cut_get_and_prints_every_token_once() {
+    let server = serve(Config {
+        token_delay: Duration::from_millis(5),
+        ..Config::default()
+    });
+    let out = eventsource(&[&format!("{}/v1/chat/completions?cut=4", server.url)]);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "stderr: {stderr}");
+    // Every token exactly once, in order: the resumption sent what was missing, and only that.
+    assert_eq!(text(&out.stdout), format!("{}\n", ANSWER.concat()));
+    assert_eq!(stderr.matches("going on").count(), 1, "{stderr}");
+    assert_eq!(
+        server.requests(),
+        [
+            ("GET /v1/chat/completions".into(), None),
+            ("GET /v1/chat/completions".into(), Some("a1-4".into())),
+        ]
+    );
+}
+
+#[test]
+fn eventsource_never_re_sends_a_post_and_resumes_it_with_a_get() {
+    let server = serve(Config {
+        token_delay: Duration::from_millis(5),
+        ..Config::default()
+    });
+    let url = format!("{}/v1/chat/completions?cut=3", server.url);
+    let out = eventsource(&["--post", &url]);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), format!("{}\n", ANSWER.concat()));
+    // One POST (one answer, billed once), then a GET with the last ID it saw.
+    assert_eq!(
+        server.requests(),
+        [
+            ("POST /v1/chat/completions".into(), None),
+            ("GET /v1/chat/completions".into(), Some("a1-3".into())),
+        ]
+    );
+}
+
+#[test]
+fn eventsource_exits_non_zero_when_the_response_is_not_an_event_stream() {
+    let server = serve(Config::default());
+    let out = eventsource(&[&format!("{}/", server.url)]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("error: the stream stopped before [DONE]: Failed"),
+        "{stderr}"
     );
 }

@@ -58,7 +58,7 @@ fn a_complete_answer_has_no_problem() {
     assert_eq!(events.len(), ANSWER.len() + 1);
     assert_eq!(events.last().unwrap().data(), "[DONE]");
     // The reconnection time in force is the server's, set by its opening block.
-    assert_eq!(events[0].id(), "1");
+    assert_eq!(events[0].id(), "a1-1");
     assert_eq!(events[0].retry(), Some(RETRY));
 }
 
