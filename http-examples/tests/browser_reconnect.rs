@@ -3,6 +3,10 @@
 //! from a server on a random port of 127.0.0.1; the server records when each connection ended
 //! and when, and with which `Last-Event-ID`, the browser came back.
 //!
+//! Each stream is also fed to sse-wire's client machine (`reconnect::Reconnect` over the
+//! crate's decoder), which must ask for the same delay and the same `Last-Event-ID` as the
+//! browser, and whose one deliberate difference (an ID no header can carry) is pinned too.
+//!
 //! Ignored by a plain `cargo test`: `.ci/run` installs `chromium` and runs it with `--ignored`.
 
 use std::collections::HashMap;
@@ -17,8 +21,44 @@ use axum::routing::get;
 use axum::Router;
 use bytes::Bytes;
 use futures_util::stream::{self, StreamExt};
+use sse_wire::reconnect::{Action, Config as ReconnectConfig, Reconnect, UnsentId};
 #[path = "browser/driver.rs"]
 mod driver;
+
+/// What sse-wire's client machine decided after a first body: the wait, then the next
+/// request's `Last-Event-ID` and why an ID was not sent.
+struct Decision {
+    wait: Duration,
+    last_event_id: Option<String>,
+    unsent: Option<UnsentId>,
+}
+
+fn machine(first: &'static [u8]) -> Decision {
+    let mut session = Reconnect::new(ReconnectConfig::new());
+    let mut decoder = sse_wire::sse::BytesDecoder::new();
+    let Some(Action::Connect(_)) = session.poll() else {
+        panic!("the first request")
+    };
+    session.on_response(200, Some(b"text/event-stream"));
+    decoder.push(Bytes::from_static(first));
+    for item in &mut decoder {
+        item.expect("within the limits");
+    }
+    session.on_body_end(&decoder);
+    let Some(Action::Wait(wait)) = session.poll() else {
+        panic!("a wait after the body ended")
+    };
+    session.on_timeout();
+    decoder.reconnect();
+    let Some(Action::Connect(next)) = session.poll() else {
+        panic!("a reconnection")
+    };
+    Decision {
+        wait,
+        last_event_id: next.last_event_id().map(str::to_owned),
+        unsent: next.unsent_id(),
+    }
+}
 
 use driver::run_page;
 
@@ -166,7 +206,7 @@ window.finished = (async () => {
 
 #[test]
 #[ignore = "needs Debian's chromium and Node.js: .ci/run installs chromium and runs it with --ignored"]
-fn chromium_reconnects_after_the_streams_retry_with_the_last_event_id() {
+fn chromium_and_the_client_machine_reconnect_alike() {
     let visits: Visits = Arc::default();
     let names: Vec<&str> = SCENARIOS.iter().map(|s| s.name).collect();
     let page = PAGE.replace("NAMES", &serde_json::to_string(&names).unwrap());
@@ -199,8 +239,17 @@ fn chromium_reconnects_after_the_streams_retry_with_the_last_event_id() {
         assert_eq!(visits[0].last_event_id, None, "{name}");
         let seen = result["seen"].as_array().unwrap();
         let kinds: Vec<&str> = seen.iter().map(|e| e["type"].as_str().unwrap()).collect();
+        let machine = machine(scenario.first);
         match scenario.then {
             Then::Reconnects { last_event_id } => {
+                // The machine waits the same time and sends the same ID as the browser.
+                assert_eq!(machine.wait, scenario.retry, "{name}: the machine's delay");
+                assert_eq!(
+                    machine.last_event_id.as_deref().map(str::as_bytes),
+                    last_event_id,
+                    "{name}: the machine's Last-Event-ID"
+                );
+                assert_eq!(machine.unsent, None, "{name}");
                 assert_eq!(visits.len(), 2, "{name}: one reconnection: {visits:?}");
                 assert_eq!(
                     visits[1].last_event_id.as_deref(),
@@ -227,6 +276,19 @@ fn chromium_reconnects_after_the_streams_retry_with_the_last_event_id() {
                 assert_eq!(error["readyState"], 0, "{name}: reconnecting, not closed");
             }
             Then::Closes => {
+                // The one difference: the machine does not give up. It reconnects after the
+                // same delay without `Last-Event-ID` (so the server starts the stream afresh)
+                // and says why, so that a caller who wants the browser's behaviour stops.
+                assert_eq!(machine.wait, scenario.retry, "{name}: the machine's delay");
+                assert_eq!(machine.last_event_id, None, "{name}");
+                assert!(
+                    matches!(
+                        machine.unsent,
+                        Some(UnsentId::Control { byte: 0x01, at: 1 })
+                    ),
+                    "{name}: {:?}",
+                    machine.unsent
+                );
                 assert_eq!(visits.len(), 1, "{name}: no reconnection: {visits:?}");
                 assert_eq!(result["closed"], true, "{name}: {result}");
                 assert_eq!(kinds, ["message", "error", "error"], "{name}: {seen:?}");
