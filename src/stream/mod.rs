@@ -15,6 +15,10 @@
 //!   raw HTTP/1.1 chunked bytes.
 //! * [`EncodeStream`] (from [`encode_events`]): a stream of events to send becomes a stream of
 //!   [`Bytes`](bytes::Bytes), one per event, usable as an `axum` or `hyper` response body.
+#![cfg_attr(
+    feature = "reconnect",
+    doc = "* [`Reconnecting`] (from [`reconnecting`], with the `reconnect` feature): an `EventSource` for any runtime: the [`reconnect::Reconnect`](crate::reconnect::Reconnect) machine driven with the caller's HTTP client and timer, yielding the events of every connection."
+)]
 //!
 //! [`Sentinel`]: crate::outcome::Sentinel
 //! [`Outcome`]: crate::outcome::Outcome
@@ -51,6 +55,9 @@
 //! ```
 //!
 //! # Reconnecting
+//!
+//! With the `reconnect` feature, `reconnecting` does all of what follows, with the rules of an
+//! `EventSource` (see `sse_wire::reconnect`). By hand:
 //!
 //! The decoder keeps the last event ID and the reconnection time across connections. When a
 //! connection drops (a final error, or the end of the body), send the ID as `Last-Event-ID`,
