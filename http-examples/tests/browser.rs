@@ -20,6 +20,8 @@ mod llm_server;
 
 use llm_server::{Config, Visit, ANSWER, RETRY};
 
+mod support;
+
 #[path = "browser/driver.rs"]
 mod driver;
 
@@ -29,21 +31,12 @@ use driver::run_page;
 /// Blink's `event_source.cc`). A delay below it shows the browser took the stream's `retry`.
 const BROWSER_DEFAULT_RETRY: Duration = Duration::from_millis(3000);
 
-/// Serves the example's routes on a random port of 127.0.0.1 (on a runtime of its own).
+/// Serves the example's routes on a random port of 127.0.0.1; returns the base URL with a
+/// final `/`.
 fn serve(config: Config) -> (tokio::runtime::Runtime, String, Arc<Mutex<Vec<Visit>>>) {
     let visits: Arc<Mutex<Vec<Visit>>> = Arc::default();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let url = format!("http://{}/", listener.local_addr().unwrap());
-    let app = llm_server::router(config, visits.clone());
-    runtime.spawn(async move { axum::serve(listener, app).await });
-    (runtime, url, visits)
+    let (runtime, url) = support::serve(llm_server::router(config, visits.clone()));
+    (runtime, format!("{url}/"), visits)
 }
 
 #[test]

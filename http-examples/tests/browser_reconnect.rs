@@ -22,6 +22,8 @@ use axum::Router;
 use bytes::Bytes;
 use futures_util::stream::{self, StreamExt};
 use sse_wire::reconnect::{Action, Config as ReconnectConfig, Reconnect, UnsentId};
+mod support;
+
 #[path = "browser/driver.rs"]
 mod driver;
 
@@ -214,18 +216,9 @@ fn chromium_and_the_client_machine_reconnect_alike() {
         .route("/", get(move || async move { Html(page) }))
         .route("/s/{name}/events", get(events))
         .with_state(visits.clone());
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let url = format!("http://{}/", listener.local_addr().unwrap());
-    runtime.spawn(async move { axum::serve(listener, app).await });
+    let (runtime, url) = support::serve(app);
 
-    let received = run_page(&url);
+    let received = run_page(&format!("{url}/"));
     runtime.shutdown_timeout(Duration::from_secs(5));
     let visits = visits.lock().unwrap().clone();
 

@@ -15,6 +15,7 @@ use sse_wire::sse::{BytesDecoder, Item};
 #[allow(dead_code)]
 #[path = "../examples/llm_server.rs"]
 mod llm_server;
+mod support;
 
 use llm_server::{Config, ANSWER, RETRY};
 
@@ -78,23 +79,7 @@ fn client(url: &str) -> Output {
 
 /// Runs `command` to its end, capturing its output; kills it (by its PID) after 60 s.
 fn run(command: &mut Command) -> Output {
-    let child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the client starts");
-    let pid = child.id();
-    let (done, wait) = std::sync::mpsc::channel();
-    let waiter = std::thread::spawn(move || {
-        let output = child.wait_with_output();
-        let _ = done.send(());
-        output
-    });
-    if wait.recv_timeout(Duration::from_secs(60)).is_err() {
-        let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
-        panic!("{command:?} did not finish within 60 s");
-    }
-    waiter.join().unwrap().expect("the client ran")
+    support::run_bounded(command, Duration::from_secs(60))
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -162,18 +147,8 @@ struct Served {
 }
 
 fn serve(config: Config) -> Served {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
     let visits = Arc::new(Mutex::new(Vec::new()));
-    let app = llm_server::router(config, visits.clone());
-    runtime.spawn(async move { axum::serve(listener, app).await });
+    let (runtime, url) = support::serve(llm_server::router(config, visits.clone()));
     Served {
         runtime,
         url,

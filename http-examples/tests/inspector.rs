@@ -9,28 +9,17 @@ use sse_inspect::{inspect_url, Options, ProblemKind, Request};
 #[allow(dead_code)]
 #[path = "../examples/llm_server.rs"]
 mod llm_server;
+mod support;
 
 use llm_server::{Config, ANSWER, RETRY};
 
-/// Serves the example on a random port of 127.0.0.1 on a thread of its own; the runtime (and
-/// the server) stop when the returned guard is dropped.
+/// Serves the example on a random port of 127.0.0.1; the server stops with the runtime.
 fn serve() -> (tokio::runtime::Runtime, String) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
     let config = Config {
         token_delay: Duration::from_millis(5),
         ..Config::default()
     };
-    let app = llm_server::router(config, Arc::new(Mutex::new(Vec::new())));
-    runtime.spawn(async move { axum::serve(listener, app).await });
-    (runtime, url)
+    support::serve(llm_server::router(config, Arc::new(Mutex::new(Vec::new()))))
 }
 
 fn post() -> Request {
