@@ -10,6 +10,10 @@
 //!   a clean end without it, cut inside an event, a transport error), for LLM clients.
 //! * [`chunked`]: HTTP/1.1 chunked transfer coding (RFC 9112 section 7.1), strict by default.
 //!
+//! Optional layers, each behind a feature (listed below) and thin over those engines: `stream`
+//! (`futures_core::Stream` adapters), `codec` (`tokio_util::codec`), `http` (header helpers),
+//! `reconnect` (the client between connections) and `replay` (the server's resumable log).
+//!
 //! # Decoding a stream
 //!
 //! Feed the body in pieces of any size, exactly as they arrive; take events out:
@@ -61,6 +65,10 @@
 //! # Ok::<(), sse_wire::sse::DecodeError>(())
 //! ```
 //!
+//! With the `reconnect` feature, `reconnect::Reconnect` decides the rest as an `EventSource`
+//! does (when to come back, with which request and `Last-Event-ID`, when to give up), and with
+//! `stream` too, `stream::reconnecting` runs it with the caller's HTTP client and timer.
+//!
 //! # Zero-copy, linear time, bounded memory
 //!
 //! An event whose data came in one line of one input buffer is handed out as a slice of that
@@ -94,6 +102,9 @@
 //!   replayed exactly after a `Last-Event-ID` (or reported unknown), fanned out to any number
 //!   of subscribers as shared `Bytes`; MCP Streamable HTTP 2025-11-25 priming events and
 //!   per-stream replay. Needs only `alloc`.
+//! * `reference`: whole-input reference decoders written straight from the specs, which the
+//!   tests and fuzz targets compare against. Not part of the API: hidden from the docs, and
+//!   free to change in any release.
 
 #![no_std]
 #![deny(unsafe_code)]
