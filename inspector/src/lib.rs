@@ -250,7 +250,7 @@ impl ProblemKind {
                 "The decoder dropped the event for a size limit (see --limit-line, --limit-event); EventSource has no limit and would dispatch it, a reader with that limit would not."
             }
             ProblemKind::IdControl => {
-                "EventSource keeps the id, but no Last-Event-ID header can carry it, so the reconnect fails."
+                "EventSource keeps the id, but no Last-Event-ID header can carry it: Chromium then fails the reconnection and closes the EventSource for good."
             }
             ProblemKind::IdNul => {
                 "EventSource ignores an id field holding NUL: the last event ID stays what it was."

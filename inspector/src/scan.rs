@@ -203,14 +203,16 @@ fn field(line: &[u8], start: usize, problems: &mut Vec<Problem>, tally: &mut Tal
             if (value.is_empty() || !value.iter().all(u8::is_ascii_digit))
                 && tally.admit(ProblemKind::BadRetry) =>
         {
-            problems.push(problem(
-                ProblemKind::BadRetry,
-                start + value_at,
+            let what = if value.is_empty() {
+                // Blink's parser is the exception: there an empty value restores the default.
+                "an empty retry value is ignored (Chromium instead resets its reconnection time to the 3 s default)".to_owned()
+            } else {
                 format!(
                     "retry value {} is not all ASCII digits, so it is ignored",
                     shown(value)
-                ),
-            ));
+                )
+            };
+            problems.push(problem(ProblemKind::BadRetry, start + value_at, what));
         }
         _ => {}
     }
