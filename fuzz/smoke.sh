@@ -34,9 +34,11 @@ if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
 fi
 cargo +nightly fuzz --version
 
-# The dictionary each target runs with.
+# The dictionary each target runs with (none for the state-machine targets, whose inputs are
+# decoded with `arbitrary` rather than read as wire bytes).
 dict_for() {
     case "$1" in
+        reconnect_session | replay_log) ;;
         sse_*) echo "$FUZZ_DIR/dict/sse.dict" ;;
         chunked_then_sse) cat "$FUZZ_DIR/dict/chunked.dict" "$FUZZ_DIR/dict/sse.dict" >"$WORK/chunked_then_sse.dict"
             echo "$WORK/chunked_then_sse.dict" ;;
@@ -68,11 +70,15 @@ for target in "${TARGETS[@]}"; do
         cp -R "$FUZZ_DIR/corpus/$target/." "$corpus/"
     fi
     dict=$(dict_for "$target")
+    dict_arg=()
+    if [ -n "$dict" ]; then
+        dict_arg=(-dict="$dict")
+    fi
     log="$WORK/$target.log"
     set +e
     # One corpus directory given: cargo-fuzz adds no other, so new inputs go to the copy.
     cargo +nightly fuzz run "$target" "$corpus" -- \
-        -dict="$dict" \
+        "${dict_arg[@]}" \
         -max_total_time="$SECONDS_EACH" \
         -max_len="$MAX_LEN" \
         -rss_limit_mb="$RSS_LIMIT_MB" \

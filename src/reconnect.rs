@@ -82,7 +82,8 @@
 //! * [`Resumption::EventSource`] (the default): re-send the request with `Last-Event-ID`.
 //! * [`Resumption::Mcp2025_11_25`]: MCP Streamable HTTP, revision 2025-11-25 ("Resumability
 //!   and Redelivery"): once the stream of a `POST` carried an event ID, resume it with a `GET`
-//!   and `Last-Event-ID`; before any ID there is nothing to resume from.
+//!   and `Last-Event-ID`; before any ID, or after the server reset it (an empty `id`), there is
+//!   nothing to resume from.
 //! * [`Resumption::Mcp2026_07_28`]: MCP Streamable HTTP, revision 2026-07-28, which removed
 //!   resumability and `Last-Event-ID`: a broken stream loses its request, which is re-issued as
 //!   a new request only if the caller allows re-sending. Closing the response is how a client
@@ -153,9 +154,10 @@ pub enum Resumption {
     #[default]
     EventSource,
     /// MCP Streamable HTTP 2025-11-25: a `POST` stream that carried an event ID is resumed with a
-    /// `GET` and `Last-Event-ID`; one that carried none is not resumed. A `GET` stream is
-    /// re-requested with `Last-Event-ID`. The resuming `GET` is judged like any response: a 405
-    /// (no `GET` support) or a 404 (session ended: re-initialize) stops the session.
+    /// `GET` and `Last-Event-ID`; one that carried none, or whose last event ID the server reset,
+    /// is not resumed. A `GET` stream is re-requested with `Last-Event-ID`. The resuming `GET` is
+    /// judged like any response: a 405 (no `GET` support) or a 404 (session ended:
+    /// re-initialize) stops the session.
     Mcp2025_11_25,
     /// MCP Streamable HTTP 2026-07-28: no resumption and no `Last-Event-ID`; a broken stream is
     /// re-issued as a new request only when [`Config::resend`] allows it.
@@ -920,11 +922,11 @@ impl<J: Jitter> Reconnect<J> {
         self.state = State::Waiting(self.jitter.jitter(delay));
     }
 
-    /// The request that continues the stream, if any may be sent.
+    /// The request that continues the stream, if any may be sent. Decided afresh at every
+    /// break: a stream resumed with a `GET` goes on being resumed only while there is an ID to
+    /// send, since a `GET` without `Last-Event-ID` would open another stream (in MCP, the
+    /// session's standalone one), not continue this one.
     fn next_request(&self) -> Option<Request> {
-        if self.request == Request::Resume {
-            return Some(Request::Resume); // a GET
-        }
         let resend = self.config.may_resend();
         match self.config.resumption {
             Resumption::EventSource | Resumption::Mcp2026_07_28 => {

@@ -534,6 +534,43 @@ fn mcp_2025_11_25_post_stream_with_an_id_resumes_with_get() {
     assert_eq!(s.request(), Request::Resume);
 }
 
+/// MCP 2025-11-25: a resumed stream whose server then reset the last event ID (an empty `id`
+/// field) or set one no header can carry has nothing left to resume from. A `GET` without
+/// `Last-Event-ID` is not a resume (in MCP it opens the session's standalone stream instead of
+/// continuing the POST's), so the POST is re-sent if allowed and the session stops otherwise.
+#[test]
+fn mcp_2025_11_25_resume_needs_an_id_each_time() {
+    for (reset, allow) in [
+        (&b"id\ndata: {}\n\n"[..], false),
+        (b"id: a\x01b\ndata: {}\n\n", false),
+        (b"id\ndata: {}\n\n", true),
+    ] {
+        let config = Config::new()
+            .method(Method::Post)
+            .resumption(Resumption::Mcp2025_11_25)
+            .resend(allow);
+        let mut s = Reconnect::new(config);
+        let mut d = BytesDecoder::new();
+        let _ = connect(&mut s);
+        open_and_end(&mut s, &mut d, b"id: req7-0\n\n");
+        let _ = wait(&mut s);
+        let c = connect(&mut s);
+        assert_eq!(
+            (c.request(), c.last_event_id()),
+            (Request::Resume, Some("req7-0"))
+        );
+        d.reconnect();
+        open_and_end(&mut s, &mut d, reset);
+        if allow {
+            let _ = wait(&mut s);
+            let c = connect(&mut s);
+            assert_eq!((c.request(), c.last_event_id()), (Request::Original, None));
+        } else {
+            assert_eq!(stopped(&mut s), Stopped::NotResendable);
+        }
+    }
+}
+
 /// MCP 2025-11-25: a POST stream that broke before any event ID cannot be resumed, and the POST
 /// is not re-sent unless allowed; an ID no header can carry is no ID to resume from.
 #[test]
