@@ -216,11 +216,8 @@ fn close_ends_the_stream_at_once() {
         Reconnect::new(Config::new()),
         |_| {
             let body = stream::pending::<Result<&'static str, &'static str>>();
-            future::ready(Ok::<_, &str>(Opened::new(
-                200,
-                Some(b"text/event-stream"),
-                body,
-            )))
+            let verdict = Verdict::of(200, Some(b"text/event-stream"));
+            future::ready(Ok::<_, &str>(Opened::new(verdict, body)))
         },
         |_| future::ready(()),
     ));
