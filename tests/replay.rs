@@ -58,6 +58,19 @@ fn never_seen_and_empty_ids_are_unknown() {
 }
 
 #[test]
+fn the_log_names_every_frame_replacing_an_id_the_event_carried() {
+    // A frame must hold exactly the id it is indexed under: otherwise a client resumes with an
+    // id the log never indexed and is started over (found by the replay_log fuzz target).
+    let mut log = EventLog::new();
+    let kept = log.push("7", OutEvent::data("a").id("old")).unwrap();
+    assert_eq!(kept, "id: 7\ndata: a\n\n");
+    let anonymous = log.push("", OutEvent::data("b").id("old")).unwrap();
+    assert_eq!(anonymous, "data: b\n\n");
+    assert_eq!(frames(&log, "7").unwrap(), [&b"data: b\n\n"[..]]);
+    assert_eq!(frames(&log, "old"), Err(Unknown));
+}
+
+#[test]
 fn evicted_by_event_count_is_unknown() {
     let mut log = EventLog::with_bounds(Bounds::default().max_events(3));
     for i in 0..5u64 {

@@ -354,7 +354,12 @@ impl EventLog {
     /// [`Error::Encode`] for an event the encoder refuses (an id with a control byte included),
     /// [`Error::TooLarge`] for a frame larger than [`Bounds::max_bytes`]. Nothing is kept then.
     pub fn push(&mut self, id: &str, event: OutEvent<'_>) -> Result<Bytes, Error> {
-        let event = if id.is_empty() { event } else { event.id(id) };
+        // The log names every frame: an id the event carried is replaced, or dropped.
+        let event = if id.is_empty() {
+            event.without_id()
+        } else {
+            event.id(id)
+        };
         let frame = encode(&event)?;
         self.check_size(frame.len())?;
         let id = if id.is_empty() {

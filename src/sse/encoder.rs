@@ -142,6 +142,23 @@ impl<'a> OutEvent<'a> {
         self
     }
 
+    /// The same event without an `id` field (not even an empty one): a reader's last event ID
+    /// stays what it was. Undoes [`id`](OutEvent::id), for code that re-labels events, such as
+    /// a replay log that names every frame itself.
+    ///
+    /// ```
+    /// use sse_wire::sse::{Encoder, OutEvent};
+    ///
+    /// let mut out = Vec::new();
+    /// Encoder::new().encode(&OutEvent::data("x").id("7").without_id(), &mut out)?;
+    /// assert_eq!(out, b"data: x\n\n");
+    /// # Ok::<(), sse_wire::sse::EncodeError>(())
+    /// ```
+    pub const fn without_id(mut self) -> Self {
+        self.id = None;
+        self
+    }
+
     /// Sets the reader's reconnection time, sent in whole milliseconds, rounded up: only
     /// [`Duration::ZERO`] is sent as `retry: 0` (reconnect at once), never a time below a
     /// millisecond.
