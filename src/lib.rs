@@ -152,7 +152,8 @@ mod utf8;
 
 pub use crate::str::Str;
 
-/// The README's examples, compiled and run as doctests (they use the `stream` feature).
-#[cfg(all(doctest, feature = "stream"))]
+/// The README's examples, compiled and run as doctests (they use the `stream` and `reconnect`
+/// features).
+#[cfg(all(doctest, feature = "stream", feature = "reconnect"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
