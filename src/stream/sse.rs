@@ -127,6 +127,70 @@ impl Core {
     }
 }
 
+/// The constructor and accessors [`EventStream`] and [`ItemStream`] share, written once: both
+/// are an inner stream and a [`Core`].
+macro_rules! shared_accessors {
+    ($stream:ident) => {
+        /// Decodes `inner` with a [`BytesDecoder::new()`].
+        pub fn new(inner: S) -> Self {
+            Self::with_decoder(inner, BytesDecoder::new())
+        }
+
+        /// The decoder.
+        #[must_use]
+        pub fn decoder(&self) -> &BytesDecoder {
+            &self.core.decoder
+        }
+
+        /// The last event ID: send it as `Last-Event-ID` when reconnecting (when not empty).
+        #[must_use]
+        pub fn last_event_id(&self) -> &str {
+            self.core.decoder.decoder().last_event_id()
+        }
+
+        /// The reconnection time the stream asked for, if any.
+        #[must_use]
+        pub fn retry(&self) -> Option<Duration> {
+            self.core.decoder.decoder().retry()
+        }
+
+        /// `true` once the inner stream returned `None` or an error: it is not polled again.
+        #[must_use]
+        pub fn is_ended(&self) -> bool {
+            self.core.ended
+        }
+
+        /// The inner stream.
+        #[must_use]
+        pub fn get_ref(&self) -> &S {
+            &self.inner
+        }
+
+        /// Takes the decoder, for a reconnect: call [`BytesDecoder::reconnect`] on it and pass
+        /// it to [`with_decoder`](Self::with_decoder) with the new response's stream.
+        #[must_use]
+        pub fn into_decoder(self) -> BytesDecoder {
+            self.core.decoder
+        }
+
+        /// The inner stream and the decoder (holding the pieces not decoded yet).
+        #[must_use]
+        pub fn into_parts(self) -> (S, BytesDecoder) {
+            (self.inner, self.core.decoder)
+        }
+
+        /// Goes on with a new connection's stream: the decoder is readied with
+        /// [`BytesDecoder::reconnect`] (the last event ID and the reconnection time stay, the
+        /// old connection's unfinished line and event are dropped) and decodes `inner`. The
+        /// old inner stream is dropped. See the [module docs](super#reconnecting).
+        pub fn reconnect<T>(self, inner: T) -> $stream<T> {
+            let mut decoder = self.core.decoder;
+            decoder.reconnect();
+            $stream::with_decoder(inner, decoder)
+        }
+    };
+}
+
 pin_project! {
     /// The events of a `text/event-stream` body, out of a [`Stream`] of its pieces; see
     /// [`SseStreamExt::sse_events`].
@@ -155,10 +219,7 @@ pin_project! {
 }
 
 impl<S> EventStream<S> {
-    /// Decodes `inner` with a [`BytesDecoder::new()`].
-    pub fn new(inner: S) -> Self {
-        Self::with_decoder(inner, BytesDecoder::new())
-    }
+    shared_accessors!(EventStream);
 
     /// Decodes `inner` with `decoder`: one with other [`Limits`](crate::sse::Limits), or the
     /// decoder of an earlier connection (after [`BytesDecoder::reconnect`]), whose last event
@@ -180,59 +241,6 @@ impl<S> EventStream<S> {
             inner,
             core: Core::new(decoder),
         }
-    }
-
-    /// The decoder.
-    #[must_use]
-    pub fn decoder(&self) -> &BytesDecoder {
-        &self.core.decoder
-    }
-
-    /// The last event ID: send it as `Last-Event-ID` when reconnecting (when not empty).
-    #[must_use]
-    pub fn last_event_id(&self) -> &str {
-        self.core.decoder.decoder().last_event_id()
-    }
-
-    /// The reconnection time the stream asked for, if any.
-    #[must_use]
-    pub fn retry(&self) -> Option<Duration> {
-        self.core.decoder.decoder().retry()
-    }
-
-    /// `true` once the inner stream returned `None` or an error: it is not polled again.
-    #[must_use]
-    pub fn is_ended(&self) -> bool {
-        self.core.ended
-    }
-
-    /// The inner stream.
-    #[must_use]
-    pub fn get_ref(&self) -> &S {
-        &self.inner
-    }
-
-    /// Takes the decoder, for a reconnect: call [`BytesDecoder::reconnect`] on it and pass it
-    /// to [`with_decoder`](EventStream::with_decoder) with the new response's stream.
-    #[must_use]
-    pub fn into_decoder(self) -> BytesDecoder {
-        self.core.decoder
-    }
-
-    /// The inner stream and the decoder (holding the pieces not decoded yet).
-    #[must_use]
-    pub fn into_parts(self) -> (S, BytesDecoder) {
-        (self.inner, self.core.decoder)
-    }
-
-    /// Goes on with a new connection's stream: the decoder is readied with
-    /// [`BytesDecoder::reconnect`] (the last event ID and the reconnection time stay, the old
-    /// connection's unfinished line and event are dropped) and decodes `inner`. The old
-    /// inner stream is dropped. See the [module docs](super#reconnecting).
-    pub fn reconnect<T>(self, inner: T) -> EventStream<T> {
-        let mut decoder = self.core.decoder;
-        decoder.reconnect();
-        EventStream::with_decoder(inner, decoder)
     }
 
     /// Ends the stream at the first event `sentinel` matches, without yielding it, and records
@@ -295,10 +303,7 @@ pin_project! {
 }
 
 impl<S> ItemStream<S> {
-    /// Decodes `inner` with a [`BytesDecoder::new()`].
-    pub fn new(inner: S) -> Self {
-        Self::with_decoder(inner, BytesDecoder::new())
-    }
+    shared_accessors!(ItemStream);
 
     /// Decodes `inner` with `decoder`; see [`EventStream::with_decoder`].
     pub fn with_decoder(inner: S, decoder: BytesDecoder) -> Self {
@@ -306,37 +311,6 @@ impl<S> ItemStream<S> {
             inner,
             core: Core::new(decoder),
         }
-    }
-
-    /// The decoder.
-    #[must_use]
-    pub fn decoder(&self) -> &BytesDecoder {
-        &self.core.decoder
-    }
-
-    /// `true` once the inner stream returned `None` or an error: it is not polled again.
-    #[must_use]
-    pub fn is_ended(&self) -> bool {
-        self.core.ended
-    }
-
-    /// Takes the decoder; see [`EventStream::into_decoder`].
-    #[must_use]
-    pub fn into_decoder(self) -> BytesDecoder {
-        self.core.decoder
-    }
-
-    /// The inner stream and the decoder.
-    #[must_use]
-    pub fn into_parts(self) -> (S, BytesDecoder) {
-        (self.inner, self.core.decoder)
-    }
-
-    /// Goes on with a new connection's stream; see [`EventStream::reconnect`].
-    pub fn reconnect<T>(self, inner: T) -> ItemStream<T> {
-        let mut decoder = self.core.decoder;
-        decoder.reconnect();
-        ItemStream::with_decoder(inner, decoder)
     }
 }
 
