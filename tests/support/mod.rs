@@ -108,6 +108,20 @@ impl Run {
     pub fn errors(&self) -> Vec<DecodeError> {
         self.items.iter().filter_map(|r| r.clone().err()).collect()
     }
+
+    /// The run of a driver that got `items` and then `finish` from `decoder`.
+    fn ended(
+        items: Vec<Result<RefItem, DecodeError>>,
+        finish: Result<(), Truncated>,
+        decoder: &Decoder,
+    ) -> Run {
+        Run {
+            items,
+            last_event_id: decoder.last_event_id().to_owned(),
+            retry: decoder.retry(),
+            finish,
+        }
+    }
 }
 
 /// An item borrowed from the decoder, in the comparable form.
@@ -184,6 +198,26 @@ impl Guard {
         self.same_error_in_a_row = 0;
     }
 
+    /// Records what one call of `path` gave: an item, or an error (after which calling again
+    /// must go on).
+    fn record(
+        &mut self,
+        path: &str,
+        items: &mut Vec<Result<RefItem, DecodeError>>,
+        result: Result<RefItem, DecodeError>,
+    ) {
+        match result {
+            Ok(item) => {
+                self.ok();
+                items.push(Ok(item));
+            }
+            Err(e) => {
+                self.error(path, &e);
+                items.push(Err(e));
+            }
+        }
+    }
+
     fn error(&mut self, path: &str, e: &DecodeError) {
         if self.last_error.as_ref() == Some(e) {
             self.same_error_in_a_row += 1;
@@ -240,12 +274,7 @@ pub fn run_borrowed_on(decoder: &mut Decoder, pieces: &[&[u8]]) -> Run {
         }
     }
     let finish = decoder.finish();
-    Run {
-        items,
-        last_event_id: decoder.last_event_id().to_owned(),
-        retry: decoder.retry(),
-        finish,
-    }
+    Run::ended(items, finish, decoder)
 }
 
 /// `Decoder::decode_buf` with one `BytesMut` that each piece is appended to.
@@ -262,29 +291,17 @@ pub fn run_decode_buf_on(decoder: &mut Decoder, pieces: &[&[u8]]) -> Run {
         buf.extend_from_slice(piece);
         loop {
             guard.call("decode_buf");
-            match decoder.decode_buf(&mut buf) {
-                Ok(Some(item)) => {
-                    guard.ok();
-                    items.push(Ok(from_item(item)));
-                }
-                Ok(None) => {
+            match decoder.decode_buf(&mut buf).transpose() {
+                Some(result) => guard.record("decode_buf", &mut items, result.map(from_item)),
+                None => {
                     guard.ok();
                     break;
-                }
-                Err(e) => {
-                    guard.error("decode_buf", &e);
-                    items.push(Err(e));
                 }
             }
         }
     }
     let finish = decoder.finish();
-    Run {
-        items,
-        last_event_id: decoder.last_event_id().to_owned(),
-        retry: decoder.retry(),
-        finish,
-    }
+    Run::ended(items, finish, decoder)
 }
 
 /// `Decoder::decode_bytes`: when a call returns `Ok(None)`, the bytes left in the `Bytes` are
@@ -304,29 +321,17 @@ pub fn run_decode_bytes(proto: &Decoder, pieces: &[&[u8]]) -> Run {
         };
         loop {
             guard.call("decode_bytes");
-            match decoder.decode_bytes(&mut buf) {
-                Ok(Some(item)) => {
-                    guard.ok();
-                    items.push(Ok(from_item(item)));
-                }
-                Ok(None) => {
+            match decoder.decode_bytes(&mut buf).transpose() {
+                Some(result) => guard.record("decode_bytes", &mut items, result.map(from_item)),
+                None => {
                     guard.ok();
                     break;
-                }
-                Err(e) => {
-                    guard.error("decode_bytes", &e);
-                    items.push(Err(e));
                 }
             }
         }
     }
     let finish = decoder.finish();
-    Run {
-        items,
-        last_event_id: decoder.last_event_id().to_owned(),
-        retry: decoder.retry(),
-        finish,
-    }
+    Run::ended(items, finish, &decoder)
 }
 
 /// `BytesDecoder`: push each piece as a `Bytes`, then drain the iterator.
@@ -342,25 +347,11 @@ pub fn run_bytes_decoder_on(decoder: &mut BytesDecoder, pieces: &[&[u8]]) -> Run
         decoder.push(Bytes::copy_from_slice(piece));
         for result in &mut *decoder {
             guard.call("BytesDecoder");
-            match result {
-                Ok(item) => {
-                    guard.ok();
-                    items.push(Ok(from_item(item)));
-                }
-                Err(e) => {
-                    guard.error("BytesDecoder", &e);
-                    items.push(Err(e));
-                }
-            }
+            guard.record("BytesDecoder", &mut items, result.map(from_item));
         }
     }
     let finish = decoder.finish();
-    Run {
-        items,
-        last_event_id: decoder.decoder().last_event_id().to_owned(),
-        retry: decoder.decoder().retry(),
-        finish,
-    }
+    Run::ended(items, finish, decoder.decoder())
 }
 
 /// `BytesDecoder`: push each piece as a `Bytes`, then take items with `next_ref` (views), or,
@@ -386,25 +377,11 @@ fn run_bytes_decoder_views(proto: &Decoder, pieces: &[&[u8]], mixed: bool) -> Ru
                 }
             };
             guard.call("BytesDecoder::next_ref");
-            match result {
-                Ok(item) => {
-                    guard.ok();
-                    items.push(Ok(item));
-                }
-                Err(e) => {
-                    guard.error("BytesDecoder::next_ref", &e);
-                    items.push(Err(e));
-                }
-            }
+            guard.record("BytesDecoder::next_ref", &mut items, result);
         }
     }
     let finish = decoder.finish();
-    Run {
-        items,
-        last_event_id: decoder.decoder().last_event_id().to_owned(),
-        retry: decoder.decoder().retry(),
-        finish,
-    }
+    Run::ended(items, finish, decoder.decoder())
 }
 
 /// `BytesDecoder`: every piece pushed first, then the iterator drained (a caller that queues a
@@ -418,24 +395,14 @@ pub fn run_bytes_decoder_queued(proto: &Decoder, pieces: &[&[u8]]) -> Run {
     let mut items = Vec::new();
     for result in &mut decoder {
         guard.call("BytesDecoder, pieces queued first");
-        match result {
-            Ok(item) => {
-                guard.ok();
-                items.push(Ok(from_item(item)));
-            }
-            Err(e) => {
-                guard.error("BytesDecoder, pieces queued first", &e);
-                items.push(Err(e));
-            }
-        }
+        guard.record(
+            "BytesDecoder, pieces queued first",
+            &mut items,
+            result.map(from_item),
+        );
     }
     let finish = decoder.finish();
-    Run {
-        items,
-        last_event_id: decoder.decoder().last_event_id().to_owned(),
-        retry: decoder.decoder().retry(),
-        finish,
-    }
+    Run::ended(items, finish, decoder.decoder())
 }
 
 /// `BytesDecoder::next_ref` only.
