@@ -14,8 +14,8 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use sse_wire::sse::{BytesDecoder, Decoder, Limits};
 use support::{
-    assert_matches_limited_reference, check_limited, reference_limited, reference_limited_from,
-    run_borrowed_on, run_bytes_decoder_on, run_decode_buf_on, show, PATHS,
+    assert_matches_limited_reference, check_limited, cut, reference_limited,
+    reference_limited_from, run_borrowed_on, run_bytes_decoder_on, run_decode_buf_on, show, PATHS,
 };
 
 /// Bytes a value or comment is made of: ASCII, separators, NUL, a BOM and invalid UTF-8 (limits
@@ -100,20 +100,6 @@ fn limits() -> impl Strategy<Value = Limits> {
     let line = prop_oneof![6 => 0..30usize, 1 => Just(Limits::DEFAULT_MAX_LINE_LEN)];
     let event = prop_oneof![6 => 0..50usize, 1 => Just(Limits::DEFAULT_MAX_EVENT_SIZE)];
     (line, event).prop_map(|(l, e)| Limits::default().max_line_len(l).max_event_size(e))
-}
-
-/// Cuts `input` at the given points (sorted; repeated points make empty pieces).
-fn cut<'a>(input: &'a [u8], points: &[Index]) -> Vec<&'a [u8]> {
-    let mut at: Vec<usize> = points.iter().map(|i| i.index(input.len() + 1)).collect();
-    at.sort_unstable();
-    let mut pieces = Vec::new();
-    let mut start = 0;
-    for p in at {
-        pieces.push(&input[start..p]);
-        start = p;
-    }
-    pieces.push(&input[start..]);
-    pieces
 }
 
 fn config() -> ProptestConfig {

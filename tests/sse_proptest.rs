@@ -14,7 +14,7 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use sse_wire::sse::{BytesDecoder, Decoder, Limits};
 use support::{
-    assert_matches_reference, reference, reference_seeded, run_borrowed, run_borrowed_on,
+    assert_matches_reference, cut, reference, reference_seeded, run_borrowed, run_borrowed_on,
     run_bytes_decoder_on, run_decode_buf_on, show, PATHS,
 };
 
@@ -201,20 +201,6 @@ impl std::fmt::Debug for Stream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&show(&self.0))
     }
-}
-
-/// Cuts `input` at the given points (sorted; repeated points make empty pieces).
-fn cut<'a>(input: &'a [u8], points: &[Index]) -> Vec<&'a [u8]> {
-    let mut at: Vec<usize> = points.iter().map(|i| i.index(input.len() + 1)).collect();
-    at.sort_unstable();
-    let mut pieces = Vec::new();
-    let mut start = 0;
-    for p in at {
-        pieces.push(&input[start..p]);
-        start = p;
-    }
-    pieces.push(&input[start..]);
-    pieces
 }
 
 fn config() -> ProptestConfig {

@@ -637,3 +637,19 @@ pub fn with_eol_bytes(template: &[u8], eol: &str) -> Vec<u8> {
     }
     out
 }
+
+/// Cuts `input` at the given points (sorted; repeated points make empty pieces), for the
+/// proptests.
+#[allow(dead_code)] // not every test file that includes this module cuts by `Index`
+pub fn cut<'a>(input: &'a [u8], points: &[proptest::sample::Index]) -> Vec<&'a [u8]> {
+    let mut at: Vec<usize> = points.iter().map(|i| i.index(input.len() + 1)).collect();
+    at.sort_unstable();
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    for p in at {
+        pieces.push(&input[start..p]);
+        start = p;
+    }
+    pieces.push(&input[start..]);
+    pieces
+}
