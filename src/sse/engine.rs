@@ -165,15 +165,16 @@ impl Engine {
 
     /// Tells the engine that the retained buffer grew to `len` bytes with bytes that hold no CR
     /// or LF (the caller searched them already), so that it need not search them again. Ignored
-    /// where the engine must look at the new bytes itself: before the BOM check, right after a
-    /// CR that may pair with an LF, while skipping, or past the line limit.
+    /// where the engine must look at the new bytes itself: before the BOM check, while skipping,
+    /// or past the line limit.
     pub(crate) fn mark_scanned(&mut self, len: usize) {
         if !self.at_start
-            && !self.cr_pending
             && !self.skipping
-            && len >= self.scan
+            && len > self.scan
             && len - self.pos <= self.limits.max_line_len
         {
+            // A CR that ended the input ended its line alone: the byte after it is no LF.
+            self.cr_pending = false;
             self.scan = len;
         }
     }
@@ -613,12 +614,37 @@ pub(crate) fn find_eol(hay: &[u8]) -> Option<usize> {
 /// end (a blank line, the end of every event, needs no search).
 #[inline(always)]
 fn find_eol_with(hay: &[u8], long: impl FnOnce(&[u8]) -> Option<usize>) -> Option<usize> {
-    if hay.len() < 16 {
+    let found = if hay.len() < 16 {
         hay.iter().position(|&b| b == b'\n' || b == b'\r')
     } else if matches!(hay[0], b'\n' | b'\r') {
         Some(0)
     } else {
         long(hay)
+    };
+    #[cfg(test)]
+    searched::add(found.map_or(hay.len(), |i| i + 1));
+    found
+}
+
+/// Counts, per thread, the bytes every line-end search looked at (up to and including the line
+/// end it found), so that tests can check that no byte is searched twice however the input is
+/// cut.
+#[cfg(test)]
+pub(crate) mod searched {
+    extern crate std;
+    use core::cell::Cell;
+
+    std::thread_local! {
+        static SEARCHED: Cell<u64> = const { Cell::new(0) };
+    }
+
+    pub(crate) fn add(bytes: usize) {
+        SEARCHED.with(|n| n.set(n.get() + bytes as u64));
+    }
+
+    /// The bytes searched since the last call.
+    pub(crate) fn take() -> u64 {
+        SEARCHED.with(|n| n.replace(0))
     }
 }
 
@@ -699,5 +725,99 @@ mod tests {
         let mut s = String::new();
         push_lossy(&mut s, b"a\xff\xfeb\xe2\x82");
         assert_eq!(s, String::from_utf8_lossy(b"a\xff\xfeb\xe2\x82"));
+    }
+
+    /// A stream with every kind of line: a BOM, long and short lines, LF, CRLF and lone CR line
+    /// ends, a comment, a multi-line event, `id` and `retry`.
+    fn mixed_stream() -> Vec<u8> {
+        let mut s = alloc::vec::Vec::from(
+            &b"\xEF\xBB\xBFretry: 1500\n: a comment long enough to be searched by memchr\r\n"[..],
+        );
+        for i in 0..6 {
+            s.extend_from_slice(b"id: ");
+            s.extend_from_slice(alloc::format!("{i}").as_bytes());
+            s.extend_from_slice(b"\rdata: {\"choices\":[{\"delta\":{\"content\":\"token\"}}]}\r\n");
+            s.extend_from_slice(b"data: x\n");
+            s.extend_from_slice(&[b'y'; 40]);
+            s.extend_from_slice(b"\r\n\r");
+        }
+        s.extend_from_slice(b"data: [DONE]\n\n");
+        s
+    }
+
+    /// Every way of cutting `stream` the test tries: whole, one byte at a time, 7 bytes at a
+    /// time, and in two at every offset.
+    fn cuts(stream: &[u8]) -> Vec<Vec<&[u8]>> {
+        let mut all = alloc::vec![
+            alloc::vec![stream],
+            stream.chunks(1).collect(),
+            stream.chunks(7).collect()
+        ];
+        for at in 0..=stream.len() {
+            let (a, b) = stream.split_at(at);
+            all.push(alloc::vec![a, b]);
+        }
+        all
+    }
+
+    #[test]
+    fn the_borrowed_decoder_searches_no_byte_twice_however_the_input_is_cut() {
+        // The README's "no byte scanned twice" guarantee: the bytes all line-end searches look
+        // at add up to at most the stream's length, for every cut.
+        let stream = mixed_stream();
+        for pieces in cuts(&stream) {
+            let mut decoder = crate::sse::Decoder::new();
+            let mut buf = Vec::new();
+            let mut events = 0;
+            searched::take();
+            for piece in &pieces {
+                buf.extend_from_slice(piece);
+                loop {
+                    let decoded = decoder.decode(&buf).unwrap();
+                    let (consumed, got) = (decoded.consumed, decoded.item.is_some());
+                    if matches!(decoded.item, Some(crate::sse::ItemRef::Event(_))) {
+                        events += 1;
+                    }
+                    buf.drain(..consumed);
+                    if !got {
+                        break;
+                    }
+                }
+            }
+            let searched = searched::take();
+            assert_eq!(events, 7, "{} pieces", pieces.len());
+            assert!(
+                searched <= stream.len() as u64,
+                "{searched} bytes searched in a {}-byte stream cut in {} pieces",
+                stream.len(),
+                pieces.len()
+            );
+        }
+    }
+
+    #[test]
+    fn the_bytes_decoder_searches_no_byte_twice_however_the_input_is_cut() {
+        let stream = mixed_stream();
+        for pieces in cuts(&stream) {
+            let mut decoder = crate::sse::BytesDecoder::new();
+            let mut events = 0;
+            searched::take();
+            for piece in &pieces {
+                decoder.push(bytes::Bytes::copy_from_slice(piece));
+                for item in &mut decoder {
+                    if matches!(item.unwrap(), crate::sse::Item::Event(_)) {
+                        events += 1;
+                    }
+                }
+            }
+            let searched = searched::take();
+            assert_eq!(events, 7, "{} pieces", pieces.len());
+            assert!(
+                searched <= stream.len() as u64,
+                "{searched} bytes searched in a {}-byte stream cut in {} pieces",
+                stream.len(),
+                pieces.len()
+            );
+        }
     }
 }
