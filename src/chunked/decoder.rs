@@ -961,7 +961,9 @@ impl Decoder {
                         st = TrailerLine::PreValue;
                     }
                     _ if is_tchar(b) => {}
-                    b' ' | b'\t' => return Err(DecodeError::WhitespaceBeforeColon { offset: at(i) }),
+                    b' ' | b'\t' => {
+                        return Err(DecodeError::WhitespaceBeforeColon { offset: at(i) })
+                    }
                     CR | LF => return Err(DecodeError::MissingTrailerColon { offset: at(i) }),
                     _ => return Err(DecodeError::InvalidTrailerName { offset: at(i) }),
                 },

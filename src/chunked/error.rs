@@ -272,7 +272,7 @@ pub enum EncodeError {
     },
     /// A trailer field value starts or ends with SP or HTAB (`at` is the first such byte).
     /// RFC 9112 §5.1 makes a recipient strip it, so it would not arrive.
-    #[error("trailer field value has leading or trailing whitespace at byte {at}")]
+    #[error("trailer field value holds leading or trailing whitespace at byte {at}")]
     TrailerValueWhitespace {
         /// Byte offset in the value.
         at: usize,

@@ -521,10 +521,7 @@ fn trailer_line(
             return Err(fail(kind::Truncated, s.len()));
         };
         if before.saturating_add(i + 1) > config.max_trailer_bytes {
-            return Err(fail(
-                kind::LimitExceeded(Limit::TrailerBytes),
-                start + i,
-            ));
+            return Err(fail(kind::LimitExceeded(Limit::TrailerBytes), start + i));
         }
         Ok(b)
     };
