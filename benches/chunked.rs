@@ -1,9 +1,9 @@
 //! Chunked codec throughput, each workload next to a plain memcpy of the same bytes.
 //!
 //! * `decode/16k_chunks`: a 64 MiB body in 16 KiB chunks;
-//! * `decode/64b_chunks`: an 8 MiB body in 64-byte chunks (with `decode_bytes` too);
+//! * `decode/64b_chunks`: an 8 MiB body in 64-byte chunks (with a `BytesDecoder` too);
 //! * `decode/1b_chunks`: a 1 MiB body in 1-byte chunks (6 wire bytes per body byte);
-//! * `encode/*`: the same bodies framed through `encode_chunk` (copying into a `Vec`) and
+//! * `encode/*`: the same bodies framed through `Encoder::encode` (copying into a `Vec`) and
 //!   through the zero-copy `chunk` (`Buf` chain, counted with `chunks_vectored`).
 //!
 //! `decode` hands out data slices without touching them, so for large chunks it only measures
@@ -16,7 +16,7 @@ use std::hint::black_box;
 
 use bytes::{Buf, Bytes};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use sse_wire::chunked::{Chunk, Decoder, Encoder, OwnedChunk};
+use sse_wire::chunked::{BytesDecoder, Chunk, ChunkRef, Decoder, Encoder, LAST_CHUNK};
 
 const MIB: usize = 1 << 20;
 
@@ -38,9 +38,9 @@ fn encode(body: &[u8], chunk: usize) -> Vec<u8> {
     let mut enc = Encoder::new();
     let mut wire = Vec::with_capacity(body.len() + body.len() / chunk * 10 + 16);
     for piece in body.chunks(chunk) {
-        enc.encode_chunk(piece, &mut wire).unwrap();
+        enc.encode(piece, &[], &mut wire).unwrap();
     }
-    enc.finish(&mut wire).unwrap();
+    enc.finish(&[], &mut wire).unwrap();
     wire
 }
 
@@ -51,9 +51,9 @@ fn decode(wire: &[u8]) -> u64 {
     let mut n = 0u64;
     loop {
         let r = d.decode(buf).expect("valid body");
-        match r.chunk {
-            Some(Chunk::Data(x)) => n += black_box(x).len() as u64,
-            Some(Chunk::Done) => return n,
+        match r.item {
+            Some(ChunkRef::Data(x)) => n += black_box(x).len() as u64,
+            Some(ChunkRef::Done) => return n,
             None => panic!("truncated"),
             _ => {}
         }
@@ -69,9 +69,9 @@ fn decode_copy(wire: &[u8], out: &mut Vec<u8>) -> u64 {
     let mut buf = wire;
     loop {
         let r = d.decode(buf).expect("valid body");
-        match r.chunk {
-            Some(Chunk::Data(x)) => out.extend_from_slice(x),
-            Some(Chunk::Done) => return out.len() as u64,
+        match r.item {
+            Some(ChunkRef::Data(x)) => out.extend_from_slice(x),
+            Some(ChunkRef::Done) => return out.len() as u64,
             None => panic!("truncated"),
             _ => {}
         }
@@ -79,19 +79,20 @@ fn decode_copy(wire: &[u8], out: &mut Vec<u8>) -> u64 {
     }
 }
 
-/// Decodes `wire` with the owned `Bytes` path; returns the body byte count.
-fn decode_bytes(wire: &Bytes) -> u64 {
-    let mut d = Decoder::new();
-    let mut buf = wire.clone();
+/// Decodes `wire` with the owned `Bytes` path (a `BytesDecoder` pushed the whole wire);
+/// returns the body byte count.
+fn decode_pushed(wire: &Bytes) -> u64 {
+    let mut d = BytesDecoder::new();
+    d.push(wire.clone());
     let mut n = 0u64;
-    loop {
-        match d.decode_bytes(&mut buf).expect("valid body") {
-            Some(OwnedChunk::Data(x)) => n += black_box(x).len() as u64,
-            Some(OwnedChunk::Done) => return n,
-            None => panic!("truncated"),
+    for item in &mut d {
+        match item.expect("valid body") {
+            Chunk::Data(x) => n += black_box(x).len() as u64,
+            Chunk::Done => return n,
             _ => {}
         }
     }
+    panic!("truncated")
 }
 
 fn decode_benches(c: &mut Criterion) {
@@ -117,8 +118,8 @@ fn decode_benches(c: &mut Criterion) {
             b.iter(|| assert_eq!(decode_copy(black_box(&wire), &mut out), body_len as u64))
         });
         if chunk == 64 {
-            group.bench_function("decode_bytes", |b| {
-                b.iter(|| assert_eq!(decode_bytes(black_box(&wire_bytes)), body_len as u64))
+            group.bench_function("bytes_decoder", |b| {
+                b.iter(|| assert_eq!(decode_pushed(black_box(&wire_bytes)), body_len as u64))
             });
         }
         group.bench_function("memcpy", |b| {
@@ -169,9 +170,9 @@ fn encode_benches(c: &mut Criterion) {
                 out.clear();
                 let mut enc = Encoder::new();
                 for piece in black_box(&body).chunks(chunk) {
-                    enc.encode_chunk(piece, &mut out).unwrap();
+                    enc.encode(piece, &[], &mut out).unwrap();
                 }
-                enc.finish(&mut out).unwrap();
+                enc.finish(&[], &mut out).unwrap();
                 assert_eq!(out.len(), wire_len);
             })
         });
@@ -180,9 +181,9 @@ fn encode_benches(c: &mut Criterion) {
                 let mut enc = Encoder::new();
                 let mut total = 0usize;
                 for piece in black_box(&body).chunks(chunk) {
-                    total += gathered(enc.chunk(piece).unwrap());
+                    total += gathered(enc.frame(piece).unwrap());
                 }
-                total += enc.finish_static().unwrap().len();
+                total += LAST_CHUNK.len();
                 assert_eq!(total, wire_len);
             })
         });

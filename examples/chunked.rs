@@ -6,21 +6,21 @@
 use std::io::Read;
 
 use bytes::BytesMut;
-use sse_wire::chunked::{ChunkExt, Decoder, Encoder, OwnedChunk, TrailerField};
+use sse_wire::chunked::{Chunk, ChunkExt, Decoder, Encoder, TrailerField};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Encode three payloads (the empty one writes nothing), one with extensions, then the
     // last chunk with a trailer; a pipelined request follows on the same connection.
     let mut encoder = Encoder::new();
     let mut wire = Vec::new();
-    encoder.encode_chunk(b"Hello, ", &mut wire)?;
-    encoder.encode_chunk(b"", &mut wire)?;
+    encoder.encode(b"Hello, ", &[], &mut wire)?;
+    encoder.encode(b"", &[], &mut wire)?;
     let exts = [
         ChunkExt::with_value("name", "part two")?,
         ChunkExt::new("final")?,
     ];
-    encoder.encode_chunk_with_extensions(b"chunked world!", &exts, &mut wire)?;
-    encoder.finish_with_trailers(&[TrailerField::new("X-Checksum", "7d1a")?], &mut wire)?;
+    encoder.encode(b"chunked world!", &exts, &mut wire)?;
+    encoder.finish(&[TrailerField::new("X-Checksum", "7d1a")?], &mut wire)?;
     wire.extend_from_slice(b"GET /next HTTP/1.1\r\n\r\n");
     println!("wire: {:?}\n", String::from_utf8_lossy(&wire));
 
@@ -34,21 +34,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut body = Vec::new();
     loop {
         match decoder.decode_buf(&mut buf)? {
-            Some(OwnedChunk::Header { size, extensions }) => {
+            Some(Chunk::Header { size, extensions }) => {
                 println!("chunk of {size} bytes, extensions {extensions:?}");
             }
-            Some(OwnedChunk::Data(data)) => {
+            Some(Chunk::Data(data)) => {
                 println!("  data {:?}", String::from_utf8_lossy(&data));
                 body.extend_from_slice(&data);
             }
-            Some(OwnedChunk::Trailer { name, value }) => {
+            Some(Chunk::Trailer { name, value }) => {
                 println!(
                     "trailer {}: {}",
                     String::from_utf8_lossy(&name),
                     String::from_utf8_lossy(&value)
                 );
             }
-            Some(OwnedChunk::Done) => break,
+            Some(Chunk::Done) => break,
             None => {
                 let mut tmp = [0u8; 16];
                 let n = reader.read(&mut tmp)?;

@@ -32,10 +32,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
         let mut event = Vec::new();
         events.encode(&OutEvent::data(data), &mut event)?;
-        body.encode_chunk(&event, &mut wire)?;
+        body.encode(&event, &[], &mut wire)?;
         sent += 1;
     }
-    body.finish(&mut wire)?;
+    body.finish(&[], &mut wire)?;
     // The next response on the keep-alive connection follows the body.
     wire.extend_from_slice(b"HTTP/1.1 204 No Content\r\n\r\n");
     let wire = Bytes::from(wire);
@@ -50,7 +50,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // A socket read (`Bytes::slice` shares the buffer, as `BytesMut::split().freeze()` does).
         chunks.push(wire.slice(at..(at + READ).min(wire.len())));
         for chunk in &mut chunks {
-            let chunked::OwnedChunk::Data(data) = chunk? else {
+            let chunked::Chunk::Data(data) = chunk? else {
                 continue; // chunk headers and the end of the body
             };
             decoder.push(data);

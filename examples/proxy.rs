@@ -16,7 +16,7 @@ use std::thread;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use sse_wire::chunked::{self, OwnedChunk};
+use sse_wire::chunked::{self, Chunk};
 use sse_wire::sse::{BytesDecoder, Encoder, Item, OutEvent};
 
 /// What the origin sends, one write per block: comments, a lone `retry`, ids set and reset, an
@@ -57,13 +57,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut body = chunked::Encoder::new();
         for block in ORIGIN {
             let mut out = Vec::new();
-            body.encode_chunk(block.as_bytes(), &mut out)
+            body.encode(block.as_bytes(), &[], &mut out)
                 .map_err(io::Error::other)?;
             conn.write_all(&out)?;
             conn.flush()?;
         }
         let mut out = Vec::new();
-        body.finish(&mut out).map_err(io::Error::other)?;
+        body.finish(&[], &mut out).map_err(io::Error::other)?;
         conn.write_all(&out)
     });
 
@@ -101,7 +101,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             // One chunk per read of the origin: the client sees each token when it is sent.
             let mut wire = Vec::new();
             chunks
-                .encode_chunk(&out, &mut wire)
+                .encode(&out, &[], &mut wire)
                 .map_err(io::Error::other)?;
             out.clear();
             down.write_all(&wire)?;
@@ -115,9 +115,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         let mut wire = Vec::new();
         chunks
-            .encode_chunk(&out, &mut wire)
+            .encode(&out, &[], &mut wire)
             .map_err(io::Error::other)?;
-        chunks.finish(&mut wire).map_err(io::Error::other)?;
+        chunks.finish(&[], &mut wire).map_err(io::Error::other)?;
         down.write_all(&wire)
     });
 
@@ -236,8 +236,8 @@ fn read_chunked_body(
     loop {
         for chunk in &mut body {
             match chunk? {
-                OwnedChunk::Data(data) => each(data)?,
-                OwnedChunk::Done => return Ok(()),
+                Chunk::Data(data) => each(data)?,
+                Chunk::Done => return Ok(()),
                 _ => {}
             }
         }

@@ -13,7 +13,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use bytes::Bytes;
-use sse_wire::chunked::{self, Chunk, OwnedChunk};
+use sse_wire::chunked::{self, Chunk, ChunkRef};
 use sse_wire::sse::{BytesDecoder, Decoder, Item};
 
 struct Counting;
@@ -314,9 +314,9 @@ fn chunked_wire(body_len: usize, chunk: usize) -> Vec<u8> {
     let mut encoder = chunked::Encoder::new();
     let mut wire = Vec::new();
     for piece in body.chunks(chunk) {
-        encoder.encode_chunk(piece, &mut wire).unwrap();
+        encoder.encode(piece, &[], &mut wire).unwrap();
     }
-    encoder.finish(&mut wire).unwrap();
+    encoder.finish(&[], &mut wire).unwrap();
     wire
 }
 
@@ -337,10 +337,10 @@ fn chunked_decode_allocates_nothing_per_chunk() {
             while headers < stop_after {
                 let decoded = decoder.decode(&buf[start..]).unwrap();
                 start += decoded.consumed;
-                match decoded.chunk {
-                    Some(Chunk::Header { .. }) => headers += 1,
-                    Some(Chunk::Data(d)) => body += d.len(),
-                    Some(Chunk::Done) => return,
+                match decoded.item {
+                    Some(ChunkRef::Header { .. }) => headers += 1,
+                    Some(ChunkRef::Data(d)) => body += d.len(),
+                    Some(ChunkRef::Done) => return,
                     None => {
                         buf.drain(..start);
                         start = 0;
@@ -363,25 +363,25 @@ fn chunked_decode_allocates_nothing_per_chunk() {
     }
 }
 
-/// `decode_bytes` over the whole wire as one `Bytes`, and over `Bytes` pieces cut at chunk
-/// boundaries: every payload is a slice of the input.
+/// A `BytesDecoder` (the `Bytes` path that replaced `decode_bytes`) over the whole wire pushed
+/// as one `Bytes`: every payload is a slice of the input.
 #[test]
-fn chunked_decode_bytes_allocates_nothing_per_chunk() {
+fn chunked_bytes_decoder_allocates_nothing_per_chunk() {
     for chunk in [64, 1, 16 * 1024] {
         let wire = chunked_wire(MIB, chunk);
         let chunks = MIB.div_ceil(chunk);
         let whole = Bytes::from(wire);
         // Promote the handle to a shared one now (`Bytes::from(Vec)` does it on first clone).
-        let mut buf = whole.slice(..);
-        let mut decoder = chunked::Decoder::new();
+        let mut decoder = chunked::BytesDecoder::new();
+        decoder.push(whole.slice(..));
         let mut headers = 0usize;
         let mut body = 0usize;
         let mut step = |stop_after: usize| {
             while headers < stop_after {
-                match decoder.decode_bytes(&mut buf).unwrap() {
-                    Some(OwnedChunk::Header { .. }) => headers += 1,
-                    Some(OwnedChunk::Data(d)) => body += d.len(),
-                    Some(OwnedChunk::Done) => return,
+                match decoder.next().transpose().unwrap() {
+                    Some(Chunk::Header { .. }) => headers += 1,
+                    Some(Chunk::Data(d)) => body += d.len(),
+                    Some(Chunk::Done) => return,
                     None => panic!("the body is complete"),
                     _ => {}
                 }
@@ -389,11 +389,11 @@ fn chunked_decode_bytes_allocates_nothing_per_chunk() {
         };
         let ((), _) = count(|| step(chunks / 2));
         let ((), allocs) = count(|| step(usize::MAX));
-        assert!(decoder.is_done());
+        assert!(decoder.decoder().is_done());
         assert_eq!((headers, body), (chunks + 1, MIB));
         assert_eq!(
             allocs, 0,
-            "chunked::Decoder::decode_bytes, {chunk}-byte chunks: {allocs} allocations over \
+            "chunked::BytesDecoder, {chunk}-byte chunks: {allocs} allocations over \
              the second half"
         );
     }

@@ -19,7 +19,7 @@ use chunked_reference::{
 };
 use proptest::prelude::*;
 use proptest::sample::Index;
-use sse_wire::chunked::{ChunkExt, Config, Encoder, Error, TrailerField};
+use sse_wire::chunked::{ChunkExt, DecodeError, Encoder, Limits, TrailerField, LAST_CHUNK};
 
 const TCHARS: &[u8] =
     b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -95,7 +95,7 @@ fn encode(m: &Msg) -> (Vec<u8>, Output) {
     let mut want = Output::default();
     for (data, exts, use_buf) in &m.chunks {
         if exts.is_empty() && *use_buf {
-            let framed = enc.chunk(Bytes::copy_from_slice(data)).unwrap();
+            let framed = enc.frame(Bytes::copy_from_slice(data)).unwrap();
             wire.put(framed);
         } else {
             let exts_enc: Vec<ChunkExt<'_>> = exts
@@ -106,11 +106,10 @@ fn encode(m: &Msg) -> (Vec<u8>, Output) {
                 })
                 .collect();
             let before = wire.len();
-            enc.encode_chunk_with_extensions(data, &exts_enc, &mut wire)
-                .unwrap();
+            enc.encode(data, &exts_enc, &mut wire).unwrap();
             assert_eq!(
                 wire.len() - before,
-                Encoder::encoded_len_with_extensions(data.len(), &exts_enc)
+                Encoder::encoded_len(data.len(), &exts_enc)
             );
         }
         if !data.is_empty() {
@@ -124,9 +123,9 @@ fn encode(m: &Msg) -> (Vec<u8>, Output) {
         .map(|(n, v)| TrailerField::new(n, v).unwrap())
         .collect();
     if fields.is_empty() && m.leftover.len().is_multiple_of(2) {
-        wire.extend_from_slice(enc.finish_static().unwrap());
+        wire.extend_from_slice(LAST_CHUNK);
     } else {
-        enc.finish_with_trailers(&fields, &mut wire).unwrap();
+        enc.finish(&fields, &mut wire).unwrap();
     }
     want.chunks.push((0, vec![]));
     want.trailers = m.trailers.clone();
@@ -139,7 +138,7 @@ fn cut(input: &[u8], points: &[Index]) -> Vec<usize> {
     points.iter().map(|i| i.index(input.len() + 1)).collect()
 }
 
-type Driver = fn(&[&[u8]], Config) -> Result<Output, Error>;
+type Driver = fn(&[&[u8]], Limits) -> Result<Output, DecodeError>;
 const DRIVERS: [Driver; 3] = [decode_pieces, decode_pieces_bytes, decode_pieces_buf];
 
 const MODES: [Mode; 4] = [
@@ -158,7 +157,7 @@ const MODES: [Mode; 4] = [
     },
 ];
 
-/// Chunk-like fragments, valid and not, for the differential test.
+/// ChunkRef-like fragments, valid and not, for the differential test.
 const FRAGMENTS: &[&[u8]] = &[
     b"0",
     b"1",
@@ -396,7 +395,7 @@ proptest! {
         m in msg(),
         points in prop::collection::vec(any::<Index>(), 0..10),
         driver in 0usize..3,
-        config in prop::sample::select(vec![Config::default(), Config::strict(), Config::lenient()]),
+        config in prop::sample::select(vec![Limits::default(), Limits::strict(), Limits::lenient()]),
     ) {
         let (wire, want) = encode(&m);
         let pieces = split_at(&wire, &cut(&wire, &points));
@@ -442,7 +441,7 @@ proptest! {
         points in prop::collection::vec(any::<Index>(), 0..8),
         driver in 0usize..3,
     ) {
-        let config = Config::default().max_chunk_line(32).max_extension_bytes(64).max_trailer_bytes(64);
+        let config = { let mut l = Limits::default(); l.max_chunk_line = 32; l.max_extension_bytes = 64; l.max_trailer_bytes = 64; l };
         let whole = decode_pieces(&[&input], config);
         let pieces = split_at(&input, &cut(&input, &points));
         let split = DRIVERS[driver](&pieces, config);
@@ -452,11 +451,11 @@ proptest! {
 
 /// What a body decodes to, read through `Decoder::decode` with or without header items: the
 /// body, the trailer fields, and how it ended (`Ok(bytes consumed)` or the error).
-type BodyOnly = (Vec<u8>, Vec<(Vec<u8>, Vec<u8>)>, Result<u64, Error>);
+type BodyOnly = (Vec<u8>, Vec<(Vec<u8>, Vec<u8>)>, Result<u64, DecodeError>);
 
-fn body_only(pieces: &[&[u8]], config: Config, headers: bool) -> BodyOnly {
-    use sse_wire::chunked::{Chunk, Decoder};
-    let mut decoder = Decoder::with_config(config).headers(headers);
+fn body_only(pieces: &[&[u8]], config: Limits, headers: bool) -> BodyOnly {
+    use sse_wire::chunked::{ChunkRef, Decoder};
+    let mut decoder = Decoder::with_limits(config).headers(headers);
     let (mut body, mut trailers) = (Vec::new(), Vec::new());
     let mut buf: Vec<u8> = Vec::new();
     for piece in pieces {
@@ -467,13 +466,15 @@ fn body_only(pieces: &[&[u8]], config: Config, headers: bool) -> BodyOnly {
                 Err(e) => return (body, trailers, Err(e)),
             };
             let consumed = decoded.consumed;
-            match decoded.chunk {
-                Some(Chunk::Header { .. }) => assert!(headers, "a header item with headers(false)"),
-                Some(Chunk::Data(d)) => body.extend_from_slice(d),
-                Some(Chunk::Trailer { name, value }) => {
+            match decoded.item {
+                Some(ChunkRef::Header { .. }) => {
+                    assert!(headers, "a header item with headers(false)")
+                }
+                Some(ChunkRef::Data(d)) => body.extend_from_slice(d),
+                Some(ChunkRef::Trailer { name, value }) => {
                     trailers.push((name.to_vec(), value.to_vec()))
                 }
-                Some(Chunk::Done) => return (body, trailers, Ok(decoder.position())),
+                Some(ChunkRef::Done) => return (body, trailers, Ok(decoder.position())),
                 None => {
                     buf.drain(..consumed);
                     break;

@@ -6,12 +6,12 @@
 mod chunked_reference;
 
 use chunked_reference::{decode_pieces, decode_pieces_buf, decode_pieces_bytes, split_at, Output};
-use sse_wire::chunked::{Config, Error, ErrorKind, Limit};
+use sse_wire::chunked::{DecodeError, Limit, Limits};
 
 /// Valid bodies, with the configuration they need and the expected body bytes.
-fn valid() -> Vec<(&'static str, Vec<u8>, Config, &'static [u8])> {
-    let d = Config::default();
-    let mut v: Vec<(&'static str, Vec<u8>, Config, &'static [u8])> = vec![
+fn valid() -> Vec<(&'static str, Vec<u8>, Limits, &'static [u8])> {
+    let d = Limits::default();
+    let mut v: Vec<(&'static str, Vec<u8>, Limits, &'static [u8])> = vec![
         ("empty", b"0\r\n\r\n".to_vec(), d, b""),
         (
             "one chunk",
@@ -76,19 +76,19 @@ fn valid() -> Vec<(&'static str, Vec<u8>, Config, &'static [u8])> {
         (
             "lenient bare LF",
             b"3;a=1\nabc\n0\nX: y\n\nrest".to_vec(),
-            Config::lenient(),
+            Limits::lenient(),
             b"abc",
         ),
         (
             "lenient mixed",
             b"3\r\nabc\n2\nde\r\n0\r\nX: y\n\r\n".to_vec(),
-            Config::lenient(),
+            Limits::lenient(),
             b"abcde",
         ),
         (
             "strict",
             b"2;a=\"b\"\r\nhi\r\n0\r\nT: v\r\n\r\n".to_vec(),
-            Config::strict(),
+            Limits::strict(),
             b"hi",
         ),
         (
@@ -116,192 +116,206 @@ fn valid() -> Vec<(&'static str, Vec<u8>, Config, &'static [u8])> {
 }
 
 /// Invalid bodies and the error each must give however it is cut.
-fn invalid() -> Vec<(&'static str, Vec<u8>, Config, ErrorKind, u64)> {
-    let d = Config::default();
+fn invalid() -> Vec<(&'static str, Vec<u8>, Limits, DecodeError)> {
+    let d = Limits::default();
     vec![
         (
             "empty size",
             b"\r\n\r\n".to_vec(),
             d,
-            ErrorKind::InvalidChunkSize,
-            0,
+            DecodeError::InvalidChunkSize { offset: 0 },
         ),
         (
             "123x",
             b"123x\r\n".to_vec(),
             d,
-            ErrorKind::InvalidAfterChunkSize,
-            3,
+            DecodeError::InvalidAfterChunkSize { offset: 3 },
         ),
         (
             "bare LF after size",
             b"5\nhello\r\n0\r\n\r\n".to_vec(),
             d,
-            ErrorKind::BareLf,
-            1,
+            DecodeError::BareLf { offset: 1 },
         ),
         (
             "bare CR after size",
             b"5\rhello".to_vec(),
             d,
-            ErrorKind::BareCr,
-            1,
+            DecodeError::BareCr { offset: 1 },
         ),
         (
             "garbage after data",
             b"5\r\nhelloXX0\r\n\r\n".to_vec(),
             d,
-            ErrorKind::MissingCrlfAfterData,
-            8,
+            DecodeError::MissingCrlfAfterData { offset: 8 },
         ),
         (
             "CR then X after data",
             b"5\r\nhello\rX".to_vec(),
             d,
-            ErrorKind::BareCr,
-            8,
+            DecodeError::BareCr { offset: 8 },
         ),
         (
             "LF in extension",
             b"2;x\nxx\r\n0\r\n\r\n".to_vec(),
             d,
-            ErrorKind::BareLf,
-            3,
+            DecodeError::BareLf { offset: 3 },
         ),
         (
             "CR in quoted",
             b"2;x=\"a\r\n\"\r\nxx\r\n".to_vec(),
             d,
-            ErrorKind::UnterminatedQuotedString,
-            6,
+            DecodeError::UnterminatedQuotedString { offset: 6 },
         ),
         (
             "escaped quote unterminated",
             b"2;a=\"x\\\"\r\nhi\r\n".to_vec(),
             d,
-            ErrorKind::UnterminatedQuotedString,
-            8,
+            DecodeError::UnterminatedQuotedString { offset: 8 },
         ),
         (
             "token then quote",
             b"5;a=b\"c\"\r\n".to_vec(),
             d,
-            ErrorKind::InvalidExtension,
-            5,
+            DecodeError::InvalidExtension { offset: 5 },
         ),
         (
             "missing colon",
             b"0\r\nX-Foo\r\n\r\n".to_vec(),
             d,
-            ErrorKind::MissingTrailerColon,
-            8,
+            DecodeError::MissingTrailerColon { offset: 8 },
         ),
         (
             "ws before colon",
             b"0\r\nX-Foo : a\r\n\r\n".to_vec(),
             d,
-            ErrorKind::WhitespaceBeforeColon,
-            8,
+            DecodeError::WhitespaceBeforeColon { offset: 8 },
         ),
         (
             "obs-fold",
             b"0\r\nA: b\r\n c\r\n\r\n".to_vec(),
             d,
-            ErrorKind::ObsFold,
-            9,
+            DecodeError::ObsFold { offset: 9 },
         ),
         (
             "bare LF final",
             b"0\r\n\nGET / HTTP/1.1\r\n\r\n".to_vec(),
             d,
-            ErrorKind::BareLf,
-            3,
+            DecodeError::BareLf { offset: 3 },
         ),
         (
             "NUL in trailer",
             b"0\r\nX: a\x00\r\n\r\n".to_vec(),
             d,
-            ErrorKind::InvalidTrailerValue,
-            7,
+            DecodeError::InvalidTrailerValue { offset: 7 },
         ),
         (
             "strict trailing ws",
             b"3;a \r\nabc\r\n0\r\n\r\n".to_vec(),
-            Config::strict(),
-            ErrorKind::TrailingWhitespace,
-            3,
+            Limits::strict(),
+            DecodeError::TrailingWhitespace { offset: 3 },
         ),
         (
             "overflow",
             b"ffffffffffffffff0\r\n".to_vec(),
-            d.max_size_digits(99),
-            ErrorKind::ChunkSizeOverflow,
-            16,
+            {
+                let mut l = d;
+                l.max_size_digits = 99;
+                l
+            },
+            DecodeError::ChunkSizeOverflow { offset: 16 },
         ),
         (
             "digits",
             b"00000123\r\n".to_vec(),
-            d.max_size_digits(2),
-            ErrorKind::LimitExceeded(Limit::SizeDigits),
-            7,
+            {
+                let mut l = d;
+                l.max_size_digits = 2;
+                l
+            },
+            DecodeError::LimitExceeded {
+                limit: Limit::SizeDigits,
+                offset: 7,
+            },
         ),
         (
             "ext budget",
             b"1;aaaa\r\nx\r\n1;bbbb\r\ny\r\n".to_vec(),
-            d.max_extension_bytes(8),
-            ErrorKind::LimitExceeded(Limit::ExtensionBytes),
-            15,
+            {
+                let mut l = d;
+                l.max_extension_bytes = 8;
+                l
+            },
+            DecodeError::LimitExceeded {
+                limit: Limit::ExtensionBytes,
+                offset: 15,
+            },
         ),
         (
             "line limit",
             b"1;aaaaaaaaaa\r\nx\r\n".to_vec(),
-            d.max_chunk_line(8),
-            ErrorKind::LimitExceeded(Limit::ChunkLine),
-            8,
+            {
+                let mut l = d;
+                l.max_chunk_line = 8;
+                l
+            },
+            DecodeError::LimitExceeded {
+                limit: Limit::ChunkLine,
+                offset: 8,
+            },
         ),
         (
             "trailer bytes",
             b"0\r\nA: 123456\r\n\r\n".to_vec(),
-            d.max_trailer_bytes(8),
-            ErrorKind::LimitExceeded(Limit::TrailerBytes),
-            11,
+            {
+                let mut l = d;
+                l.max_trailer_bytes = 8;
+                l
+            },
+            DecodeError::LimitExceeded {
+                limit: Limit::TrailerBytes,
+                offset: 11,
+            },
         ),
         (
             "trailer fields",
             b"0\r\nA: 1\r\nB: 2\r\n\r\n".to_vec(),
-            d.max_trailer_fields(1),
-            ErrorKind::LimitExceeded(Limit::TrailerFields),
-            9,
+            {
+                let mut l = d;
+                l.max_trailer_fields = 1;
+                l
+            },
+            DecodeError::LimitExceeded {
+                limit: Limit::TrailerFields,
+                offset: 9,
+            },
         ),
         (
             "truncated data",
             b"a\r\nhello".to_vec(),
             d,
-            ErrorKind::Truncated,
-            8,
+            DecodeError::Truncated { offset: 8 },
         ),
         (
             "truncated after last chunk",
             b"0\r\n".to_vec(),
             d,
-            ErrorKind::Truncated,
-            3,
+            DecodeError::Truncated { offset: 3 },
         ),
         (
             "truncated line",
             b"5;abc".to_vec(),
             d,
-            ErrorKind::Truncated,
-            5,
+            DecodeError::Truncated { offset: 5 },
         ),
     ]
 }
 
-type Driver = fn(&[&[u8]], Config) -> Result<Output, Error>;
+type Driver = fn(&[&[u8]], Limits) -> Result<Output, DecodeError>;
 
 const DRIVERS: [(&str, Driver); 3] = [
     ("decode", decode_pieces),
-    ("decode_bytes", decode_pieces_bytes),
+    ("BytesDecoder", decode_pieces_bytes),
     ("decode_buf", decode_pieces_buf),
 ];
 
@@ -345,17 +359,13 @@ fn valid_vectors_decode_identically_however_cut() {
 
 #[test]
 fn invalid_vectors_fail_identically_however_cut() {
-    for (name, input, config, kind, offset) in invalid() {
+    for (name, input, config, want) in invalid() {
         for (label, pieces) in cuttings(&input) {
             for (driver, decode) in DRIVERS {
                 let e = decode(&pieces, config)
                     .err()
                     .unwrap_or_else(|| panic!("{name}, {label}, {driver}: accepted"));
-                assert_eq!(
-                    (e.kind, e.offset),
-                    (kind, offset),
-                    "{name}, {label}, {driver}"
-                );
+                assert_eq!(e, want, "{name}, {label}, {driver}");
             }
         }
     }
@@ -365,7 +375,7 @@ fn invalid_vectors_fail_identically_however_cut() {
 fn leftover_and_expected_pieces_of_a_known_vector() {
     let input = b"3;a=\"x\\\"y\"\r\nabc\r\n0\r\nT: v \r\n\r\nNEXT";
     for (label, pieces) in cuttings(input) {
-        let out = decode_pieces(&pieces, Config::default()).unwrap();
+        let out = decode_pieces(&pieces, Limits::default()).unwrap();
         assert_eq!(out.body, b"abc", "{label}");
         assert_eq!(
             out.chunks,

@@ -52,15 +52,14 @@ fn chunked_wire(sse: &[u8], sizes: &[usize]) -> Vec<u8> {
         }
         let (chunk, tail) = rest.split_at(size.min(rest.len()));
         if n == 2 {
-            enc.encode_chunk_with_extensions(chunk, &ext, &mut wire)
-                .unwrap();
+            enc.encode(chunk, &ext, &mut wire).unwrap();
         } else {
-            enc.encode_chunk(chunk, &mut wire).unwrap();
+            enc.encode(chunk, &[], &mut wire).unwrap();
         }
         rest = tail;
     }
     let trailers = [TrailerField::new("X-Tokens", "40").unwrap()];
-    enc.finish_with_trailers(&trailers, &mut wire).unwrap();
+    enc.finish(&trailers, &mut wire).unwrap();
     wire.extend_from_slice(NEXT);
     wire
 }
@@ -88,10 +87,13 @@ fn borrowed(pieces: &[&[u8]]) -> (Vec<Item>, Vec<u8>) {
     let mut items = Vec::new();
     let mut reads = pieces.iter();
     loop {
-        let chunked::Decoded { consumed, chunk } = chunks.decode(&wire_buf).unwrap();
-        let done = chunk == Some(chunked::Chunk::Done);
+        let chunked::Decoded {
+            consumed,
+            item: chunk,
+        } = chunks.decode(&wire_buf).unwrap();
+        let done = chunk == Some(chunked::ChunkRef::Done);
         let need_more = chunk.is_none();
-        if let Some(chunked::Chunk::Data(data)) = chunk {
+        if let Some(chunked::ChunkRef::Data(data)) = chunk {
             sse_buf.extend_from_slice(data);
             loop {
                 let sse::Decoded { consumed, item } = events.decode(&sse_buf).unwrap();
@@ -134,13 +136,13 @@ fn owned(pieces: &[Bytes]) -> (Vec<Item>, Bytes) {
     let mut items = Vec::new();
     let mut rest = Vec::new();
     for piece in pieces {
-        if chunks.is_done() {
+        if chunks.decoder().is_done() {
             rest.push(piece.clone());
             continue;
         }
         chunks.push(piece.clone());
         for chunk in &mut chunks {
-            if let chunked::OwnedChunk::Data(data) = chunk.unwrap() {
+            if let chunked::Chunk::Data(data) = chunk.unwrap() {
                 events.push(data);
                 items.extend(events.by_ref().map(Result::unwrap));
             }
@@ -227,10 +229,10 @@ fn owned_path_does_not_copy_single_line_data() {
                 acc
             })
     {
-        enc.encode_chunk(&event, &mut wire).unwrap();
+        enc.encode(&event, &[], &mut wire).unwrap();
         events += 1;
     }
-    enc.finish(&mut wire).unwrap();
+    enc.finish(&[], &mut wire).unwrap();
     assert!(events > 40);
     let wire = Bytes::from(wire);
     let want = expected(&sse);

@@ -10,9 +10,9 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use futures::executor::block_on;
 use futures::{SinkExt, StreamExt};
-use sse_wire::chunked::{self, ErrorKind, OwnedChunk, TrailerField};
+use sse_wire::chunked::{self, Chunk, TrailerField};
 use sse_wire::codec::{
-    ChunkedCodec, ChunkedError, Comment, EventStreamCodec, EventStreamError, LastChunk,
+    ChunkedCodec, ChunkedCodecError, Comment, EventStreamCodec, EventStreamError, LastChunk,
 };
 use sse_wire::sse::{self, DecodeError, Item, Limits, OutEvent};
 use tokio::io::{AsyncRead, ReadBuf};
@@ -369,10 +369,14 @@ fn encode_body(payloads: &[Vec<u8>], trailers: &[TrailerField<'_>]) -> Vec<u8> {
                 wire.send(Bytes::copy_from_slice(p)).await?;
             }
         }
-        wire.send(LastChunk::with_trailers(trailers)).await
+        wire.send(LastChunk(trailers)).await
     })
     .unwrap();
-    assert!(wire.encoder().encoder().is_finished());
+    // The body is finished: more data is refused (and writes nothing).
+    assert!(matches!(
+        block_on(wire.send(&b"x"[..])),
+        Err(ChunkedCodecError::Encode(chunked::EncodeError::Finished))
+    ));
     wire.into_inner()
 }
 
@@ -393,12 +397,12 @@ fn a_chunked_body_reads_back_at_any_read_size() {
             let (mut data, mut fields) = (Vec::new(), Vec::new());
             loop {
                 match framed.next().await.expect("the body ends with Done") {
-                    Ok(OwnedChunk::Data(d)) => {
+                    Ok(Chunk::Data(d)) => {
                         assert!(!d.is_empty());
                         data.extend_from_slice(&d);
                     }
-                    Ok(OwnedChunk::Trailer { name, value }) => fields.push((name, value)),
-                    Ok(OwnedChunk::Done) => break,
+                    Ok(Chunk::Trailer { name, value }) => fields.push((name, value)),
+                    Ok(Chunk::Done) => break,
                     other => panic!("{other:?}"),
                 }
             }
@@ -428,11 +432,11 @@ fn nothing_comes_after_done() {
     for max in 1..=MAX_READ {
         let items = read_all(Trickle::new(wire, max), ChunkedCodec::new());
         let (last, data) = items.split_last().unwrap();
-        assert!(matches!(last, Ok(OwnedChunk::Done)), "{items:?}");
+        assert!(matches!(last, Ok(Chunk::Done)), "{items:?}");
         let data: Vec<u8> = data
             .iter()
             .flat_map(|item| match item {
-                Ok(OwnedChunk::Data(d)) => d.to_vec(),
+                Ok(Chunk::Data(d)) => d.to_vec(),
                 other => panic!("{other:?}"),
             })
             .collect();
@@ -442,45 +446,52 @@ fn nothing_comes_after_done() {
 
 #[test]
 fn chunk_headers_come_out_when_asked_for() {
-    let codec = ChunkedCodec::from_decoder(chunked::Decoder::new());
+    let codec = ChunkedCodec::from(chunked::Decoder::new());
     let items = read_all(&b"3;a=b\r\nabc\r\n0\r\n\r\n"[..], codec);
-    let items: Vec<OwnedChunk> = items.into_iter().map(Result::unwrap).collect();
+    let items: Vec<Chunk> = items.into_iter().map(Result::unwrap).collect();
     assert_eq!(items.len(), 4);
-    let OwnedChunk::Header {
+    let Chunk::Header {
         size: 3,
         extensions,
     } = &items[0]
     else {
         panic!("{items:?}")
     };
-    assert_eq!(extensions.get(b"a").unwrap().value().unwrap().raw(), b"b");
-    assert!(matches!(items[2], OwnedChunk::Header { size: 0, .. }));
+    assert_eq!(
+        extensions
+            .as_ref()
+            .get(b"a")
+            .unwrap()
+            .value()
+            .unwrap()
+            .raw(),
+        b"b"
+    );
+    assert!(matches!(items[2], Chunk::Header { size: 0, .. }));
 }
 
 #[test]
 fn a_framing_error_ends_the_chunked_stream_with_the_exact_error() {
-    let cases: [(&[u8], ErrorKind, u64); 4] = [
+    use chunked::DecodeError as E;
+    let cases: [(&[u8], E); 4] = [
         (
             b"5\r\nhello\r\n12x\r\n",
-            ErrorKind::InvalidAfterChunkSize,
-            12,
+            E::InvalidAfterChunkSize { offset: 12 },
         ),
-        (b"5\r\nhelloXX0\r\n\r\n", ErrorKind::MissingCrlfAfterData, 8),
-        (b"2\r\nhi\r\n\r\n", ErrorKind::InvalidChunkSize, 7),
-        (b"0\r\nB@d: x\r\n\r\n", ErrorKind::InvalidTrailerName, 4),
+        (
+            b"5\r\nhelloXX0\r\n\r\n",
+            E::MissingCrlfAfterData { offset: 8 },
+        ),
+        (b"2\r\nhi\r\n\r\n", E::InvalidChunkSize { offset: 7 }),
+        (b"0\r\nB@d: x\r\n\r\n", E::InvalidTrailerName { offset: 4 }),
     ];
-    for (wire, kind, offset) in cases {
+    for (wire, want) in cases {
         for max in 1..=MAX_READ {
             let items = read_all(Trickle::new(wire, max), ChunkedCodec::new());
-            let Some(Err(ChunkedError::Decode(e))) = items.last() else {
+            let Some(Err(ChunkedCodecError::Decode(e))) = items.last() else {
                 panic!("{}: {items:?}", wire.escape_ascii())
             };
-            assert_eq!(
-                (e.kind, e.offset),
-                (kind, offset),
-                "{}",
-                wire.escape_ascii()
-            );
+            assert_eq!(*e, want, "{}", wire.escape_ascii());
             assert!(items[..items.len() - 1].iter().all(Result::is_ok));
         }
     }
@@ -497,11 +508,11 @@ fn eof_before_the_end_of_the_body_is_truncated() {
     for wire in wires {
         for max in 1..=MAX_READ {
             let items = read_all(Trickle::new(wire, max), ChunkedCodec::new());
-            let Some(Err(ChunkedError::Decode(e))) = items.last() else {
+            let Some(Err(ChunkedCodecError::Decode(e))) = items.last() else {
                 panic!("{}: {items:?}", wire.escape_ascii())
             };
-            assert_eq!(e.kind, ErrorKind::Truncated);
-            let err = io::Error::from(ChunkedError::Decode(*e));
+            assert!(matches!(e, chunked::DecodeError::Truncated { .. }));
+            let err = io::Error::from(ChunkedCodecError::Decode(*e));
             assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
         }
     }
@@ -512,13 +523,13 @@ fn the_chunked_encoder_refuses_data_after_the_end() {
     let mut wire = FramedWrite::new(Vec::new(), ChunkedCodec::new());
     let late = block_on(async {
         wire.send(&b""[..]).await?; // writes nothing
-        wire.send(LastChunk::new()).await?;
+        wire.send(LastChunk::default()).await?;
         wire.send(Bytes::from_static(b"late")).await
     })
     .unwrap_err();
     assert!(matches!(
         late,
-        ChunkedError::Encode(chunked::EncodeError::Finished)
+        ChunkedCodecError::Encode(chunked::EncodeError::Finished)
     ));
     assert_eq!(wire.get_ref(), b"0\r\n\r\n");
     assert_eq!(io::Error::from(late).kind(), io::ErrorKind::InvalidInput);
@@ -556,8 +567,8 @@ fn a_chunked_event_stream_through_both_codecs() {
         let mut data = Vec::new();
         for chunk in read_all(Trickle::new(&wire, max), ChunkedCodec::new()) {
             match chunk.unwrap() {
-                OwnedChunk::Data(d) => buf.extend_from_slice(&d),
-                OwnedChunk::Done => {}
+                Chunk::Data(d) => buf.extend_from_slice(&d),
+                Chunk::Done => {}
                 other => panic!("{other:?}"),
             }
             while let Some(item) = sse.decode(&mut buf).unwrap() {

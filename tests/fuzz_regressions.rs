@@ -90,25 +90,25 @@ fn comments_inside_an_event_do_not_pin_the_callers_buffer() {
 // the same bytes in 1-byte reads gives the same body.
 #[test]
 fn data_item_may_consume_the_crlf_that_ends_its_chunk() {
-    use sse_wire::chunked::{Chunk, Config, Decoder};
+    use sse_wire::chunked::{ChunkRef, Decoder, Limits};
 
     let wire = b"1\t\n1\r\n0\r\n\r\n";
-    let config = Config::lenient()
-        .max_size_digits(2)
-        .max_chunk_line(4)
-        .max_extension_bytes(8)
-        .max_trailer_bytes(6)
-        .max_trailer_fields(1);
+    let mut config = Limits::lenient();
+    config.max_size_digits = 2;
+    config.max_chunk_line = 4;
+    config.max_extension_bytes = 8;
+    config.max_trailer_bytes = 6;
+    config.max_trailer_fields = 1;
     for read in [wire.len(), 1] {
-        let mut decoder = Decoder::with_config(config);
+        let mut decoder = Decoder::with_limits(config);
         let mut buf: Vec<u8> = Vec::new();
         let mut reads = wire.chunks(read);
         let mut body = Vec::new();
         loop {
             let d = decoder.decode(&buf).expect("a valid lenient body");
             let consumed = d.consumed;
-            match d.chunk {
-                Some(Chunk::Data(data)) => {
+            match d.item {
+                Some(ChunkRef::Data(data)) => {
                     let end = data.as_ptr_range().end;
                     let at_consumed = end == buf[consumed..].as_ptr();
                     let before_crlf = consumed >= 2
@@ -117,7 +117,7 @@ fn data_item_may_consume_the_crlf_that_ends_its_chunk() {
                     assert!(at_consumed || before_crlf, "reads of {read}");
                     body.extend_from_slice(data);
                 }
-                Some(Chunk::Done) => break,
+                Some(ChunkRef::Done) => break,
                 None => {
                     buf.drain(..consumed);
                     match reads.next() {

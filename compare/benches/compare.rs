@@ -134,7 +134,7 @@ use criterion::{
 use futures::executor::block_on;
 use futures::StreamExt;
 use http_body_util::BodyExt;
-use sse_wire::chunked::{self, Chunk, OwnedChunk};
+use sse_wire::chunked::{self, Chunk, ChunkRef};
 use sse_wire::sse::{BytesDecoder, Decoder, Encoder, Item, ItemRef};
 
 const KIB: usize = 1 << 10;
@@ -540,9 +540,9 @@ fn chunked_workloads() -> Vec<ChunkedWorkload> {
         let mut encoder = chunked::Encoder::new();
         let mut wire = Vec::with_capacity(body_len + body_len / chunk * 8 + 16);
         for piece in body.chunks(chunk) {
-            encoder.encode_chunk(piece, &mut wire).unwrap();
+            encoder.encode(piece, &[], &mut wire).unwrap();
         }
-        encoder.finish(&mut wire).unwrap();
+        encoder.finish(&[], &mut wire).unwrap();
         ChunkedWorkload {
             name,
             wire,
@@ -562,12 +562,12 @@ fn chunked_sse_wire(wire: &[u8]) -> Totals {
     loop {
         let decoded = decoder.decode(buf.unread(start)).expect("valid body");
         start += decoded.consumed;
-        match decoded.chunk {
-            Some(Chunk::Data(d)) => {
+        match decoded.item {
+            Some(ChunkRef::Data(d)) => {
                 body += black_box(d).len();
                 chunks += usize::from(decoder.remaining_in_chunk() == 0);
             }
-            Some(Chunk::Done) => return (chunks + 1, body),
+            Some(ChunkRef::Done) => return (chunks + 1, body),
             None => {
                 buf.refill(start, reads.next().expect("complete body"));
                 start = 0;
@@ -578,17 +578,17 @@ fn chunked_sse_wire(wire: &[u8]) -> Totals {
 }
 
 fn chunked_sse_wire_bytes(reads: &[Bytes]) -> Totals {
-    let mut decoder = chunked::BytesDecoder::from_decoder(chunked::Decoder::new().headers(false));
+    let mut decoder = chunked::BytesDecoder::from(chunked::Decoder::new().headers(false));
     let (mut chunks, mut body) = (0, 0);
     for read in reads {
         decoder.push(read.clone());
         while let Some(chunk) = decoder.next() {
             match chunk.expect("valid body") {
-                OwnedChunk::Data(d) => {
+                Chunk::Data(d) => {
                     body += black_box(d).len();
                     chunks += usize::from(decoder.decoder().remaining_in_chunk() == 0);
                 }
-                OwnedChunk::Done => return (chunks + 1, body),
+                Chunk::Done => return (chunks + 1, body),
                 _ => {}
             }
         }

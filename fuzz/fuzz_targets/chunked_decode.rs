@@ -4,7 +4,7 @@
 //! same body, chunks, trailers, leftover or error as the bytes decoded whole.
 //!
 //! Two references: the result must equal `reference_decode_exact` (written from the RFC 9112
-//! grammar, with the same `Config`, limits included) item for item, and for a failure in its
+//! grammar, with the same `Limits`, limits included) item for item, and for a failure in its
 //! error kind and offset; with every limit out of the way it must also agree with the plain
 //! `reference_decode` (accepted or rejected, and the same output).
 //!
@@ -14,7 +14,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sse_wire::chunked::Config;
+use sse_wire::chunked::Limits;
 use sse_wire::reference::chunked::{
     reference_decode, reference_decode_exact, DEFAULT, LENIENT, STRICT,
 };
@@ -23,9 +23,9 @@ use sse_wire_fuzz::{chunked_limits, pieces, run_chunked, ChunkedPath, Input};
 fuzz_target!(|raw: &[u8]| {
     let input = Input::parse(raw);
     for (preset, mode) in [
-        (Config::strict(), STRICT),
-        (Config::new(), DEFAULT),
-        (Config::lenient(), LENIENT),
+        (Limits::strict(), STRICT),
+        (Limits::new(), DEFAULT),
+        (Limits::lenient(), LENIENT),
     ] {
         let (config, data) = chunked_limits(preset, input.flags, input.data);
         let cut = pieces(data, input.cuts);

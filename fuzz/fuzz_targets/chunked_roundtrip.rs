@@ -8,16 +8,16 @@
 //!
 //! Input: the usual header (see `sse_wire_fuzz`; flags are unused), then records separated by
 //! 0xFF; the last record is the leftover. A record's first byte says what it is: `kind % 4` 0 a
-//! chunk written with `encode_chunk_with_extensions`, 1 a chunk through the `Buf` path
-//! (`Encoder::chunk`, no extensions), 2 a chunk through `encode_chunk`, 3 a trailer field (and
-//! with `kind % 8 == 7` a forbidden name is sent through `TrailerField::new_unrestricted`). Fields
+//! chunk written with `encode` and extensions, 1 a chunk through the `Buf` path
+//! (`Encoder::frame`, no extensions), 2 a chunk through `encode` without extensions, 3 a
+//! trailer field (and with `kind % 8 == 7` a forbidden name is sent through `TrailerField::new_unrestricted`). Fields
 //! are separated by 0xFE: a chunk's payload then its extensions (`name` or `name=value`), a
 //! trailer's name then its value.
 #![no_main]
 
 use bytes::Buf;
 use libfuzzer_sys::fuzz_target;
-use sse_wire::chunked::{ChunkExt, Config, EncodeError, Encoder, TrailerField, ValueProblem};
+use sse_wire::chunked::{ChunkExt, EncodeError, Encoder, Limits, TrailerField};
 use sse_wire::reference::chunked::{Ext, Output};
 use sse_wire_fuzz::{pieces, run_chunked, unlimited, ChunkedPath, Input};
 
@@ -99,17 +99,15 @@ fn trailer_error(name: &[u8], value: &[u8]) -> Option<EncodeError> {
         return Some(EncodeError::InvalidTrailerName { at });
     }
     if let Some(at) = value.iter().position(|&b| ctl(b)) {
-        let problem = ValueProblem::ControlByte;
-        return Some(EncodeError::InvalidTrailerValue { at, problem });
+        return Some(EncodeError::InvalidTrailerValue { at });
     }
     let ws = |b: &u8| *b == b' ' || *b == b'\t';
-    let problem = ValueProblem::SurroundingWhitespace;
     if value.first().is_some_and(ws) {
-        return Some(EncodeError::InvalidTrailerValue { at: 0, problem });
+        return Some(EncodeError::TrailerValueWhitespace { at: 0 });
     }
     if value.last().is_some_and(ws) {
         let at = value.len() - 1;
-        return Some(EncodeError::InvalidTrailerValue { at, problem });
+        return Some(EncodeError::TrailerValueWhitespace { at });
     }
     if FORBIDDEN
         .iter()
@@ -156,42 +154,40 @@ fuzz_target!(|raw: &[u8]| {
                         expect.push((name.to_vec(), value.map(<[u8]>::to_vec)));
                     }
                 }
-                let len = Encoder::encoded_len_with_extensions(first.len(), &list);
+                let len = Encoder::encoded_len(first.len(), &list);
                 if len > 0 {
                     let mut space = vec![0xAAu8; len - 1];
                     let mut dst = &mut space[..];
-                    let e = enc
-                        .encode_chunk_with_extensions(first, &list, &mut dst)
-                        .unwrap_err();
+                    let e = enc.encode(first, &list, &mut dst).unwrap_err();
                     assert!(matches!(e, EncodeError::BufferTooSmall { .. }), "{e:?}");
                     assert!(
                         space.iter().all(|&b| b == 0xAA),
                         "written into a short buffer"
                     );
                 }
-                enc.encode_chunk_with_extensions(first, &list, &mut wire)
-                    .expect("encode_chunk_with_extensions");
+                enc.encode(first, &list, &mut wire)
+                    .expect("encode with extensions");
                 assert_eq!(wire.len() - before, len, "encoded_len_with_extensions");
                 if !first.is_empty() {
                     want.chunks.push((first.len() as u64, expect));
                 }
             }
             1 => {
-                let mut framed = enc.chunk(first).expect("chunk");
+                let mut framed = enc.frame(first).expect("chunk");
                 while framed.has_remaining() {
                     let c = framed.chunk();
                     let n = c.len();
                     wire.extend_from_slice(c);
                     framed.advance(n);
                 }
-                assert_eq!(wire.len() - before, Encoder::encoded_len(first.len()));
+                assert_eq!(wire.len() - before, Encoder::encoded_len(first.len(), &[]));
                 if !first.is_empty() {
                     want.chunks.push((first.len() as u64, Vec::new()));
                 }
             }
             2 => {
-                enc.encode_chunk(first, &mut wire).expect("encode_chunk");
-                assert_eq!(wire.len() - before, Encoder::encoded_len(first.len()));
+                enc.encode(first, &[], &mut wire).expect("encode");
+                assert_eq!(wire.len() - before, Encoder::encoded_len(first.len(), &[]));
                 if !first.is_empty() {
                     want.chunks.push((first.len() as u64, Vec::new()));
                 }
@@ -205,9 +201,15 @@ fuzz_target!(|raw: &[u8]| {
                 let unrestricted = TrailerField::new_unrestricted(first, value);
                 match expected {
                     Some(EncodeError::ForbiddenTrailer) | None => {
+                        // It goes out as given.
+                        let sent = unrestricted.map(|t| {
+                            let mut wire = Vec::new();
+                            Encoder::new().finish(&[t], &mut wire).unwrap();
+                            wire
+                        });
                         assert_eq!(
-                            unrestricted.map(|t| (t.name(), t.value())),
-                            Ok((first, value))
+                            sent,
+                            Ok([&b"0\r\n"[..], first, b": ", value, b"\r\n\r\n"].concat())
                         );
                     }
                     Some(e) => assert_eq!(unrestricted.err(), Some(e)),
@@ -229,21 +231,17 @@ fuzz_target!(|raw: &[u8]| {
     }
     let before = wire.len();
     let len = Encoder::finished_len(&trailers);
-    enc.finish_with_trailers(&trailers, &mut wire)
-        .expect("finish_with_trailers");
+    enc.finish(&trailers, &mut wire).expect("finish");
     assert_eq!(wire.len() - before, len, "finished_len");
-    assert_eq!(
-        enc.encode_chunk(b"x", &mut wire),
-        Err(EncodeError::Finished)
-    );
-    assert_eq!(enc.finish(&mut wire), Err(EncodeError::Finished));
+    assert_eq!(enc.encode(b"x", &[], &mut wire), Err(EncodeError::Finished));
+    assert_eq!(enc.finish(&[], &mut wire), Err(EncodeError::Finished));
     assert_eq!(wire.len() - before, len, "written after finishing");
     want.chunks.push((0, Vec::new()));
     wire.extend_from_slice(leftover);
     want.leftover = leftover.to_vec();
 
     let cut = pieces(&wire, input.cuts);
-    for config in [unlimited(Config::strict()), unlimited(Config::lenient())] {
+    for config in [unlimited(Limits::strict()), unlimited(Limits::lenient())] {
         for path in ChunkedPath::ALL {
             let got = run_chunked(config, path, &cut).unwrap_or_else(|e| panic!("{path:?}: {e}"));
             assert_eq!(got, want, "{path:?}");

@@ -14,7 +14,7 @@
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use sse_wire::chunked::{self, Chunk, Config, Decoded, OwnedChunk};
+use sse_wire::chunked::{self, Chunk, ChunkRef, Decoded, Limits as Config};
 use sse_wire::reference::chunked::{Ext, Output};
 use sse_wire::reference::sse::{RefEvent, RefItem};
 use sse_wire::sse::{BytesDecoder, DecodeError, Decoder, Item, ItemRef, Limits, Truncated};
@@ -462,25 +462,25 @@ pub fn chunked_preset(bits: u8) -> Config {
 
 /// `config` with every limit out of the way (for comparisons with the reference decoder).
 #[must_use]
-pub fn unlimited(config: Config) -> Config {
+pub fn unlimited(mut config: Config) -> Config {
+    config.max_size_digits = usize::MAX;
+    config.max_chunk_line = usize::MAX;
+    config.max_extension_bytes = usize::MAX;
+    config.max_trailer_bytes = usize::MAX;
+    config.max_trailer_fields = usize::MAX;
     config
-        .max_size_digits(usize::MAX)
-        .max_chunk_line(usize::MAX)
-        .max_extension_bytes(usize::MAX)
-        .max_trailer_bytes(usize::MAX)
-        .max_trailer_fields(usize::MAX)
 }
 
 /// `config` with small limits, picked by `bits`.
 #[must_use]
-pub fn small_limits(config: Config, bits: u8) -> Config {
+pub fn small_limits(mut config: Config, bits: u8) -> Config {
     let n = usize::from(bits & 3);
+    config.max_size_digits = [1, 2, 4, 16][n];
+    config.max_chunk_line = [0, 4, 16, 64][n];
+    config.max_extension_bytes = [0, 8, 32, 200][n];
+    config.max_trailer_bytes = [0, 6, 40, 300][n];
+    config.max_trailer_fields = [0, 1, 3, 10][n];
     config
-        .max_size_digits([1, 2, 4, 16][n])
-        .max_chunk_line([0, 4, 16, 64][n])
-        .max_extension_bytes([0, 8, 32, 200][n])
-        .max_trailer_bytes([0, 6, 40, 300][n])
-        .max_trailer_fields([0, 1, 3, 10][n])
 }
 
 /// `config` with limits read from the first five bytes of `data` (zero when missing), each
@@ -492,12 +492,12 @@ pub fn small_limits(config: Config, bits: u8) -> Config {
 pub fn limits_from_bytes(config: Config, data: &[u8]) -> (Config, &[u8]) {
     let (head, rest) = data.split_at(data.len().min(5));
     let b = |i: usize| usize::from(head.get(i).copied().unwrap_or(0));
-    let config = config
-        .max_size_digits(b(0) % 18)
-        .max_chunk_line(b(1))
-        .max_extension_bytes(b(2))
-        .max_trailer_bytes(2 * b(3))
-        .max_trailer_fields(b(4) % 8);
+    let mut config = config;
+    config.max_size_digits = b(0) % 18;
+    config.max_chunk_line = b(1);
+    config.max_extension_bytes = b(2);
+    config.max_trailer_bytes = 2 * b(3);
+    config.max_trailer_fields = b(4) % 8;
     (config, rest)
 }
 
@@ -519,24 +519,19 @@ pub fn chunked_limits(preset: Config, bits: u8, data: &[u8]) -> (Config, &[u8]) 
 pub enum ChunkedPath {
     /// `Decoder::decode` over a `Vec<u8>` the driver owns.
     Borrowed,
-    /// `Decoder::decode_bytes`, joining the unconsumed rest with the next piece.
-    DecodeBytes,
-    /// `Decoder::decode_buf` over one `BytesMut`.
+    /// `Decoder::decode_buf` over one `BytesMut`. (The `Bytes` path, `BytesDecoder`, has its
+    /// own driver: [`run_bytes_decoder`].)
     DecodeBuf,
 }
 
 impl ChunkedPath {
     /// Every front end.
-    pub const ALL: [ChunkedPath; 3] = [
-        ChunkedPath::Borrowed,
-        ChunkedPath::DecodeBytes,
-        ChunkedPath::DecodeBuf,
-    ];
+    pub const ALL: [ChunkedPath; 2] = [ChunkedPath::Borrowed, ChunkedPath::DecodeBuf];
 }
 
 /// The extensions of a header in the reference's form.
 #[must_use]
-pub fn exts(e: &chunked::Extensions<'_>) -> Vec<Ext> {
+pub fn exts(e: &chunked::ExtensionsRef<'_>) -> Vec<Ext> {
     e.iter()
         .map(|x| {
             (
@@ -549,7 +544,7 @@ pub fn exts(e: &chunked::Extensions<'_>) -> Vec<Ext> {
 
 /// What the chunked decoder made of some pieces: the body, or the error (after `finish()` when
 /// the input ran out).
-pub type ChunkedResult = Result<Output, chunked::Error>;
+pub type ChunkedResult = Result<Output, chunked::DecodeError>;
 
 /// Bookkeeping common to the chunked front ends.
 struct Tally {
@@ -608,10 +603,17 @@ impl Tally {
         }
     }
 
-    fn failed(dec: &mut chunked::Decoder, e: chunked::Error) -> ChunkedResult {
-        assert_eq!(dec.error(), Some(e));
+    /// A `decode` error: final until `finish`, which reports it and readies the decoder.
+    fn failed(dec: &mut chunked::Decoder, e: chunked::DecodeError) -> ChunkedResult {
         assert_eq!(dec.decode(b"x").unwrap_err(), e, "errors are final");
         assert_eq!(dec.finish().unwrap_err(), e);
+        Tally::truncated(dec, e)
+    }
+
+    /// The end after `finish`: the decoder is ready for the next body.
+    fn truncated(dec: &chunked::Decoder, e: chunked::DecodeError) -> ChunkedResult {
+        assert_eq!(dec.position(), 0, "finish readies the decoder");
+        assert!(!dec.is_done());
         Err(e)
     }
 }
@@ -622,7 +624,7 @@ impl Tally {
 pub fn run_chunked(config: Config, path: ChunkedPath, pieces: &[&[u8]]) -> ChunkedResult {
     let total: usize = pieces.iter().map(|p| p.len()).sum();
     let mut guard = Guard::new(total, pieces.len());
-    let mut dec = chunked::Decoder::with_config(config);
+    let mut dec = chunked::Decoder::with_limits(config);
     let mut t = Tally::new(&config);
     let mut next = 0;
     match path {
@@ -631,18 +633,21 @@ pub fn run_chunked(config: Config, path: ChunkedPath, pieces: &[&[u8]]) -> Chunk
             loop {
                 guard.call("chunked decode");
                 let before = dec.position();
-                let Decoded { consumed, chunk } = match dec.decode(&buf) {
+                let Decoded {
+                    consumed,
+                    item: chunk,
+                } = match dec.decode(&buf) {
                     Ok(d) => d,
                     Err(e) => return Tally::failed(&mut dec, e),
                 };
                 assert!(consumed <= buf.len());
                 assert_eq!(dec.position(), before + consumed as u64);
                 match chunk {
-                    Some(Chunk::Header { size, extensions }) => {
+                    Some(ChunkRef::Header { size, extensions }) => {
                         assert!(consumed > 0);
                         t.header(size, exts(&extensions));
                     }
-                    Some(Chunk::Data(d)) => {
+                    Some(ChunkRef::Data(d)) => {
                         // A sub-slice of the input ending at `consumed`, or right before the
                         // CRLF that ends its chunk when the decoder took that too.
                         let end = d.as_ptr_range().end;
@@ -656,8 +661,8 @@ pub fn run_chunked(config: Config, path: ChunkedPath, pieces: &[&[u8]]) -> Chunk
                         );
                         t.data(d);
                     }
-                    Some(Chunk::Trailer { name, value }) => t.trailer(name, value),
-                    Some(Chunk::Done) => {
+                    Some(ChunkRef::Trailer { name, value }) => t.trailer(name, value),
+                    Some(ChunkRef::Done) => {
                         assert!(dec.is_done());
                         assert_eq!(t.data_left, 0);
                         buf.drain(..consumed);
@@ -666,7 +671,7 @@ pub fn run_chunked(config: Config, path: ChunkedPath, pieces: &[&[u8]]) -> Chunk
                             buf.extend_from_slice(p);
                         }
                         let again = dec.decode(&buf).expect("Done is sticky");
-                        assert_eq!((again.consumed, again.chunk), (0, Some(Chunk::Done)));
+                        assert_eq!((again.consumed, again.item), (0, Some(ChunkRef::Done)));
                         assert!(dec.finish().is_ok());
                         t.out.leftover = buf;
                         return Ok(t.out);
@@ -676,8 +681,8 @@ pub fn run_chunked(config: Config, path: ChunkedPath, pieces: &[&[u8]]) -> Chunk
                         t.waiting(buf.len(), &dec);
                         let Some(piece) = pieces.get(next) else {
                             let e = dec.finish().expect_err("finish before Done must fail");
-                            assert_eq!(e.kind, chunked::ErrorKind::Truncated);
-                            return Tally::failed(&mut dec, e);
+                            assert!(matches!(e, chunked::DecodeError::Truncated { .. }));
+                            return Tally::truncated(&dec, e);
                         };
                         buf.extend_from_slice(piece);
                         t.fed += piece.len();
@@ -689,37 +694,23 @@ pub fn run_chunked(config: Config, path: ChunkedPath, pieces: &[&[u8]]) -> Chunk
                 buf.drain(..consumed);
             }
         }
-        ChunkedPath::DecodeBytes | ChunkedPath::DecodeBuf => {
-            let mut bytes = Bytes::new();
+        ChunkedPath::DecodeBuf => {
             let mut bytes_mut = BytesMut::new();
             loop {
-                guard.call("chunked decode_bytes/buf");
-                let (range, held_before) = if path == ChunkedPath::DecodeBytes {
-                    (bytes.as_ptr_range(), bytes.len())
-                } else {
-                    (bytes_mut.as_ptr_range(), bytes_mut.len())
-                };
+                guard.call("chunked decode_buf");
+                let (range, held_before) = (bytes_mut.as_ptr_range(), bytes_mut.len());
                 let before = dec.position();
-                let got = if path == ChunkedPath::DecodeBytes {
-                    dec.decode_bytes(&mut bytes)
-                } else {
-                    dec.decode_buf(&mut bytes_mut)
-                };
-                let chunk = match got {
+                let chunk = match dec.decode_buf(&mut bytes_mut) {
                     Ok(c) => c,
                     Err(e) => return Tally::failed(&mut dec, e),
                 };
-                let held = if path == ChunkedPath::DecodeBytes {
-                    bytes.len()
-                } else {
-                    bytes_mut.len()
-                };
+                let held = bytes_mut.len();
                 assert_eq!(dec.position(), before + (held_before - held) as u64);
                 match chunk {
-                    Some(OwnedChunk::Header { size, extensions }) => {
-                        t.header(size, exts(&extensions.as_extensions()));
+                    Some(Chunk::Header { size, extensions }) => {
+                        t.header(size, exts(&extensions.as_ref()));
                     }
-                    Some(OwnedChunk::Data(d)) => {
+                    Some(Chunk::Data(d)) => {
                         let r = d.as_ptr_range();
                         assert!(
                             range.start <= r.start && r.end <= range.end,
@@ -727,14 +718,10 @@ pub fn run_chunked(config: Config, path: ChunkedPath, pieces: &[&[u8]]) -> Chunk
                         );
                         t.data(&d);
                     }
-                    Some(OwnedChunk::Trailer { name, value }) => t.trailer(&name, &value),
-                    Some(OwnedChunk::Done) => {
+                    Some(Chunk::Trailer { name, value }) => t.trailer(&name, &value),
+                    Some(Chunk::Done) => {
                         assert!(dec.is_done());
-                        let mut rest = if path == ChunkedPath::DecodeBytes {
-                            bytes.to_vec()
-                        } else {
-                            bytes_mut.to_vec()
-                        };
+                        let mut rest = bytes_mut.to_vec();
                         assert_eq!(dec.position() as usize + rest.len(), t.fed);
                         for p in &pieces[next..] {
                             rest.extend_from_slice(p);
@@ -746,15 +733,9 @@ pub fn run_chunked(config: Config, path: ChunkedPath, pieces: &[&[u8]]) -> Chunk
                         t.waiting(held, &dec);
                         let Some(piece) = pieces.get(next) else {
                             let e = dec.finish().expect_err("finish before Done must fail");
-                            return Tally::failed(&mut dec, e);
+                            return Tally::truncated(&dec, e);
                         };
-                        if path == ChunkedPath::DecodeBytes {
-                            let mut joined = BytesMut::from(&bytes[..]);
-                            joined.extend_from_slice(piece);
-                            bytes = joined.freeze();
-                        } else {
-                            bytes_mut.extend_from_slice(piece);
-                        }
+                        bytes_mut.extend_from_slice(piece);
                         t.fed += piece.len();
                         next += 1;
                     }
@@ -778,10 +759,10 @@ pub fn run_bytes_decoder(config: Config, data: &[u8], cuts: &[u8]) -> ChunkedRes
     let range = whole.as_ptr_range();
     let cut = pieces(&whole, cuts);
     let mut guard = Guard::new(data.len(), cut.len());
-    let mut dec = chunked::BytesDecoder::with_config(config);
+    let mut dec = chunked::BytesDecoder::from(chunked::Decoder::with_limits(config));
     let mut t = Tally::new(&config);
     let mut done = false;
-    let mut error: Option<chunked::Error> = None;
+    let mut error: Option<chunked::DecodeError> = None;
     for piece in &cut {
         dec.push(whole.slice_ref(piece));
         t.fed += piece.len();
@@ -794,10 +775,10 @@ pub fn run_bytes_decoder(config: Config, data: &[u8], cuts: &[u8]) -> ChunkedRes
             assert!(error.is_none(), "an item after the error: {item:?}");
             assert!(!done, "an item after Done: {item:?}");
             match item {
-                Ok(OwnedChunk::Header { size, extensions }) => {
-                    t.header(size, exts(&extensions.as_extensions()));
+                Ok(Chunk::Header { size, extensions }) => {
+                    t.header(size, exts(&extensions.as_ref()));
                 }
-                Ok(OwnedChunk::Data(d)) => {
+                Ok(Chunk::Data(d)) => {
                     let r = d.as_ptr_range();
                     assert!(
                         range.start <= r.start && r.end <= range.end,
@@ -805,15 +786,16 @@ pub fn run_bytes_decoder(config: Config, data: &[u8], cuts: &[u8]) -> ChunkedRes
                     );
                     t.data(&d);
                 }
-                Ok(OwnedChunk::Trailer { name, value }) => t.trailer(&name, &value),
-                Ok(OwnedChunk::Done) => {
-                    assert!(dec.is_done());
+                Ok(Chunk::Trailer { name, value }) => t.trailer(&name, &value),
+                Ok(Chunk::Done) => {
+                    assert!(dec.decoder().is_done());
                     assert_eq!(t.data_left, 0);
                     done = true;
                 }
                 Ok(other) => panic!("unexpected item {other:?}"),
                 Err(e) => {
-                    assert_eq!(dec.decoder().error(), Some(e));
+                    // The error stays in the wrapped decoder.
+                    assert_eq!(dec.decoder().clone().decode(b"x"), Err(e));
                     error = Some(e);
                 }
             }
@@ -827,12 +809,16 @@ pub fn run_bytes_decoder(config: Config, data: &[u8], cuts: &[u8]) -> ChunkedRes
         dec.push(Bytes::from_static(b"0\r\n\r\n"));
         assert!(dec.next().is_none(), "an item after the error");
         assert_eq!(dec.finish(), Err(e), "finish() forgot the error");
-        assert_eq!(dec.finish(), Err(e));
+        // `finish` readied the decoder for the next body (the failed one's input dropped).
+        assert_eq!(
+            dec.finish(),
+            Err(chunked::DecodeError::Truncated { offset: 0 })
+        );
         return Err(e);
     }
     if !done {
         let e = dec.finish().expect_err("finish before Done must fail");
-        assert_eq!(e.kind, chunked::ErrorKind::Truncated);
+        assert!(matches!(e, chunked::DecodeError::Truncated { .. }));
         assert!(dec.next().is_none());
         return Err(e);
     }
@@ -855,13 +841,13 @@ pub struct PipelineRun {
     /// The SSE decoder's `finish()`, last event ID and retry at the end.
     pub sse_end: (Result<(), Truncated>, String, Option<Duration>),
     /// How the chunked body ended: the bytes after it, or the error.
-    pub chunked_end: Result<Vec<u8>, chunked::Error>,
+    pub chunked_end: Result<Vec<u8>, chunked::DecodeError>,
     /// Body bytes the chunked decoder handed out.
     pub body_len: usize,
 }
 
 /// Chunked-decodes `pieces` and SSE-decodes the body as it comes out, either borrowed on both
-/// sides (`owned == false`) or as a hyper-style body (`decode_bytes` pieces pushed into a
+/// sides (`owned == false`) or as a hyper-style body (`decode_buf` pieces pushed into a
 /// `BytesDecoder`, no copy). Stops at the first chunked error or at `Done`. `headers` is the
 /// chunked decoder's `headers` switch (the pipeline uses data items only either way).
 #[must_use]
@@ -874,7 +860,7 @@ pub fn run_pipeline(
 ) -> PipelineRun {
     let total: usize = pieces.iter().map(|p| p.len()).sum();
     let mut guard = Guard::new(total, pieces.len());
-    let mut dec = chunked::Decoder::with_config(config).headers(headers);
+    let mut dec = chunked::Decoder::with_limits(config).headers(headers);
     let mut items = Vec::new();
     let mut body_len = 0;
     let mut next = 0;
@@ -882,12 +868,12 @@ pub fn run_pipeline(
     let sse_end;
     if owned {
         let mut events = BytesDecoder::from_decoder(sse_proto.clone());
-        let mut buf = Bytes::new();
+        let mut buf = BytesMut::new();
         chunked_end = loop {
-            guard.call("pipeline decode_bytes");
-            match dec.decode_bytes(&mut buf) {
+            guard.call("pipeline decode_buf");
+            match dec.decode_buf(&mut buf) {
                 Err(e) => break Err(e),
-                Ok(Some(OwnedChunk::Data(d))) => {
+                Ok(Some(Chunk::Data(d))) => {
                     body_len += d.len();
                     events.push(d);
                     for r in &mut events {
@@ -895,7 +881,7 @@ pub fn run_pipeline(
                         items.push(r.map(from_item));
                     }
                 }
-                Ok(Some(OwnedChunk::Done)) => {
+                Ok(Some(Chunk::Done)) => {
                     let mut rest = buf.to_vec();
                     for p in &pieces[next..] {
                         rest.extend_from_slice(p);
@@ -906,9 +892,7 @@ pub fn run_pipeline(
                     let Some(piece) = pieces.get(next) else {
                         break Err(dec.finish().expect_err("finish before Done"));
                     };
-                    let mut joined = BytesMut::from(&buf[..]);
-                    joined.extend_from_slice(piece);
-                    buf = joined.freeze();
+                    buf.extend_from_slice(piece);
                     next += 1;
                 }
                 Ok(_) => {}
@@ -923,12 +907,15 @@ pub fn run_pipeline(
         let mut body: Vec<u8> = Vec::new();
         chunked_end = loop {
             guard.call("pipeline decode");
-            let Decoded { consumed, chunk } = match dec.decode(&buf) {
+            let Decoded {
+                consumed,
+                item: chunk,
+            } = match dec.decode(&buf) {
                 Ok(d) => d,
                 Err(e) => break Err(e),
             };
             match chunk {
-                Some(Chunk::Data(d)) => {
+                Some(ChunkRef::Data(d)) => {
                     body_len += d.len();
                     body.extend_from_slice(d);
                     loop {
@@ -946,7 +933,7 @@ pub fn run_pipeline(
                         }
                     }
                 }
-                Some(Chunk::Done) => {
+                Some(ChunkRef::Done) => {
                     buf.drain(..consumed);
                     for p in &pieces[next..] {
                         buf.extend_from_slice(p);

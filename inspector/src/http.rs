@@ -1,8 +1,8 @@
 //! HTTP/1.1 response captures: the head, the checks a browser makes on it, and the body
 //! framing (chunked through `sse_wire::chunked`, `Content-Length`, or close-delimited).
 
-use bytes::Bytes;
-use sse_wire::chunked::{self, OwnedChunk};
+use bytes::BytesMut;
+use sse_wire::chunked::{self, Chunk};
 
 use crate::{Place, Problem, ProblemKind};
 
@@ -181,12 +181,12 @@ fn framing(headers: &[(String, String)]) -> BodyFraming {
 /// own error, its offset moved to count from the start of the capture).
 fn dechunk(raw: &[u8], head_len: usize, problems: &mut Vec<Problem>) -> Vec<u8> {
     let mut decoder = chunked::Decoder::new();
-    let mut buf = Bytes::copy_from_slice(raw);
+    let mut buf = BytesMut::from(raw);
     let mut body = Vec::new();
     let error = loop {
         match next_chunk(&mut decoder, &mut buf) {
-            Ok(Some(OwnedChunk::Data(data))) => body.extend_from_slice(&data),
-            Ok(Some(OwnedChunk::Done)) => break None,
+            Ok(Some(Chunk::Data(data))) => body.extend_from_slice(&data),
+            Ok(Some(Chunk::Done)) => break None,
             Ok(Some(_)) => {}
             // The whole capture was given: needing more means it ended inside the body.
             Ok(None) => break decoder.finish().err(),
@@ -194,12 +194,17 @@ fn dechunk(raw: &[u8], head_len: usize, problems: &mut Vec<Problem>) -> Vec<u8> 
         }
     };
     if let Some(e) = error {
+        // The error's own message ends with ` at byte N`; the offset is given here in words.
+        let message = e.to_string();
+        let what = message
+            .rsplit_once(" at byte ")
+            .map_or(&message[..], |(what, _)| what);
         problems.push(capture_problem(
             ProblemKind::ChunkedFraming,
-            head_len + usize::try_from(e.offset).unwrap_or(usize::MAX - head_len),
+            head_len + usize::try_from(e.offset()).unwrap_or(usize::MAX - head_len),
             format!(
-                "sse_wire's chunked decoder failed: {} (byte {} of the chunked body)",
-                e.kind, e.offset
+                "sse_wire's chunked decoder failed: {what} (byte {} of the chunked body)",
+                e.offset()
             ),
         ));
     }
@@ -210,9 +215,9 @@ fn dechunk(raw: &[u8], head_len: usize, problems: &mut Vec<Problem>) -> Vec<u8> 
 /// item.
 fn next_chunk(
     decoder: &mut chunked::Decoder,
-    buf: &mut Bytes,
-) -> Result<Option<OwnedChunk>, chunked::Error> {
-    decoder.decode_bytes(buf)
+    buf: &mut BytesMut,
+) -> Result<Option<Chunk>, chunked::DecodeError> {
+    decoder.decode_buf(buf)
 }
 
 /// Tells when a response read off a connection is complete, so that a fetch stops there even
@@ -224,7 +229,7 @@ pub(crate) struct Completion {
     head: Option<(BodyFraming, usize)>,
     decoder: chunked::Decoder,
     /// Body bytes the chunked decoder has not consumed yet (a chunk line cut by a read).
-    pending: Bytes,
+    pending: BytesMut,
     /// How many bytes of the response the decoder has been given (into `pending`).
     fed: usize,
 }
@@ -251,17 +256,12 @@ impl Completion {
             BodyFraming::Close => false,
             BodyFraming::ContentLength(n) => (all.len() - head_len) as u64 >= n,
             BodyFraming::Chunked => {
-                let mut buf = if self.pending.is_empty() {
-                    Bytes::copy_from_slice(&all[self.fed..])
-                } else {
-                    let mut joined = self.pending.to_vec();
-                    joined.extend_from_slice(&all[self.fed..]);
-                    Bytes::from(joined)
-                };
+                let mut buf = core::mem::take(&mut self.pending);
+                buf.extend_from_slice(&all[self.fed..]);
                 self.fed = all.len();
                 loop {
                     match next_chunk(&mut self.decoder, &mut buf) {
-                        Ok(Some(OwnedChunk::Done)) | Err(_) => return true,
+                        Ok(Some(Chunk::Done)) | Err(_) => return true,
                         Ok(Some(_)) => {}
                         Ok(None) => {
                             self.pending = buf;

@@ -4,10 +4,10 @@ use core::ops::Range;
 
 use bytes::{Bytes, BytesMut};
 
-use super::error::{Error, ErrorKind, Limit};
-use super::ext::{Extensions, OwnedExtensions};
+use super::error::{DecodeError, Limit};
+use super::ext::{Extensions, ExtensionsRef};
 use super::grammar::{hex_val, is_field_vchar, is_qdtext, is_quoted_pair_char, is_tchar};
-use super::Config;
+use super::Limits;
 use crate::owned_input::OwnedInput;
 
 const CR: u8 = b'\r';
@@ -22,11 +22,28 @@ const fn min(a: usize, b: usize) -> usize {
     }
 }
 
-/// Where the engine is. The chunk line states come first and the extension states form one
-/// contiguous run, so `is_ext` and `in_chunk_line` are range checks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// Where the engine is: in a chunk line, in chunk data (and the CRLF after it), in the trailer
+/// section, or past the end. The two kinds of line have their own state types, so each half of
+/// the line scanner matches only the states it can be in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
-    // chunk line: `chunk-size [ chunk-ext ] CRLF`
+    /// `chunk-size [ chunk-ext ] CRLF`
+    Chunk(ChunkLine),
+    Data,
+    DataCr,
+    DataLf,
+    /// `*( field-line CRLF ) CRLF`
+    Trailer(TrailerLine),
+    Done,
+}
+
+/// The start of a chunk line, where the decoder is between chunks.
+const SIZE_START: State = State::Chunk(ChunkLine::SizeStart);
+
+/// States within a chunk line. The extension states form one contiguous run, so `is_ext` is a
+/// range check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum ChunkLine {
     SizeStart,
     SizeDigits,
     // extension states (every byte in them counts against max_extension_bytes)
@@ -40,37 +57,36 @@ enum State {
     ExtQuotedPair,
     ExtValueEnd,
     ExtValueWs,
-    // CR of a chunk line seen
-    LineCr,
-    // chunk data and the CRLF after it
-    Data,
-    DataCr,
-    DataLf,
-    // trailer section
-    TrailerStart,
-    TrailerName,
-    TrailerPreValue,
-    TrailerValue,
-    TrailerCr,
-    FinalCr,
-    Done,
+    /// The CR of the line end was seen.
+    Cr,
 }
 
-impl State {
+impl ChunkLine {
     #[inline]
     fn is_ext(self) -> bool {
-        State::SizeWs <= self && self <= State::ExtValueWs
+        ChunkLine::SizeWs <= self && self <= ChunkLine::ExtValueWs
     }
+}
 
-    #[inline]
-    fn in_chunk_line(self) -> bool {
-        self <= State::ExtValueWs
-    }
+/// States within the trailer section: a field line, or the final empty line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum TrailerLine {
+    /// The start of a line: a field name, or the final CRLF.
+    Start,
+    Name,
+    PreValue,
+    Value,
+    /// The CR ending a field line was seen.
+    Cr,
+    /// The CR of the final empty line was seen.
+    FinalCr,
+}
 
+impl TrailerLine {
     /// States of a trailer field line once its first byte was seen.
     #[inline]
-    fn in_trailer_field(self) -> bool {
-        State::TrailerName <= self && self <= State::TrailerCr
+    fn in_field(self) -> bool {
+        TrailerLine::Name <= self && self <= TrailerLine::Cr
     }
 }
 
@@ -111,58 +127,39 @@ enum Raw {
     NeedMore,
 }
 
-impl Raw {
-    /// `true` when the item refers to input bytes (so an owned front end must keep them).
-    fn borrows(&self) -> bool {
-        match self {
-            Raw::Header { ext, .. } => !ext.is_empty(),
-            Raw::Data(_) | Raw::Trailer { .. } => true,
-            Raw::Done | Raw::NeedMore => false,
-        }
-    }
-}
-
-/// Which kind of line just ended.
-#[derive(Clone, Copy)]
-enum Ended {
-    Chunk,
-    Trailer,
-    Final,
-}
-
 /// What one call to [`Decoder::decode`] produced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[must_use = "the caller must drop `consumed` bytes from its buffer"]
 pub struct Decoded<'b> {
     /// How many bytes at the front of the input the decoder is done with. The caller MUST
     /// drop exactly these before the next call and keep the rest at the front of the next
-    /// input. After [`Chunk::Done`], the bytes past `consumed` are the next message's: they
+    /// input. After [`ChunkRef::Done`], the bytes past `consumed` are the next message's: they
     /// were not looked at.
     pub consumed: usize,
     /// What the consumed bytes held: `None` when the input holds no complete item yet (call
     /// again with more input appended, the unconsumed bytes kept in front), the same "need
     /// more" shape as [`sse::Decoded::item`](crate::sse::Decoded::item) and
     /// `tokio_util::codec::Decoder`.
-    pub chunk: Option<Chunk<'b>>,
+    pub item: Option<ChunkRef<'b>>,
 }
 
-/// One item of a chunked body, borrowing from the caller's input.
+/// One item of a chunked body, borrowing from the caller's input; [`Chunk`] is its owned form.
 ///
-/// A body decodes as: for every chunk, a [`Header`](Chunk::Header) and then its data as one or
-/// more [`Data`](Chunk::Data) pieces; then the last chunk's [`Header`](Chunk::Header) with
-/// `size == 0`; then one [`Trailer`](Chunk::Trailer) per trailer field; then
-/// [`Done`](Chunk::Done). Between any two items a call can return no item (`None`): the input
+/// A body decodes as: for every chunk, a [`Header`](ChunkRef::Header) and then its data as one
+/// or more [`Data`](ChunkRef::Data) pieces; then the last chunk's [`Header`](ChunkRef::Header)
+/// with `size == 0`; then one [`Trailer`](ChunkRef::Trailer) per trailer field; then
+/// [`Done`](ChunkRef::Done). Between any two items a call can return no item (`None`): the input
 /// holds no complete item yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Chunk<'b> {
+pub enum ChunkRef<'b> {
     /// A chunk line was read: the chunk's size and its extensions. `size == 0` is the last
-    /// chunk: trailer fields and [`Done`](Chunk::Done) follow.
+    /// chunk: trailer fields and [`Done`](ChunkRef::Done) follow.
     Header {
         /// The chunk size in bytes (as declared; the data has not arrived yet).
         size: u64,
         /// The chunk extensions, validated.
-        extensions: Extensions<'b>,
+        extensions: ExtensionsRef<'b>,
     },
     /// Body bytes: a piece of the current chunk's data, never empty. Handed out as soon as it
     /// arrives, without waiting for the rest of the chunk.
@@ -182,58 +179,62 @@ pub enum Chunk<'b> {
     Done,
 }
 
-/// Owned form of [`Chunk`], as returned by [`Decoder::decode_bytes`] and
-/// [`Decoder::decode_buf`]; every `Bytes` in it shares the caller's buffer (no copy).
+/// One item of a chunked body, owned: the form [`Decoder::decode_buf`], [`BytesDecoder`]
+/// and the codec return; every `Bytes` in it shares the caller's buffer (no copy). The
+/// borrowed form is [`ChunkRef`].
+///
+/// [`BytesDecoder`]: super::BytesDecoder
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum OwnedChunk {
-    /// See [`Chunk::Header`].
+pub enum Chunk {
+    /// See [`ChunkRef::Header`].
     Header {
         /// The chunk size in bytes.
         size: u64,
         /// The chunk extensions, validated.
-        extensions: OwnedExtensions,
+        extensions: Extensions,
     },
-    /// See [`Chunk::Data`].
+    /// See [`ChunkRef::Data`].
     Data(Bytes),
-    /// See [`Chunk::Trailer`].
+    /// See [`ChunkRef::Trailer`].
     Trailer {
         /// The field name.
         name: Bytes,
         /// The field value.
         value: Bytes,
     },
-    /// See [`Chunk::Done`].
+    /// See [`ChunkRef::Done`].
     Done,
 }
 
 /// An incremental, sans-IO decoder for an HTTP/1.1 chunked body (RFC 9112 §7.1).
 ///
 /// It never does I/O, never blocks and never allocates. Input arrives in pieces of any size
-/// and the decoder returns one [`Chunk`] per call:
+/// and the decoder returns one item per call:
 ///
-/// * [`decode`](Decoder::decode): borrowed `&[u8]` in, items borrowing from it out. The caller
-///   owns the buffer (httparse/rustls style) and drops [`Decoded::consumed`] bytes from its
-///   front after each call.
-/// * [`decode_bytes`](Decoder::decode_bytes) / [`decode_buf`](Decoder::decode_buf): a [`Bytes`]
-///   or [`BytesMut`] in, [`OwnedChunk`]s out whose payloads are slices of it (no copy). Both are
-///   thin adaptors over `decode`'s engine.
+/// * [`decode`](Decoder::decode): borrowed `&[u8]` in, [`ChunkRef`]s borrowing from it out. The
+///   caller owns the buffer (httparse/rustls style) and drops [`Decoded::consumed`] bytes from
+///   its front after each call.
+/// * [`decode_buf`](Decoder::decode_buf): a [`BytesMut`] in, [`Chunk`]s out whose payloads
+///   are slices of it (no copy); a thin adaptor over `decode`'s engine. For input that arrives
+///   as [`Bytes`] pieces, wrap the decoder in a [`BytesDecoder`](super::BytesDecoder).
 ///
-/// Body data is never scanned or copied: a [`Chunk::Data`] is a sub-slice of the input,
+/// Body data is never scanned or copied: a [`ChunkRef::Data`] is a sub-slice of the input,
 /// returned as soon as any of it arrives. Only a chunk line or a trailer field line that has
-/// not ended yet is left unconsumed for the caller to keep (bounded by the [`Config`] limits);
+/// not ended yet is left unconsumed for the caller to keep (bounded by the [`Limits`]);
 /// the decoder remembers how far it examined it, so feeding a line one byte at a time stays
 /// linear. Every call consumes bytes, returns an item, returns no item (`None`: need more input)
 /// or fails.
 ///
-/// The end of the body is explicit ([`Chunk::Done`]); bytes after the final CRLF are never
+/// The end of the body is explicit ([`ChunkRef::Done`]); bytes after the final CRLF are never
 /// consumed. When the input ends (EOF), call [`finish`](Decoder::finish): a body cut short is an
-/// error, never a short body.
+/// error, never a short body. `finish` also readies the decoder for the next body, as
+/// [`reset`](Decoder::reset) does without judging the input.
 ///
 /// # Example
 ///
 /// ```
-/// use sse_wire::chunked::{Chunk, Decoded, Decoder};
+/// use sse_wire::chunked::{ChunkRef, Decoded, Decoder};
 ///
 /// let mut decoder = Decoder::new();
 /// let mut body = Vec::new();
@@ -241,11 +242,11 @@ pub enum OwnedChunk {
 /// let mut buf = b"6\r\nhello \r\n5\r\nwor".to_vec();
 /// let mut reads = vec![b"ld\r\n0\r\nETag: \"x\"\r\n\r\nNEXT".to_vec()];
 /// loop {
-///     let Decoded { consumed, chunk } = decoder.decode(&buf)?;
-///     match chunk {
-///         Some(Chunk::Data(bytes)) => body.extend_from_slice(bytes),
-///         Some(Chunk::Trailer { name, value }) => assert_eq!((name, value), (&b"ETag"[..], &b"\"x\""[..])),
-///         Some(Chunk::Done) => {
+///     let Decoded { consumed, item } = decoder.decode(&buf)?;
+///     match item {
+///         Some(ChunkRef::Data(bytes)) => body.extend_from_slice(bytes),
+///         Some(ChunkRef::Trailer { name, value }) => assert_eq!((name, value), (&b"ETag"[..], &b"\"x\""[..])),
+///         Some(ChunkRef::Done) => {
 ///             buf.drain(..consumed);
 ///             break;
 ///         }
@@ -256,13 +257,14 @@ pub enum OwnedChunk {
 /// }
 /// assert_eq!(body, b"hello world");
 /// assert_eq!(buf, b"NEXT"); // the next message, untouched
-/// # Ok::<(), sse_wire::chunked::Error>(())
+/// decoder.finish()?; // the body ended cleanly; the decoder is ready for the next one
+/// # Ok::<(), sse_wire::chunked::DecodeError>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct Decoder {
-    config: Config,
+    limits: Limits,
     state: State,
-    error: Option<Error>,
+    error: Option<DecodeError>,
     /// Bytes consumed since the start of the body.
     position: u64,
     /// Data bytes of the current chunk not handed out yet.
@@ -271,12 +273,13 @@ pub struct Decoder {
     ext_bytes: usize,
     trailer_bytes: usize,
     trailer_fields: usize,
-    /// Whether chunk lines come out as [`Chunk::Header`] items.
+    /// Whether chunk lines come out as [`ChunkRef::Header`] items.
     headers: bool,
     /// The most size digits [`plain_size_line`] may read: a line of at most this many digits
-    /// passes every limit whatever its leading zeros (`scan_line` rejects digit `i` only when
-    /// `i >= max_chunk_line`, or when it is significant digit number `max_size_digits + 1`),
-    /// and at most 16 keep the size in a u64. Longer lines go to `scan_line`.
+    /// passes every limit whatever its leading zeros (`scan_chunk_line` rejects digit `i` only
+    /// when `i >= max_chunk_line`, or when it is significant digit number
+    /// `max_size_digits + 1`), and at most 16 keep the size in a u64. Longer lines go to
+    /// `scan_chunk_line`.
     plain_digits: usize,
 }
 
@@ -287,18 +290,18 @@ impl Default for Decoder {
 }
 
 impl Decoder {
-    /// A decoder with [`Config::default()`].
+    /// A decoder with [`Limits::default()`].
     #[must_use]
     pub const fn new() -> Self {
-        Self::with_config(Config::new())
+        Self::with_limits(Limits::new())
     }
 
-    /// A decoder with the given configuration.
+    /// A decoder with the given limits.
     #[must_use]
-    pub const fn with_config(config: Config) -> Self {
+    pub const fn with_limits(limits: Limits) -> Self {
         Decoder {
-            config,
-            state: State::SizeStart,
+            limits,
+            state: SIZE_START,
             error: None,
             position: 0,
             remaining: 0,
@@ -315,21 +318,21 @@ impl Decoder {
             trailer_bytes: 0,
             trailer_fields: 0,
             headers: true,
-            plain_digits: min(min(config.max_size_digits, config.max_chunk_line), 16),
+            plain_digits: min(min(limits.max_size_digits, limits.max_chunk_line), 16),
         }
     }
 
-    /// Whether chunk lines come out as [`Chunk::Header`] items (the default), or are validated
-    /// and consumed without an item, for a caller that only wants the body: every call then
-    /// goes straight on to the chunk's data, trailers and [`Chunk::Done`]. Validation and limits
-    /// are the same either way.
+    /// Whether chunk lines come out as [`ChunkRef::Header`] items (the default), or are
+    /// validated and consumed without an item, for a caller that only wants the body: every
+    /// call then goes straight on to the chunk's data, trailers and [`ChunkRef::Done`].
+    /// Validation and limits are the same either way.
     ///
     /// ```
-    /// use sse_wire::chunked::{Chunk, Decoder};
+    /// use sse_wire::chunked::{ChunkRef, Decoder};
     ///
     /// let mut decoder = Decoder::new().headers(false);
     /// let d = decoder.decode(b"5;a=b\r\nhello\r\n").unwrap();
-    /// assert_eq!(d.chunk, Some(Chunk::Data(b"hello")));
+    /// assert_eq!(d.item, Some(ChunkRef::Data(b"hello")));
     /// assert_eq!(d.consumed, 14);
     /// ```
     #[must_use]
@@ -338,22 +341,17 @@ impl Decoder {
         self
     }
 
-    /// The configuration in force.
+    /// The limits in force.
     #[must_use]
-    pub fn config(&self) -> &Config {
-        &self.config
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
-    /// `true` once the final CRLF was consumed ([`Chunk::Done`] was returned).
+    /// `true` once the final CRLF was consumed ([`ChunkRef::Done`] was returned), until
+    /// [`finish`](Decoder::finish) or [`reset`](Decoder::reset).
     #[must_use]
     pub fn is_done(&self) -> bool {
         self.state == State::Done && self.error.is_none()
-    }
-
-    /// The error the decoder failed with, if it did.
-    #[must_use]
-    pub fn error(&self) -> Option<Error> {
-        self.error
     }
 
     /// Bytes consumed since the start of the body (the sum of every
@@ -373,30 +371,46 @@ impl Decoder {
         }
     }
 
-    /// Forgets everything but the configuration, ready for the next body.
+    /// Drops the body decoded so far (and the error it failed with, if it did) without judging
+    /// it, ready for the next body. The limits and the [`headers`](Decoder::headers) switch
+    /// stay.
     pub fn reset(&mut self) {
-        *self = Self::with_config(self.config).headers(self.headers);
+        *self = Self::with_limits(self.limits).headers(self.headers);
     }
 
-    /// Tells the decoder that the input ended (EOF).
+    /// Tells the decoder that the input ended (EOF), and readies it for the next body (as
+    /// [`reset`](Decoder::reset) does).
+    ///
+    /// `Ok` means the body ended cleanly: [`ChunkRef::Done`] was returned.
+    ///
+    /// ```
+    /// use sse_wire::chunked::{ChunkRef, DecodeError, Decoder};
+    ///
+    /// let mut decoder = Decoder::new().headers(false);
+    /// let cut = decoder.decode(b"5\r\nhel").unwrap();
+    /// assert_eq!((cut.consumed, cut.item), (6, Some(ChunkRef::Data(b"hel"))));
+    /// assert_eq!(decoder.finish(), Err(DecodeError::Truncated { offset: 6 }));
+    /// // Ready for the next body.
+    /// assert_eq!(decoder.position(), 0);
+    /// let next = decoder.decode(b"0\r\n\r\n").unwrap();
+    /// assert_eq!((next.consumed, next.item), (5, Some(ChunkRef::Done)));
+    /// assert_eq!(decoder.finish(), Ok(()));
+    /// ```
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Truncated`] unless the body is [done](Decoder::is_done); the error the
-    /// decoder already failed with, if any. The decoder stays failed afterwards.
-    pub fn finish(&mut self) -> Result<(), Error> {
-        if let Some(e) = self.error {
-            return Err(e);
-        }
-        if self.state == State::Done {
-            return Ok(());
-        }
-        let e = Error {
-            kind: ErrorKind::Truncated,
-            offset: self.position.saturating_add(self.line.scan as u64),
+    /// [`DecodeError::Truncated`] unless the body is [done](Decoder::is_done); the error the
+    /// decoder already failed with, if any.
+    pub fn finish(&mut self) -> Result<(), DecodeError> {
+        let end = match self.error {
+            Some(e) => Err(e),
+            None if self.state == State::Done => Ok(()),
+            None => Err(DecodeError::Truncated {
+                offset: self.offset_at(self.line.scan),
+            }),
         };
-        self.error = Some(e);
-        Err(e)
+        self.reset();
+        end
     }
 
     /// Decodes the next item from `buf`, borrowing from it.
@@ -404,111 +418,121 @@ impl Decoder {
     /// `buf` MUST start with the bytes the previous call did not consume, followed by any new
     /// input; before the next call the caller MUST drop exactly [`Decoded::consumed`] bytes
     /// from the front. The unconsumed bytes are at most one chunk line
-    /// ([`Config::max_chunk_line`]) or one trailer field line ([`Config::max_trailer_bytes`]),
+    /// ([`Limits::max_chunk_line`]) or one trailer field line ([`Limits::max_trailer_bytes`]),
     /// plus whatever followed them in `buf`.
     ///
     /// # Errors
     ///
-    /// An [`Error`] when the input is not a valid chunked body under the [`Config`], or when
-    /// `buf` is shorter than the bytes the previous call left unconsumed
-    /// ([`ErrorKind::InputShrunk`]). Errors are final: every later call returns the same one.
+    /// A [`DecodeError`] when the input is not a valid chunked body under the [`Limits`], or
+    /// when `buf` is shorter than the bytes the previous call left unconsumed
+    /// ([`DecodeError::InputShrunk`]). Every later call returns the same error, until
+    /// [`finish`](Decoder::finish) or [`reset`](Decoder::reset).
     // Inlined so the engine's hot path becomes part of the caller's loop: a call per chunk,
     // and its result through memory, cost more than the work on a small chunk.
     #[inline(always)]
-    pub fn decode<'b>(&mut self, buf: &'b [u8]) -> Result<Decoded<'b>, Error> {
-        let (consumed, chunk) = self.run(
+    pub fn decode<'b>(&mut self, buf: &'b [u8]) -> Result<Decoded<'b>, DecodeError> {
+        let (consumed, item) = self.run(
             buf,
             #[inline(always)]
             |raw| borrowed(buf, raw),
         )?;
-        Ok(Decoded { consumed, chunk })
+        Ok(Decoded { consumed, item })
     }
 
-    /// Decodes the next item from `buf`, splitting the consumed bytes off its front; the
-    /// returned payloads are slices of `buf` (no copy).
+    /// Decodes the next item from a [`BytesMut`] the caller reads into: the consumed bytes are
+    /// split off its front and frozen, and the returned payloads are slices of them (no copy).
     ///
-    /// After `Ok(None)`, `buf` holds the start of an unfinished line: the next
-    /// call must see those bytes followed by the next input. After [`OwnedChunk::Done`], `buf`
-    /// holds exactly the bytes after the body.
-    ///
-    /// ```
-    /// use bytes::Bytes;
-    /// use sse_wire::chunked::{Decoder, OwnedChunk};
-    ///
-    /// let mut decoder = Decoder::new();
-    /// let mut buf = Bytes::from_static(b"3\r\nabc\r\n0\r\n\r\n");
-    /// assert!(matches!(decoder.decode_bytes(&mut buf)?, Some(OwnedChunk::Header { size: 3, .. })));
-    /// assert_eq!(decoder.decode_bytes(&mut buf)?, Some(OwnedChunk::Data(Bytes::from_static(b"abc"))));
-    /// assert!(matches!(decoder.decode_bytes(&mut buf)?, Some(OwnedChunk::Header { size: 0, .. })));
-    /// assert_eq!(decoder.decode_bytes(&mut buf)?, Some(OwnedChunk::Done));
-    /// assert!(buf.is_empty());
-    /// # Ok::<(), sse_wire::chunked::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// As [`decode`](Decoder::decode); on error nothing is split off `buf`.
-    pub fn decode_bytes(&mut self, buf: &mut Bytes) -> Result<Option<OwnedChunk>, Error> {
-        self.decode_owned(buf)
-    }
-
-    /// As [`decode_bytes`](Decoder::decode_bytes), for a [`BytesMut`] the caller reads into:
-    /// the consumed bytes are split off its front and frozen, and the payloads are slices of
-    /// them (no copy).
+    /// After `Ok(None)`, `buf` holds the start of an unfinished line: the next call must see
+    /// those bytes followed by the next input. After [`Chunk::Done`], `buf` holds exactly the
+    /// bytes after the body.
     ///
     /// ```
     /// use bytes::BytesMut;
-    /// use sse_wire::chunked::{Decoder, OwnedChunk};
+    /// use sse_wire::chunked::{Chunk, Decoder};
     ///
     /// let mut decoder = Decoder::new();
     /// let mut buf = BytesMut::from(&b"a;x=1\r"[..]);
     /// assert_eq!(decoder.decode_buf(&mut buf)?, None); // need more input
     /// assert_eq!(&buf[..], b"a;x=1\r"); // kept: the line has not ended
     /// buf.extend_from_slice(b"\n0123456789\r\n0\r\n\r\n");
-    /// let Some(OwnedChunk::Header { size: 10, extensions }) = decoder.decode_buf(&mut buf)? else { panic!() };
-    /// assert_eq!(extensions.get(b"x").unwrap().value().unwrap().raw(), b"1");
-    /// assert!(matches!(decoder.decode_buf(&mut buf)?, Some(OwnedChunk::Data(d)) if d == "0123456789"));
-    /// # Ok::<(), sse_wire::chunked::Error>(())
+    /// let Some(Chunk::Header { size: 10, extensions }) = decoder.decode_buf(&mut buf)? else { panic!() };
+    /// assert_eq!(extensions.as_ref().get(b"x").unwrap().value().unwrap().raw(), b"1");
+    /// assert!(matches!(decoder.decode_buf(&mut buf)?, Some(Chunk::Data(d)) if d == "0123456789"));
+    /// assert!(matches!(decoder.decode_buf(&mut buf)?, Some(Chunk::Header { size: 0, .. })));
+    /// assert_eq!(decoder.decode_buf(&mut buf)?, Some(Chunk::Done));
+    /// assert!(buf.is_empty());
+    /// # Ok::<(), sse_wire::chunked::DecodeError>(())
     /// ```
     ///
     /// # Errors
     ///
     /// As [`decode`](Decoder::decode); on error nothing is split off `buf`.
-    pub fn decode_buf(&mut self, buf: &mut BytesMut) -> Result<Option<OwnedChunk>, Error> {
+    pub fn decode_buf(&mut self, buf: &mut BytesMut) -> Result<Option<Chunk>, DecodeError> {
         self.decode_owned(buf)
     }
 
     /// The owned front end: runs the engine on `buf` and splits the consumed bytes off it.
-    fn decode_owned<B: OwnedInput>(&mut self, buf: &mut B) -> Result<Option<OwnedChunk>, Error> {
+    /// [`BytesDecoder`](super::BytesDecoder) uses it on its `Bytes` pieces.
+    pub(super) fn decode_owned<B: OwnedInput>(
+        &mut self,
+        buf: &mut B,
+    ) -> Result<Option<Chunk>, DecodeError> {
         let (consumed, raw) = self.run(
             buf.as_slice(),
             #[inline(always)]
             |raw| raw,
         )?;
         let consumed = consumed.min(buf.as_slice().len());
-        let head = match raw {
+        // Every item's fields are cut from the consumed bytes; an item that refers to none
+        // of them lets them go.
+        Ok(Some(match raw {
             Raw::Data(r) => {
                 // Split the data off by itself (a CRLF after it may be consumed too): the
                 // handed-out `Bytes` is then the only handle to those bytes.
                 buf.drop_front(r.start);
                 let data = buf.take_front(r.len());
                 buf.drop_front(consumed - r.end);
-                return Ok(Some(OwnedChunk::Data(data)));
+                Chunk::Data(data)
             }
-            _ if raw.borrows() => buf.take_front(consumed),
-            _ => {
+            Raw::Header { size, ext } => {
+                let extensions = if ext.is_empty() {
+                    buf.drop_front(consumed);
+                    Bytes::new()
+                } else {
+                    cut(&buf.take_front(consumed), ext)
+                };
+                Chunk::Header {
+                    size,
+                    extensions: Extensions::from_validated(extensions),
+                }
+            }
+            Raw::Trailer { name, value } => {
+                let head = buf.take_front(consumed);
+                Chunk::Trailer {
+                    name: cut(&head, name),
+                    value: cut(&head, value),
+                }
+            }
+            Raw::Done => {
                 buf.drop_front(consumed);
-                Bytes::new()
+                Chunk::Done
             }
-        };
-        Ok(owned(raw, head))
+            Raw::NeedMore => {
+                buf.drop_front(consumed);
+                return Ok(None);
+            }
+        }))
     }
 
     /// Runs the engine and keeps the bookkeeping common to every front end. `item` turns the
     /// engine's [`Raw`] item into the front end's: applied where each item is made, it folds
     /// into the code that made it.
     #[inline(always)]
-    fn run<T>(&mut self, buf: &[u8], item: impl Fn(Raw) -> T + Copy) -> Result<(usize, T), Error> {
+    fn run<T>(
+        &mut self,
+        buf: &[u8],
+        item: impl Fn(Raw) -> T + Copy,
+    ) -> Result<(usize, T), DecodeError> {
         if let Some(e) = self.error {
             return Err(e);
         }
@@ -531,16 +555,18 @@ impl Decoder {
         self.line = Line::default();
     }
 
-    fn fail(&self, at: usize, kind: ErrorKind) -> Error {
-        Error {
-            kind,
-            offset: self.position.saturating_add(at as u64),
-        }
+    /// The body offset of `buf[at]` in this call's input.
+    fn offset_at(&self, at: usize) -> u64 {
+        self.position.saturating_add(at as u64)
     }
 
     /// The engine: moves through `buf` until it has an item, needs more input or fails.
     #[inline(always)]
-    fn step<T>(&mut self, buf: &[u8], item: impl Fn(Raw) -> T + Copy) -> Result<(usize, T), Error> {
+    fn step<T>(
+        &mut self,
+        buf: &[u8],
+        item: impl Fn(Raw) -> T + Copy,
+    ) -> Result<(usize, T), DecodeError> {
         // The common case first, at the start of `buf`: a plain chunk line and its data.
         let mut pos = 0;
         if let Some((end, raw)) = self.plain_chunk(buf, 0, item) {
@@ -558,9 +584,17 @@ impl Decoder {
                     };
                     match b {
                         CR => self.state = State::DataLf,
-                        LF if self.config.allow_bare_lf => self.start_line(State::SizeStart),
-                        LF => return Err(self.fail(pos, ErrorKind::BareLf)),
-                        _ => return Err(self.fail(pos, ErrorKind::MissingCrlfAfterData)),
+                        LF if self.limits.allow_bare_lf => self.start_line(SIZE_START),
+                        LF => {
+                            return Err(DecodeError::BareLf {
+                                offset: self.offset_at(pos),
+                            })
+                        }
+                        _ => {
+                            return Err(DecodeError::MissingCrlfAfterData {
+                                offset: self.offset_at(pos),
+                            })
+                        }
                     }
                     pos += 1;
                 }
@@ -571,15 +605,15 @@ impl Decoder {
                     if b != LF {
                         // The CR was consumed, possibly by an earlier call: it is the byte
                         // just before this one in the body.
-                        let mut e = self.fail(pos, ErrorKind::BareCr);
-                        e.offset = e.offset.saturating_sub(1);
-                        return Err(e);
+                        return Err(DecodeError::BareCr {
+                            offset: self.offset_at(pos).saturating_sub(1),
+                        });
                     }
-                    self.start_line(State::SizeStart);
+                    self.start_line(SIZE_START);
                     pos += 1;
                 }
                 State::Done => return Ok((pos, item(Raw::Done))),
-                _ => {
+                State::Chunk(st) => {
                     // (At 0 the call above already tried.)
                     let plain = if pos == 0 {
                         None
@@ -594,11 +628,19 @@ impl Decoder {
                         continue;
                     }
                     let line = buf.get(pos..).unwrap_or_default();
-                    match self.scan_line(line, pos)? {
-                        Some((len, Raw::Header { .. })) if !self.headers => pos += len,
+                    match self.scan_chunk_line(st, line, pos)? {
+                        // The header is validated and consumed: go on to the data.
+                        Some((len, _)) if !self.headers => pos += len,
                         Some((len, raw)) => return Ok((pos + len, item(raw))),
                         None => return Ok((pos, item(Raw::NeedMore))),
                     }
+                }
+                State::Trailer(st) => {
+                    let line = buf.get(pos..).unwrap_or_default();
+                    return Ok(match self.scan_trailer_line(st, line, pos)? {
+                        Some((len, raw)) => (pos + len, item(raw)),
+                        None => (pos, item(Raw::NeedMore)),
+                    });
                 }
             }
         }
@@ -607,7 +649,7 @@ impl Decoder {
     /// A chunk line of hex digits and CRLF at `buf[pos..]`, read whole: the end of what was
     /// consumed and the item, which with `headers(false)` is the chunk's data, or `None` for the
     /// last chunk's line (the trailer section follows). `None` when the decoder is not at the
-    /// start of a chunk line or the line is anything else: [`scan_line`](Self::scan_line) reads
+    /// start of a chunk line or the line is anything else: [`scan_chunk_line`](Self::scan_chunk_line) reads
     /// those, with the same outcome for this one.
     #[inline(always)]
     fn plain_chunk<T>(
@@ -616,7 +658,7 @@ impl Decoder {
         pos: usize,
         item: impl Fn(Raw) -> T,
     ) -> Option<(usize, Option<T>)> {
-        if self.state != State::SizeStart || self.line.scan != 0 {
+        if self.state != SIZE_START || self.line.scan != 0 {
             return None;
         }
         let (len, size) = plain_size_line(buf.get(pos..)?, self.plain_digits)?;
@@ -656,8 +698,8 @@ impl Decoder {
                 // The rest of the chunk and its CRLF: the next call starts a chunk line. (From
                 // a plain chunk line, the state already says so, and the inlined test folds
                 // away with the store.)
-                if self.state != State::SizeStart {
-                    self.state = State::SizeStart;
+                if self.state != SIZE_START {
+                    self.state = SIZE_START;
                 }
                 return (data_end + 2, item(Raw::Data(pos..data_end)));
             }
@@ -683,7 +725,7 @@ impl Decoder {
     #[inline]
     fn header_read(&mut self, size: u64, ext: Range<usize>) -> Raw {
         if size == 0 {
-            self.start_line(State::TrailerStart);
+            self.start_line(State::Trailer(TrailerLine::Start));
         } else {
             self.remaining = size;
             self.state = State::Data;
@@ -692,28 +734,35 @@ impl Decoder {
         Raw::Header { size, ext }
     }
 
-    /// Scans the line starting at `buf[base..]` (passed as `line`) from the saved cursor.
-    /// Returns the line length and its item when it ended, `None` when it needs more input.
-    /// Ranges in the item are relative to `buf`, i.e. shifted by `base`.
+    /// Scans the chunk line starting at `buf[base..]` (passed as `line`) from the saved cursor,
+    /// in state `st`. Returns the line length and its [`Raw::Header`] when it ended, `None`
+    /// when it needs more input. Ranges in the item are relative to `buf`, i.e. shifted by
+    /// `base`.
     #[allow(clippy::too_many_lines)]
     #[inline(never)]
-    fn scan_line(&mut self, line: &[u8], base: usize) -> Result<Option<(usize, Raw)>, Error> {
-        let cfg = self.config;
+    fn scan_chunk_line(
+        &mut self,
+        mut st: ChunkLine,
+        line: &[u8],
+        base: usize,
+    ) -> Result<Option<(usize, Raw)>, DecodeError> {
+        let cfg = self.limits;
         let mut l = self.line;
-        let mut st = self.state;
         if line.len() < l.scan {
-            return Err(self.fail(base, ErrorKind::InputShrunk));
+            return Err(DecodeError::InputShrunk {
+                offset: self.offset_at(base),
+            });
         }
         let origin = self.position.saturating_add(base as u64);
-        let fail = |at: usize, kind| Error {
-            kind,
-            offset: origin.saturating_add(at as u64),
+        let at = |i: usize| origin.saturating_add(i as u64);
+        let limit = |i: usize, limit| DecodeError::LimitExceeded {
+            limit,
+            offset: at(i),
         };
-        let limit = |at: usize, which| fail(at, ErrorKind::LimitExceeded(which));
         let mut i = l.scan;
-        let mut ended = None;
+        let mut ended = false;
         while let Some(&b) = line.get(i) {
-            if st.in_chunk_line() && b != CR && b != LF {
+            if st != ChunkLine::Cr && b != CR && b != LF {
                 if i >= cfg.max_chunk_line {
                     return Err(limit(i, Limit::ChunkLine));
                 }
@@ -722,13 +771,9 @@ impl Decoder {
                 {
                     return Err(limit(i, Limit::ExtensionBytes));
                 }
-            } else if st.in_trailer_field()
-                && self.trailer_bytes.saturating_add(i + 1) > cfg.max_trailer_bytes
-            {
-                return Err(limit(i, Limit::TrailerBytes));
             }
             match st {
-                State::SizeStart | State::SizeDigits => {
+                ChunkLine::SizeStart | ChunkLine::SizeDigits => {
                     if let Some(v) = hex_val(b) {
                         // Leading zeros are legal in any number (`1*HEXDIG`, `1*("0")`) and
                         // are not counted: only digits from the first non-zero one on are.
@@ -736,7 +781,7 @@ impl Decoder {
                         // as such whatever the digit limit.
                         l.size = match l.size.checked_mul(16).and_then(|s| s.checked_add(v)) {
                             Some(s) => s,
-                            None => return Err(fail(i, ErrorKind::ChunkSizeOverflow)),
+                            None => return Err(DecodeError::ChunkSizeOverflow { offset: at(i) }),
                         };
                         if l.size != 0 {
                             if l.digits >= cfg.max_size_digits {
@@ -744,9 +789,9 @@ impl Decoder {
                             }
                             l.digits += 1;
                         }
-                        st = State::SizeDigits;
-                    } else if st == State::SizeStart {
-                        return Err(fail(i, ErrorKind::InvalidChunkSize));
+                        st = ChunkLine::SizeDigits;
+                    } else if st == ChunkLine::SizeStart {
+                        return Err(DecodeError::InvalidChunkSize { offset: at(i) });
                     } else {
                         l.mark = i;
                         if b == CR || b == LF {
@@ -758,103 +803,147 @@ impl Decoder {
                         match b {
                             b' ' | b'\t' => {
                                 l.ws = i;
-                                st = State::SizeWs;
+                                st = ChunkLine::SizeWs;
                             }
-                            b';' => st = State::ExtPreName,
-                            CR => st = State::LineCr,
-                            LF if cfg.allow_bare_lf => ended = Some(Ended::Chunk),
-                            LF => return Err(fail(i, ErrorKind::BareLf)),
-                            _ => return Err(fail(i, ErrorKind::InvalidAfterChunkSize)),
+                            b';' => st = ChunkLine::ExtPreName,
+                            CR => st = ChunkLine::Cr,
+                            LF if cfg.allow_bare_lf => ended = true,
+                            LF => return Err(DecodeError::BareLf { offset: at(i) }),
+                            _ => return Err(DecodeError::InvalidAfterChunkSize { offset: at(i) }),
                         }
                     }
                 }
-                State::SizeWs | State::ExtNameWs | State::ExtValueWs => match b {
+                ChunkLine::SizeWs | ChunkLine::ExtNameWs | ChunkLine::ExtValueWs => match b {
                     b' ' | b'\t' => {}
-                    b';' => st = State::ExtPreName,
-                    b'=' if st == State::ExtNameWs => st = State::ExtPreValue,
+                    b';' => st = ChunkLine::ExtPreName,
+                    b'=' if st == ChunkLine::ExtNameWs => st = ChunkLine::ExtPreValue,
                     CR | LF => {
                         if !cfg.allow_trailing_whitespace {
-                            return Err(fail(l.ws, ErrorKind::TrailingWhitespace));
+                            return Err(DecodeError::TrailingWhitespace { offset: at(l.ws) });
                         }
                         l.end = l.ws;
                         l.term = i;
                         if b == CR {
-                            st = State::LineCr;
+                            st = ChunkLine::Cr;
                         } else if cfg.allow_bare_lf {
-                            ended = Some(Ended::Chunk);
+                            ended = true;
                         } else {
-                            return Err(fail(i, ErrorKind::BareLf));
+                            return Err(DecodeError::BareLf { offset: at(i) });
                         }
                     }
-                    _ if st == State::SizeWs => {
-                        return Err(fail(i, ErrorKind::InvalidAfterChunkSize))
+                    _ if st == ChunkLine::SizeWs => {
+                        return Err(DecodeError::InvalidAfterChunkSize { offset: at(i) })
                     }
-                    _ => return Err(fail(i, ErrorKind::InvalidExtension)),
+                    _ => return Err(DecodeError::InvalidExtension { offset: at(i) }),
                 },
-                State::ExtPreName | State::ExtPreValue => match b {
+                ChunkLine::ExtPreName | ChunkLine::ExtPreValue => match b {
                     b' ' | b'\t' => {}
                     _ if is_tchar(b) => {
-                        st = if st == State::ExtPreName {
-                            State::ExtName
+                        st = if st == ChunkLine::ExtPreName {
+                            ChunkLine::ExtName
                         } else {
-                            State::ExtToken
+                            ChunkLine::ExtToken
                         };
                     }
-                    b'"' if st == State::ExtPreValue => st = State::ExtQuoted,
-                    _ => return Err(fail(i, ErrorKind::InvalidExtension)),
+                    b'"' if st == ChunkLine::ExtPreValue => st = ChunkLine::ExtQuoted,
+                    _ => return Err(DecodeError::InvalidExtension { offset: at(i) }),
                 },
-                State::ExtName | State::ExtToken | State::ExtValueEnd => match b {
-                    _ if is_tchar(b) && st != State::ExtValueEnd => {}
+                ChunkLine::ExtName | ChunkLine::ExtToken | ChunkLine::ExtValueEnd => match b {
+                    _ if is_tchar(b) && st != ChunkLine::ExtValueEnd => {}
                     b' ' | b'\t' => {
                         l.ws = i;
-                        st = if st == State::ExtName {
-                            State::ExtNameWs
+                        st = if st == ChunkLine::ExtName {
+                            ChunkLine::ExtNameWs
                         } else {
-                            State::ExtValueWs
+                            ChunkLine::ExtValueWs
                         };
                     }
-                    b';' => st = State::ExtPreName,
-                    b'=' if st == State::ExtName => st = State::ExtPreValue,
+                    b';' => st = ChunkLine::ExtPreName,
+                    b'=' if st == ChunkLine::ExtName => st = ChunkLine::ExtPreValue,
                     CR => {
                         l.end = i;
                         l.term = i;
-                        st = State::LineCr;
+                        st = ChunkLine::Cr;
                     }
                     LF if cfg.allow_bare_lf => {
                         l.end = i;
                         l.term = i;
-                        ended = Some(Ended::Chunk);
+                        ended = true;
                     }
-                    LF => return Err(fail(i, ErrorKind::BareLf)),
-                    _ => return Err(fail(i, ErrorKind::InvalidExtension)),
+                    LF => return Err(DecodeError::BareLf { offset: at(i) }),
+                    _ => return Err(DecodeError::InvalidExtension { offset: at(i) }),
                 },
-                State::ExtQuoted => match b {
-                    b'"' => st = State::ExtValueEnd,
-                    b'\\' => st = State::ExtQuotedPair,
-                    CR | LF => return Err(fail(i, ErrorKind::UnterminatedQuotedString)),
+                ChunkLine::ExtQuoted => match b {
+                    b'"' => st = ChunkLine::ExtValueEnd,
+                    b'\\' => st = ChunkLine::ExtQuotedPair,
+                    CR | LF => return Err(DecodeError::UnterminatedQuotedString { offset: at(i) }),
                     _ if is_qdtext(b) => {}
-                    _ => return Err(fail(i, ErrorKind::InvalidExtension)),
+                    _ => return Err(DecodeError::InvalidExtension { offset: at(i) }),
                 },
-                State::ExtQuotedPair => match b {
-                    CR | LF => return Err(fail(i, ErrorKind::UnterminatedQuotedString)),
-                    _ if is_quoted_pair_char(b) => st = State::ExtQuoted,
-                    _ => return Err(fail(i, ErrorKind::InvalidExtension)),
+                ChunkLine::ExtQuotedPair => match b {
+                    CR | LF => return Err(DecodeError::UnterminatedQuotedString { offset: at(i) }),
+                    _ if is_quoted_pair_char(b) => st = ChunkLine::ExtQuoted,
+                    _ => return Err(DecodeError::InvalidExtension { offset: at(i) }),
                 },
-                State::LineCr | State::TrailerCr | State::FinalCr => {
+                ChunkLine::Cr => {
                     if b != LF {
-                        return Err(fail(i.saturating_sub(1), ErrorKind::BareCr));
+                        return Err(DecodeError::BareCr {
+                            offset: at(i.saturating_sub(1)),
+                        });
                     }
-                    ended = Some(match st {
-                        State::LineCr => Ended::Chunk,
-                        State::TrailerCr => Ended::Trailer,
-                        _ => Ended::Final,
-                    });
+                    ended = true;
                 }
-                State::TrailerStart => match b {
-                    CR => st = State::FinalCr,
-                    LF if cfg.allow_bare_lf => ended = Some(Ended::Final),
-                    LF => return Err(fail(i, ErrorKind::BareLf)),
-                    b' ' | b'\t' => return Err(fail(i, ErrorKind::ObsFold)),
+            }
+            i += 1;
+            if ended {
+                self.ext_bytes = self.ext_bytes.saturating_add(l.term - l.mark);
+                let raw = self.header_read(l.size, base + l.mark..base + l.end);
+                return Ok(Some((i, raw)));
+            }
+        }
+        l.scan = i;
+        self.line = l;
+        self.state = State::Chunk(st);
+        Ok(None)
+    }
+
+    /// Scans the trailer field line (or the final empty line) starting at `buf[base..]`
+    /// (passed as `line`) from the saved cursor, in state `st`. Returns the line length and its
+    /// [`Raw::Trailer`] (or [`Raw::Done`]) when it ended, `None` when it needs more input.
+    /// Ranges in the item are relative to `buf`, i.e. shifted by `base`.
+    #[inline(never)]
+    fn scan_trailer_line(
+        &mut self,
+        mut st: TrailerLine,
+        line: &[u8],
+        base: usize,
+    ) -> Result<Option<(usize, Raw)>, DecodeError> {
+        let cfg = self.limits;
+        let mut l = self.line;
+        if line.len() < l.scan {
+            return Err(DecodeError::InputShrunk {
+                offset: self.offset_at(base),
+            });
+        }
+        let origin = self.position.saturating_add(base as u64);
+        let at = |i: usize| origin.saturating_add(i as u64);
+        let limit = |i: usize, limit| DecodeError::LimitExceeded {
+            limit,
+            offset: at(i),
+        };
+        let mut i = l.scan;
+        // Whether the line that ended is a field (or the final empty line).
+        let mut ended = None;
+        while let Some(&b) = line.get(i) {
+            if st.in_field() && self.trailer_bytes.saturating_add(i + 1) > cfg.max_trailer_bytes {
+                return Err(limit(i, Limit::TrailerBytes));
+            }
+            match st {
+                TrailerLine::Start => match b {
+                    CR => st = TrailerLine::FinalCr,
+                    LF if cfg.allow_bare_lf => ended = Some(false),
+                    LF => return Err(DecodeError::BareLf { offset: at(i) }),
+                    b' ' | b'\t' => return Err(DecodeError::ObsFold { offset: at(i) }),
                     _ if is_tchar(b) => {
                         if self.trailer_fields >= cfg.max_trailer_fields {
                             return Err(limit(i, Limit::TrailerFields));
@@ -862,75 +951,75 @@ impl Decoder {
                         if self.trailer_bytes.saturating_add(1) > cfg.max_trailer_bytes {
                             return Err(limit(i, Limit::TrailerBytes));
                         }
-                        st = State::TrailerName;
+                        st = TrailerLine::Name;
                     }
-                    _ => return Err(fail(i, ErrorKind::InvalidTrailerName)),
+                    _ => return Err(DecodeError::InvalidTrailerName { offset: at(i) }),
                 },
-                State::TrailerName => match b {
+                TrailerLine::Name => match b {
                     b':' => {
                         l.mark = i;
-                        st = State::TrailerPreValue;
+                        st = TrailerLine::PreValue;
                     }
                     _ if is_tchar(b) => {}
-                    b' ' | b'\t' => return Err(fail(i, ErrorKind::WhitespaceBeforeColon)),
-                    CR | LF => return Err(fail(i, ErrorKind::MissingTrailerColon)),
-                    _ => return Err(fail(i, ErrorKind::InvalidTrailerName)),
+                    b' ' | b'\t' => {
+                        return Err(DecodeError::WhitespaceBeforeColon { offset: at(i) })
+                    }
+                    CR | LF => return Err(DecodeError::MissingTrailerColon { offset: at(i) }),
+                    _ => return Err(DecodeError::InvalidTrailerName { offset: at(i) }),
                 },
-                State::TrailerPreValue | State::TrailerValue => match b {
+                TrailerLine::PreValue | TrailerLine::Value => match b {
                     _ if is_field_vchar(b) => {
-                        if st == State::TrailerPreValue {
+                        if st == TrailerLine::PreValue {
                             l.end = i;
-                            st = State::TrailerValue;
+                            st = TrailerLine::Value;
                         }
                         l.term = i + 1;
                     }
                     b' ' | b'\t' => {}
                     CR | LF => {
-                        if st == State::TrailerPreValue {
+                        if st == TrailerLine::PreValue {
                             l.end = i;
                             l.term = i;
                         }
                         if b == CR {
-                            st = State::TrailerCr;
+                            st = TrailerLine::Cr;
                         } else if cfg.allow_bare_lf {
-                            ended = Some(Ended::Trailer);
+                            ended = Some(true);
                         } else {
-                            return Err(fail(i, ErrorKind::BareLf));
+                            return Err(DecodeError::BareLf { offset: at(i) });
                         }
                     }
-                    _ => return Err(fail(i, ErrorKind::InvalidTrailerValue)),
+                    _ => return Err(DecodeError::InvalidTrailerValue { offset: at(i) }),
                 },
-                // Not line states: `step` never calls us in them.
-                State::Data | State::DataCr | State::DataLf | State::Done => return Ok(None),
+                TrailerLine::Cr | TrailerLine::FinalCr => {
+                    if b != LF {
+                        return Err(DecodeError::BareCr {
+                            offset: at(i.saturating_sub(1)),
+                        });
+                    }
+                    ended = Some(st == TrailerLine::Cr);
+                }
             }
             i += 1;
-            let Some(kind) = ended else { continue };
-            let len = i;
-            let raw = match kind {
-                Ended::Chunk => {
-                    self.ext_bytes = self.ext_bytes.saturating_add(l.term - l.mark);
-                    self.header_read(l.size, base + l.mark..base + l.end)
+            let Some(field) = ended else { continue };
+            let raw = if field {
+                self.trailer_bytes = self.trailer_bytes.saturating_add(i);
+                self.trailer_fields = self.trailer_fields.saturating_add(1);
+                self.start_line(State::Trailer(TrailerLine::Start));
+                Raw::Trailer {
+                    name: base..base + l.mark,
+                    value: base + l.end..base + l.term,
                 }
-                Ended::Trailer => {
-                    self.trailer_bytes = self.trailer_bytes.saturating_add(len);
-                    self.trailer_fields = self.trailer_fields.saturating_add(1);
-                    self.start_line(State::TrailerStart);
-                    Raw::Trailer {
-                        name: base..base + l.mark,
-                        value: base + l.end..base + l.term,
-                    }
-                }
-                Ended::Final => {
-                    self.state = State::Done;
-                    self.line = Line::default();
-                    Raw::Done
-                }
+            } else {
+                self.state = State::Done;
+                self.line = Line::default();
+                Raw::Done
             };
-            return Ok(Some((len, raw)));
+            return Ok(Some((i, raw)));
         }
         l.scan = i;
         self.line = l;
-        self.state = st;
+        self.state = State::Trailer(st);
         Ok(None)
     }
 }
@@ -946,44 +1035,26 @@ fn cut(head: &Bytes, r: Range<usize>) -> Bytes {
 
 /// The borrowed form of `raw`, an item of `buf`.
 #[inline(always)]
-fn borrowed(buf: &[u8], raw: Raw) -> Option<Chunk<'_>> {
+fn borrowed(buf: &[u8], raw: Raw) -> Option<ChunkRef<'_>> {
     let cut = |r: Range<usize>| buf.get(r).unwrap_or_default();
     Some(match raw {
-        Raw::Header { size, ext } => Chunk::Header {
+        Raw::Header { size, ext } => ChunkRef::Header {
             size,
-            extensions: Extensions::from_validated(cut(ext)),
+            extensions: ExtensionsRef::from_validated(cut(ext)),
         },
-        Raw::Data(r) => Chunk::Data(cut(r)),
-        Raw::Trailer { name, value } => Chunk::Trailer {
+        Raw::Data(r) => ChunkRef::Data(cut(r)),
+        Raw::Trailer { name, value } => ChunkRef::Trailer {
             name: cut(name),
             value: cut(value),
         },
-        Raw::Done => Chunk::Done,
-        Raw::NeedMore => return None,
-    })
-}
-
-/// `head` holds the consumed bytes; the ranges of `raw` index into it.
-fn owned(raw: Raw, head: Bytes) -> Option<OwnedChunk> {
-    Some(match raw {
-        Raw::Header { size, ext } => OwnedChunk::Header {
-            size,
-            extensions: OwnedExtensions::from_validated(cut(&head, ext)),
-        },
-        // `decode_owned` splits data off itself; this arm is correct but not reached.
-        Raw::Data(r) => OwnedChunk::Data(cut(&head, r)),
-        Raw::Trailer { name, value } => OwnedChunk::Trailer {
-            name: cut(&head, name),
-            value: cut(&head, value),
-        },
-        Raw::Done => OwnedChunk::Done,
+        Raw::Done => ChunkRef::Done,
         Raw::NeedMore => return None,
     })
 }
 
 /// The fast path for the common chunk line, hex digits and CRLF with nothing else, when all of
 /// it is in `line`: `(line length with CRLF, size)`. `max` is the most digits the limits allow
-/// (see [`Decoder::plain_digits`]). `None` sends the line to `scan_line`, which handles
+/// (see [`Decoder::plain_digits`]). `None` sends the line to `scan_chunk_line`, which handles
 /// everything else (extensions, whitespace, a line split across inputs, every error and limit)
 /// with the same outcome.
 #[inline(always)]
@@ -1019,12 +1090,12 @@ mod tests {
         let mut d = Decoder::new();
         for n in 1..line.len() {
             let r = d.decode(&line[..n]).unwrap();
-            assert_eq!((r.consumed, r.chunk), (0, None));
+            assert_eq!((r.consumed, r.item), (0, None));
             assert_eq!(d.line.scan, n);
         }
         let r = d.decode(&line).unwrap();
         assert_eq!(r.consumed, line.len());
-        assert!(matches!(r.chunk, Some(Chunk::Header { size: 1, .. })));
+        assert!(matches!(r.item, Some(ChunkRef::Header { size: 1, .. })));
         assert_eq!(d.line.scan, 0);
     }
 
@@ -1033,7 +1104,7 @@ mod tests {
         let mut d = Decoder::new();
         assert_eq!(d.decode(b"12").unwrap().consumed, 0);
         let e = d.decode(b"1").unwrap_err();
-        assert_eq!(e.kind, ErrorKind::InputShrunk);
+        assert_eq!(e, DecodeError::InputShrunk { offset: 0 });
     }
 
     #[test]
@@ -1042,15 +1113,15 @@ mod tests {
         let mut d = Decoder::new();
         let r = d.decode(b"100000005\r\n").unwrap();
         assert!(matches!(
-            r.chunk,
-            Some(Chunk::Header {
+            r.item,
+            Some(ChunkRef::Header {
                 size: 0x1_0000_0005,
                 ..
             })
         ));
         let data = [7u8; 64];
         let r = d.decode(&data).unwrap();
-        assert_eq!(r.chunk, Some(Chunk::Data(&data[..])));
+        assert_eq!(r.item, Some(ChunkRef::Data(&data[..])));
         assert_eq!(d.remaining_in_chunk(), 0x1_0000_0005 - 64);
     }
 
@@ -1061,17 +1132,17 @@ mod tests {
         for _ in 0..2 {
             let first = d.decode(body).unwrap();
             assert_eq!(
-                (first.consumed, first.chunk),
-                (12, Some(Chunk::Data(b"abc")))
+                (first.consumed, first.item),
+                (12, Some(ChunkRef::Data(b"abc")))
             );
             let last = d.decode(&body[12..]).unwrap();
-            assert_eq!((last.consumed, last.chunk), (5, Some(Chunk::Done)));
+            assert_eq!((last.consumed, last.item), (5, Some(ChunkRef::Done)));
             d.reset();
         }
         let mut d = Decoder::new();
         assert!(matches!(
-            d.decode(body).unwrap().chunk,
-            Some(Chunk::Header { size: 3, .. })
+            d.decode(body).unwrap().item,
+            Some(ChunkRef::Header { size: 3, .. })
         ));
     }
 
@@ -1082,18 +1153,18 @@ mod tests {
         let mut d = Decoder::new();
         let mut items = Vec::new();
         loop {
-            match d.decode_bytes(&mut buf).unwrap() {
-                Some(OwnedChunk::Done) => break,
+            match d.decode_owned(&mut buf).unwrap() {
+                Some(Chunk::Done) => break,
                 Some(c) => items.push(c),
                 None => panic!("the body is complete"),
             }
         }
         assert_eq!(&buf[..], b"rest");
-        let OwnedChunk::Data(data) = &items[1] else {
+        let Chunk::Data(data) = &items[1] else {
             panic!("{items:?}")
         };
         assert_eq!(data.as_ptr(), wire[7..].as_ptr()); // a slice, not a copy
-        let OwnedChunk::Trailer { name, value } = &items[3] else {
+        let Chunk::Trailer { name, value } = &items[3] else {
             panic!("{items:?}")
         };
         assert_eq!((&name[..], &value[..]), (&b"k"[..], &b"v"[..]));

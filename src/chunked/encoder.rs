@@ -2,19 +2,40 @@
 
 use bytes::{buf::Chain, Buf, BufMut};
 
-use super::error::{EncodeError, ValueProblem};
+use super::error::EncodeError;
 use super::grammar::{is_field_vchar, is_quoted_pair_char, is_tchar, is_token, is_ws};
 
 const CRLF: &[u8] = b"\r\n";
 const EMPTY: &[u8] = b"";
-/// The last chunk with no extensions and no trailer fields.
-const LAST_CHUNK: &[u8] = b"0\r\n\r\n";
+
+/// The end of a body with no trailer fields: the last chunk `0\r\n` and the final `\r\n`,
+/// what [`Encoder::finish`] writes when given no trailer fields.
+///
+/// A static slice, for a vectored writer that sends it in the same `writev` as the last data
+/// chunk without writing it into a buffer first. Writing it directly bypasses the encoder,
+/// which then does not know the body ended: drop the encoder (or call
+/// [`finish`](Encoder::finish) on a scratch buffer) so that nothing is sent after it.
+///
+/// ```
+/// use bytes::Buf;
+/// use sse_wire::chunked::{Encoder, LAST_CHUNK};
+///
+/// let mut encoder = Encoder::new();
+/// let last_data = encoder.frame(&b"bye"[..])?;
+/// let wire = last_data.chain(LAST_CHUNK); // one vectored write
+/// assert_eq!(wire.chunk(), b"3\r\n");
+/// let mut out = Vec::new();
+/// encoder.finish(&[], &mut out)?;
+/// assert_eq!(out, LAST_CHUNK);
+/// # Ok::<(), sse_wire::chunked::EncodeError>(())
+/// ```
+pub const LAST_CHUNK: &[u8] = b"0\r\n\r\n";
 
 /// A chunk's size line (`<lowercase hex size>\r\n`), formatted on the stack; a [`Buf`].
 ///
-/// At most 18 bytes: 16 hex digits and CRLF. Made by [`Encoder::chunk`].
+/// At most 18 bytes: 16 hex digits and CRLF. Part of an [`EncodedChunk`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SizeLine {
+struct SizeLine {
     bytes: [u8; 18],
     pos: u8,
     end: u8,
@@ -38,8 +59,7 @@ impl SizeLine {
     }
 
     /// The bytes not yet advanced past.
-    #[must_use]
-    pub fn as_bytes(&self) -> &[u8] {
+    fn as_bytes(&self) -> &[u8] {
         self.bytes
             .get(usize::from(self.pos)..usize::from(self.end))
             .unwrap_or_default()
@@ -184,24 +204,6 @@ impl<'a> ChunkExt<'a> {
         Ok(ext)
     }
 
-    /// The name.
-    #[must_use]
-    pub fn name(&self) -> &'a [u8] {
-        self.name
-    }
-
-    /// The value, unescaped.
-    #[must_use]
-    pub fn value(&self) -> Option<&'a [u8]> {
-        self.value
-    }
-
-    /// Bytes this extension takes on the wire.
-    #[must_use]
-    pub fn encoded_len(&self) -> usize {
-        self.len
-    }
-
     fn write<D: BufMut + ?Sized>(&self, dst: &mut D) {
         dst.put_u8(b';');
         dst.put_slice(self.name);
@@ -282,17 +284,20 @@ const FORBIDDEN_TRAILERS: &[&str] = &[
 /// A validated trailer field to send (`name: value`).
 ///
 /// ```
-/// use sse_wire::chunked::{EncodeError, TrailerField, ValueProblem};
+/// use sse_wire::chunked::{EncodeError, TrailerField};
 ///
 /// assert!(TrailerField::new("Server-Timing", "db;dur=53").is_ok());
 /// assert_eq!(
 ///     TrailerField::new("x", "a\nb").unwrap_err(),
-///     EncodeError::InvalidTrailerValue { at: 1, problem: ValueProblem::ControlByte }
+///     EncodeError::InvalidTrailerValue { at: 1 }
 /// );
 /// assert_eq!(TrailerField::new("Content-Length", "5").unwrap_err(), EncodeError::ForbiddenTrailer);
 /// assert_eq!(TrailerField::new("Connection", "close").unwrap_err(), EncodeError::ForbiddenTrailer);
 /// // An explicit opt-in for a caller who knows the recipient expects it:
 /// assert!(TrailerField::new_unrestricted("Location", "/next").is_ok());
+/// // Whether `new` refuses a name (compared case-insensitively):
+/// assert_eq!(TrailerField::new("WWW-Authenticate", "").unwrap_err(), EncodeError::ForbiddenTrailer);
+/// assert!(TrailerField::new("Server-Timing", "").is_ok());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TrailerField<'a> {
@@ -338,8 +343,9 @@ impl<'a> TrailerField<'a> {
     ///
     /// * [`EncodeError::InvalidTrailerName`] unless `name` is a non-empty token;
     /// * [`EncodeError::InvalidTrailerValue`] if `value` holds a control byte other than HTAB
-    ///   (CR, LF and NUL included; [`ValueProblem::ControlByte`]), or starts or ends with
-    ///   SP/HTAB ([`ValueProblem::SurroundingWhitespace`]), at the first offending byte;
+    ///   (CR, LF and NUL included), at the first one;
+    /// * [`EncodeError::TrailerValueWhitespace`] if `value` starts or ends with SP/HTAB, at the
+    ///   first such byte;
     /// * [`EncodeError::ForbiddenTrailer`] for the names above;
     /// * [`EncodeError::LengthOverflow`] if `name: value\r\n` would not fit in `usize`.
     pub fn new<N, V>(name: &'a N, value: &'a V) -> Result<Self, EncodeError>
@@ -378,10 +384,7 @@ impl<'a> TrailerField<'a> {
             return Err(EncodeError::InvalidTrailerName { at });
         }
         if let Some(at) = value.iter().position(|&b| !is_field_vchar(b) && !is_ws(b)) {
-            return Err(EncodeError::InvalidTrailerValue {
-                at,
-                problem: ValueProblem::ControlByte,
-            });
+            return Err(EncodeError::InvalidTrailerValue { at });
         }
         let at = match (value.first(), value.last()) {
             (Some(&b), _) if is_ws(b) => Some(0),
@@ -389,10 +392,7 @@ impl<'a> TrailerField<'a> {
             _ => None,
         };
         if let Some(at) = at {
-            return Err(EncodeError::InvalidTrailerValue {
-                at,
-                problem: ValueProblem::SurroundingWhitespace,
-            });
+            return Err(EncodeError::TrailerValueWhitespace { at });
         }
         let len = name
             .len()
@@ -402,59 +402,59 @@ impl<'a> TrailerField<'a> {
         Ok(TrailerField { name, value, len })
     }
 
-    /// `true` for a name that [`new`](TrailerField::new) refuses (its docs list them, with the
-    /// reasons), compared ASCII-case-insensitively.
-    ///
-    /// ```
-    /// use sse_wire::chunked::TrailerField;
-    ///
-    /// assert!(TrailerField::is_forbidden_name("WWW-Authenticate"));
-    /// assert!(!TrailerField::is_forbidden_name("Server-Timing"));
-    /// ```
-    #[must_use]
-    pub fn is_forbidden_name<N: AsRef<[u8]> + ?Sized>(name: &N) -> bool {
-        let name = name.as_ref();
+    /// `true` for a name that [`new`](TrailerField::new) refuses, compared
+    /// ASCII-case-insensitively.
+    fn is_forbidden_name(name: &[u8]) -> bool {
         FORBIDDEN_TRAILERS
             .iter()
             .any(|f| f.as_bytes().eq_ignore_ascii_case(name))
     }
+}
 
-    /// The name.
-    #[must_use]
-    pub fn name(&self) -> &'a [u8] {
-        self.name
+/// A chunk framed for a vectored write, made by [`Encoder::frame`]: a [`Buf`] yielding the size
+/// line (formatted on the stack), the caller's data `B`, then a static CRLF. Nothing is copied;
+/// its `chunks_vectored` gives all three parts to a vectored write.
+#[derive(Debug)]
+pub struct EncodedChunk<B> {
+    inner: Chain<Chain<SizeLine, B>, &'static [u8]>,
+}
+
+impl<B: Buf> Buf for EncodedChunk<B> {
+    #[inline]
+    fn remaining(&self) -> usize {
+        self.inner.remaining()
     }
 
-    /// The value.
-    #[must_use]
-    pub fn value(&self) -> &'a [u8] {
-        self.value
+    #[inline]
+    fn chunk(&self) -> &[u8] {
+        self.inner.chunk()
     }
 
-    /// Bytes this field takes on the wire (`name: value\r\n`).
-    #[must_use]
-    pub fn encoded_len(&self) -> usize {
-        self.len
+    #[cfg(feature = "std")]
+    #[inline]
+    fn chunks_vectored<'a>(&'a self, dst: &mut [std::io::IoSlice<'a>]) -> usize {
+        self.inner.chunks_vectored(dst)
+    }
+
+    #[inline]
+    fn advance(&mut self, cnt: usize) {
+        self.inner.advance(cnt);
     }
 }
 
-/// A chunk framed for a vectored write: size line, the caller's data, CRLF. See
-/// [`Encoder::chunk`].
-pub type EncodedChunk<B> = Chain<Chain<SizeLine, B>, &'static [u8]>;
-
 /// A sans-IO encoder for an HTTP/1.1 chunked body (RFC 9112 §7.1).
 ///
-/// Each payload becomes one chunk: its size in lowercase hex with no leading zeros, CRLF, the
-/// payload, CRLF. An empty payload writes nothing (an empty chunk would end the body).
-/// [`finish`](Encoder::finish) (or [`finish_with_trailers`](Encoder::finish_with_trailers),
-/// [`finish_static`](Encoder::finish_static)) writes the last chunk `0\r\n`, the trailer fields
-/// and the final CRLF; after that every call fails with [`EncodeError::Finished`].
+/// Each payload becomes one chunk: its size in lowercase hex with no leading zeros, optional
+/// [`ChunkExt`]s, CRLF, the payload, CRLF. An empty payload writes nothing (an empty chunk
+/// would end the body). [`finish`](Encoder::finish) writes the last chunk `0\r\n`, the trailer
+/// fields and the final CRLF; after that every call fails with [`EncodeError::Finished`].
 ///
 /// Two ways out:
 ///
-/// * [`chunk`](Encoder::chunk): zero copy. Returns a [`Buf`] chaining a stack-formatted size
-///   line, the caller's own `Buf` and a static CRLF, ready for `chunks_vectored`/`writev`.
-/// * [`encode_chunk`](Encoder::encode_chunk): copies the payload into a [`BufMut`]. It checks
+/// * [`frame`](Encoder::frame): zero copy. Returns an [`EncodedChunk`], a [`Buf`] chaining a
+///   stack-formatted size line, the caller's own `Buf` and a static CRLF, ready for
+///   `chunks_vectored`/`writev`.
+/// * [`encode`](Encoder::encode): copies the payload into a [`BufMut`]. It checks
 ///   `remaining_mut` first and fails with [`EncodeError::BufferTooSmall`] instead of panicking;
 ///   [`encoded_len`](Encoder::encoded_len) gives the exact size to reserve.
 ///
@@ -464,13 +464,13 @@ pub type EncodedChunk<B> = Chain<Chain<SizeLine, B>, &'static [u8]>;
 ///
 /// let mut encoder = Encoder::new();
 /// let mut wire = Vec::new();
-/// encoder.encode_chunk(b"hello ", &mut wire)?;
-/// let framed = encoder.chunk(Bytes::from_static(b"world"))?; // no copy of the payload
-/// assert_eq!(framed.remaining(), Encoder::encoded_len(5));
+/// encoder.encode(b"hello ", &[], &mut wire)?;
+/// let framed = encoder.frame(Bytes::from_static(b"world"))?; // no copy of the payload
+/// assert_eq!(framed.remaining(), Encoder::encoded_len(5, &[]));
 /// wire.put(framed); // a real writer would hand `framed.chunks_vectored` to writev
-/// encoder.finish(&mut wire)?;
+/// encoder.finish(&[], &mut wire)?;
 /// assert_eq!(wire, b"6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n");
-/// assert!(encoder.encode_chunk(b"late", &mut wire).is_err());
+/// assert!(encoder.encode(b"late", &[], &mut wire).is_err());
 /// # Ok::<(), sse_wire::chunked::EncodeError>(())
 /// ```
 #[derive(Debug, Clone, Default)]
@@ -485,38 +485,23 @@ impl Encoder {
         Encoder { finished: false }
     }
 
-    /// `true` once the last chunk was written.
-    #[must_use]
-    pub const fn is_finished(&self) -> bool {
-        self.finished
-    }
-
-    /// Exact bytes [`encode_chunk`](Encoder::encode_chunk) writes (and [`chunk`](Encoder::chunk)
-    /// yields) for a payload of `data_len` bytes: 0 for an empty payload.
+    /// Exact bytes [`encode`](Encoder::encode) writes (and, without extensions,
+    /// [`frame`](Encoder::frame) yields) for a payload of `data_len` bytes with these
+    /// extensions: 0 for an empty payload.
     ///
-    /// `usize::MAX` when the sum does not fit in a `usize`; that needs a `data_len` within 20 of
-    /// `usize::MAX`, more than any slice holds.
+    /// `usize::MAX` when the sum does not fit in a `usize`: a `data_len` within 20 of
+    /// `usize::MAX` (more than any slice holds), or on a 32-bit target many extensions sharing
+    /// a large value; the encoder then refuses with [`EncodeError::LengthOverflow`].
     #[must_use]
-    pub const fn encoded_len(data_len: usize) -> usize {
-        match chunk_len(data_len) {
+    pub const fn encoded_len(data_len: usize, extensions: &[ChunkExt<'_>]) -> usize {
+        match chunk_len_with_extensions(data_len, extensions) {
             Some(n) => n,
             None => usize::MAX,
         }
     }
 
-    /// Exact bytes [`encode_chunk_with_extensions`](Encoder::encode_chunk_with_extensions)
-    /// writes: 0 for an empty payload.
-    ///
-    /// `usize::MAX` when the sum does not fit in a `usize` (on a 32-bit target, many extensions
-    /// sharing a large value can get there); the encoder then refuses with
-    /// [`EncodeError::LengthOverflow`].
-    #[must_use]
-    pub fn encoded_len_with_extensions(data_len: usize, extensions: &[ChunkExt<'_>]) -> usize {
-        chunk_len_with_extensions(data_len, extensions).unwrap_or(usize::MAX)
-    }
-
-    /// Exact bytes [`finish_with_trailers`](Encoder::finish_with_trailers) writes
-    /// (`0\r\n`, the fields, `\r\n`); 5 with no fields.
+    /// Exact bytes [`finish`](Encoder::finish) writes (`0\r\n`, the fields, `\r\n`); 5 with
+    /// no fields.
     ///
     /// `usize::MAX` when the sum does not fit in a `usize` (on a 32-bit target, many fields
     /// sharing a large value can get there); the encoder then refuses with
@@ -526,23 +511,37 @@ impl Encoder {
         last_chunk_len(trailers).unwrap_or(usize::MAX)
     }
 
-    /// Frames `data` as one chunk without copying it: the returned [`Buf`] yields the size
-    /// line (from a stack buffer), then `data`, then a static CRLF. Its `chunks_vectored`
-    /// gives all three to a vectored write. An empty `data` yields an empty `Buf`.
+    /// Frames `data` as one chunk without copying it: the returned [`EncodedChunk`] yields the
+    /// size line (from a stack buffer), then `data`, then a static CRLF. An empty `data`
+    /// yields an empty `Buf`.
     ///
     /// # Errors
     ///
     /// [`EncodeError::Finished`] after the body was finished.
-    pub fn chunk<B: Buf>(&mut self, data: B) -> Result<EncodedChunk<B>, EncodeError> {
+    pub fn frame<B: Buf>(&mut self, data: B) -> Result<EncodedChunk<B>, EncodeError> {
         if self.finished {
             return Err(EncodeError::Finished);
         }
         let n = data.remaining() as u64;
         let tail = if n == 0 { EMPTY } else { CRLF };
-        Ok(SizeLine::new(n).chain(data).chain(tail))
+        Ok(EncodedChunk {
+            inner: SizeLine::new(n).chain(data).chain(tail),
+        })
     }
 
-    /// Writes `data` as one chunk into `dst` (nothing for an empty `data`).
+    /// Writes `data` as one chunk into `dst`, with `extensions` (often `&[]`) on its size line;
+    /// nothing at all for an empty `data`.
+    ///
+    /// ```
+    /// use sse_wire::chunked::{ChunkExt, Encoder};
+    ///
+    /// let mut wire = Vec::new();
+    /// let exts = [ChunkExt::with_value("sig", "a b")?, ChunkExt::new("last")?];
+    /// Encoder::new().encode(b"hi", &exts, &mut wire)?;
+    /// assert_eq!(wire, b"2;sig=\"a b\";last\r\nhi\r\n");
+    /// assert_eq!(wire.len(), Encoder::encoded_len(2, &exts));
+    /// # Ok::<(), sse_wire::chunked::EncodeError>(())
+    /// ```
     ///
     /// # Errors
     ///
@@ -550,32 +549,7 @@ impl Encoder {
     /// [`EncodeError::BufferTooSmall`] when `dst.remaining_mut()` is below
     /// [`encoded_len`](Encoder::encoded_len); [`EncodeError::LengthOverflow`] when that length
     /// does not fit in a `usize`. Nothing is written on error.
-    pub fn encode_chunk<D: BufMut + ?Sized>(
-        &mut self,
-        data: &[u8],
-        dst: &mut D,
-    ) -> Result<(), EncodeError> {
-        self.encode_chunk_with_extensions(data, &[], dst)
-    }
-
-    /// Writes `data` as one chunk with extensions on its size line (nothing at all for an empty
-    /// `data`).
-    ///
-    /// ```
-    /// use sse_wire::chunked::{ChunkExt, Encoder};
-    ///
-    /// let mut wire = Vec::new();
-    /// let exts = [ChunkExt::with_value("sig", "a b")?, ChunkExt::new("last")?];
-    /// Encoder::new().encode_chunk_with_extensions(b"hi", &exts, &mut wire)?;
-    /// assert_eq!(wire, b"2;sig=\"a b\";last\r\nhi\r\n");
-    /// assert_eq!(wire.len(), Encoder::encoded_len_with_extensions(2, &exts));
-    /// # Ok::<(), sse_wire::chunked::EncodeError>(())
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// As [`encode_chunk`](Encoder::encode_chunk).
-    pub fn encode_chunk_with_extensions<D: BufMut + ?Sized>(
+    pub fn encode<D: BufMut + ?Sized>(
         &mut self,
         data: &[u8],
         extensions: &[ChunkExt<'_>],
@@ -606,25 +580,15 @@ impl Encoder {
         Ok(())
     }
 
-    /// Ends the body with no trailer fields: writes `0\r\n\r\n`.
-    ///
-    /// # Errors
-    ///
-    /// [`EncodeError::Finished`] if already finished; [`EncodeError::BufferTooSmall`] when
-    /// `dst` has room for less than 5 bytes. Nothing is written on error.
-    pub fn finish<D: BufMut + ?Sized>(&mut self, dst: &mut D) -> Result<(), EncodeError> {
-        self.finish_with_trailers(&[], dst)
-    }
-
     /// Ends the body: writes `0\r\n`, each trailer field as `name: value\r\n`, and the final
-    /// `\r\n`.
+    /// `\r\n` ([`LAST_CHUNK`] with no fields).
     ///
     /// ```
     /// use sse_wire::chunked::{Encoder, TrailerField};
     ///
     /// let mut wire = Vec::new();
     /// let trailers = [TrailerField::new("Digest", "sha-256=abc")?];
-    /// Encoder::new().finish_with_trailers(&trailers, &mut wire)?;
+    /// Encoder::new().finish(&trailers, &mut wire)?;
     /// assert_eq!(wire, b"0\r\nDigest: sha-256=abc\r\n\r\n");
     /// assert_eq!(wire.len(), Encoder::finished_len(&trailers));
     /// # Ok::<(), sse_wire::chunked::EncodeError>(())
@@ -633,10 +597,10 @@ impl Encoder {
     /// # Errors
     ///
     /// [`EncodeError::Finished`] if already finished; [`EncodeError::BufferTooSmall`] when
-    /// `dst` has less room than [`finished_len`](Encoder::finished_len);
-    /// [`EncodeError::LengthOverflow`] when that length does not fit in a `usize`. Nothing is
-    /// written on error.
-    pub fn finish_with_trailers<D: BufMut + ?Sized>(
+    /// `dst` has less room than [`finished_len`](Encoder::finished_len) (5 bytes with no
+    /// fields); [`EncodeError::LengthOverflow`] when that length does not fit in a `usize`.
+    /// Nothing is written on error.
+    pub fn finish<D: BufMut + ?Sized>(
         &mut self,
         trailers: &[TrailerField<'_>],
         dst: &mut D,
@@ -657,20 +621,6 @@ impl Encoder {
         self.finished = true;
         Ok(())
     }
-
-    /// Ends the body with no trailer fields, returning `0\r\n\r\n` as a static slice for a
-    /// vectored writer (it can go in the same `writev` as the last data chunk).
-    ///
-    /// # Errors
-    ///
-    /// [`EncodeError::Finished`] if already finished.
-    pub fn finish_static(&mut self) -> Result<&'static [u8], EncodeError> {
-        if self.finished {
-            return Err(EncodeError::Finished);
-        }
-        self.finished = true;
-        Ok(LAST_CHUNK)
-    }
 }
 
 /// `size CRLF data CRLF` for `data_len` bytes of data (0 when empty), if it fits in a usize.
@@ -687,20 +637,29 @@ const fn chunk_len(data_len: usize) -> Option<usize> {
 }
 
 /// [`chunk_len`] plus the extensions on the size line, if it fits in a usize.
-fn chunk_len_with_extensions(data_len: usize, extensions: &[ChunkExt<'_>]) -> Option<usize> {
+const fn chunk_len_with_extensions(data_len: usize, extensions: &[ChunkExt<'_>]) -> Option<usize> {
     if data_len == 0 {
         return Some(0);
     }
-    extensions
-        .iter()
-        .try_fold(chunk_len(data_len)?, |n, e| n.checked_add(e.encoded_len()))
+    let Some(mut n) = chunk_len(data_len) else {
+        return None;
+    };
+    let mut i = 0;
+    while i < extensions.len() {
+        n = match n.checked_add(extensions[i].len) {
+            Some(n) => n,
+            None => return None,
+        };
+        i += 1;
+    }
+    Some(n)
 }
 
 /// `0\r\n`, the trailer fields and the final `\r\n`, if it fits in a usize.
 fn last_chunk_len(trailers: &[TrailerField<'_>]) -> Option<usize> {
     trailers
         .iter()
-        .try_fold(LAST_CHUNK.len(), |n, t| n.checked_add(t.encoded_len()))
+        .try_fold(LAST_CHUNK.len(), |n, t| n.checked_add(t.len))
 }
 
 fn room<D: BufMut + ?Sized>(dst: &D, required: usize) -> Result<(), EncodeError> {
@@ -761,7 +720,7 @@ mod tests {
         let mut dst = &mut space[..];
         let mut enc = Encoder::new();
         assert_eq!(
-            enc.encode_chunk(b"hello", &mut dst),
+            enc.encode(b"hello", &[], &mut dst),
             Err(EncodeError::BufferTooSmall {
                 required: 10,
                 available: 8
@@ -769,9 +728,9 @@ mod tests {
         );
         assert_eq!(dst.len(), 8);
         let mut dst = &mut space[..5];
-        enc.finish(&mut dst).unwrap();
+        enc.finish(&[], &mut dst).unwrap();
         assert_eq!(&space[..5], b"0\r\n\r\n");
-        assert!(enc.is_finished());
+        assert!(enc.finished);
     }
 
     #[test]
@@ -780,11 +739,11 @@ mod tests {
         let mut out = Vec::new();
         ext.write(&mut out);
         assert_eq!(out, b";q=\"a\\\"b\\\\c\td\"");
-        assert_eq!(out.len(), ext.encoded_len());
+        assert_eq!(out.len(), ext.len);
         let empty = ChunkExt::with_value("e", "").unwrap();
         let mut out = Vec::new();
         empty.write(&mut out);
         assert_eq!(out, b";e=\"\"");
-        assert_eq!(out.len(), empty.encoded_len());
+        assert_eq!(out.len(), empty.len);
     }
 }

@@ -10,17 +10,17 @@ use super::grammar::{is_tchar, is_ws};
 /// The chunk extensions of one chunk line (`;name=value;flag`), as validated bytes.
 ///
 /// The decoder has checked the whole `chunk-ext` grammar before handing this out, so
-/// [`iter`](Extensions::iter) cannot fail: it splits the bytes into [`Extension`]s on demand,
+/// [`iter`](ExtensionsRef::iter) cannot fail: it splits the bytes into [`Extension`]s on demand,
 /// without allocating. Whitespace tolerated before the line end (see
-/// [`Config::allow_trailing_whitespace`](super::Config::allow_trailing_whitespace)) is not
+/// [`Limits::allow_trailing_whitespace`](super::Limits::allow_trailing_whitespace)) is not
 /// included.
 ///
 /// ```
-/// use sse_wire::chunked::{Chunk, Decoder};
+/// use sse_wire::chunked::{ChunkRef, Decoder};
 ///
 /// let mut decoder = Decoder::new();
 /// let decoded = decoder.decode(b"5 ; sig = \"a\\\"b\" ; last\r\nhello").unwrap();
-/// let Some(Chunk::Header { size: 5, extensions }) = decoded.chunk else { panic!() };
+/// let Some(ChunkRef::Header { size: 5, extensions }) = decoded.item else { panic!() };
 /// let mut iter = extensions.iter();
 /// let sig = iter.next().unwrap();
 /// assert_eq!(sig.name(), b"sig");
@@ -32,14 +32,14 @@ use super::grammar::{is_tchar, is_ws};
 /// assert_eq!(extensions.get(b"SIG"), Some(sig));
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Default)]
-pub struct Extensions<'b> {
+pub struct ExtensionsRef<'b> {
     raw: &'b [u8],
 }
 
-impl<'b> Extensions<'b> {
+impl<'b> ExtensionsRef<'b> {
     /// Wraps bytes the decoder validated against `chunk-ext`.
     pub(crate) fn from_validated(raw: &'b [u8]) -> Self {
-        Extensions { raw }
+        ExtensionsRef { raw }
     }
 
     /// The bytes as they were on the wire (from the first byte after the size digits to the
@@ -47,12 +47,6 @@ impl<'b> Extensions<'b> {
     #[must_use]
     pub fn as_bytes(&self) -> &'b [u8] {
         self.raw
-    }
-
-    /// `true` when the chunk line had no extensions.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.raw.is_empty()
     }
 
     /// The extensions in order.
@@ -69,13 +63,13 @@ impl<'b> Extensions<'b> {
     }
 }
 
-impl fmt::Debug for Extensions<'_> {
+impl fmt::Debug for ExtensionsRef<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(self.iter()).finish()
     }
 }
 
-impl<'b> IntoIterator for Extensions<'b> {
+impl<'b> IntoIterator for ExtensionsRef<'b> {
     type Item = Extension<'b>;
     type IntoIter = ExtensionsIter<'b>;
     fn into_iter(self) -> ExtensionsIter<'b> {
@@ -83,7 +77,7 @@ impl<'b> IntoIterator for Extensions<'b> {
     }
 }
 
-impl<'b> IntoIterator for &Extensions<'b> {
+impl<'b> IntoIterator for &ExtensionsRef<'b> {
     type Item = Extension<'b>;
     type IntoIter = ExtensionsIter<'b>;
     fn into_iter(self) -> ExtensionsIter<'b> {
@@ -91,7 +85,7 @@ impl<'b> IntoIterator for &Extensions<'b> {
     }
 }
 
-/// Iterator over [`Extensions`].
+/// Iterator over [`ExtensionsRef`].
 #[derive(Debug, Clone)]
 pub struct ExtensionsIter<'b> {
     rest: &'b [u8],
@@ -231,18 +225,20 @@ impl<'b> ExtValue<'b> {
     #[must_use]
     pub fn unescaped(&self) -> Cow<'b, [u8]> {
         if self.quoted && self.raw.contains(&b'\\') {
-            Cow::Owned(self.bytes().collect::<Vec<u8>>())
+            // Validated quoted-string content: every `\` escapes the byte after it.
+            let mut out = Vec::with_capacity(self.raw.len());
+            let mut escaped = false;
+            for &b in self.raw {
+                if b == b'\\' && !escaped {
+                    escaped = true;
+                } else {
+                    out.push(b);
+                    escaped = false;
+                }
+            }
+            Cow::Owned(out)
         } else {
             Cow::Borrowed(self.raw)
-        }
-    }
-
-    /// The unescaped bytes, one at a time, without allocating.
-    #[must_use]
-    pub fn bytes(&self) -> Unescaped<'b> {
-        Unescaped {
-            rest: self.raw,
-            quoted: self.quoted,
         }
     }
 }
@@ -254,88 +250,55 @@ impl fmt::Debug for ExtValue<'_> {
     }
 }
 
-/// Iterator over the unescaped bytes of an [`ExtValue`].
-#[derive(Debug, Clone)]
-pub struct Unescaped<'b> {
-    rest: &'b [u8],
-    quoted: bool,
-}
-
-impl Iterator for Unescaped<'_> {
-    type Item = u8;
-
-    fn next(&mut self) -> Option<u8> {
-        let (&b, rest) = self.rest.split_first()?;
-        if self.quoted && b == b'\\' {
-            let (&e, rest) = rest.split_first()?;
-            self.rest = rest;
-            return Some(e);
-        }
-        self.rest = rest;
-        Some(b)
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.rest.len().div_ceil(2), Some(self.rest.len()))
-    }
-}
-
-/// Owned form of [`Extensions`], sharing the caller's [`Bytes`] (no copy), as returned by
-/// [`Decoder::decode_bytes`](super::Decoder::decode_bytes) and
-/// [`Decoder::decode_buf`](super::Decoder::decode_buf).
+/// The chunk extensions of one chunk line, owned: a [`Bytes`] sharing the caller's buffer (no
+/// copy), as in the [`Chunk::Header`](super::Chunk::Header) items of
+/// [`Decoder::decode_buf`](super::Decoder::decode_buf) and
+/// [`BytesDecoder`](super::BytesDecoder). Read them through the view,
+/// [`as_ref`](Extensions::as_ref).
 #[derive(Clone, PartialEq, Eq, Default)]
-pub struct OwnedExtensions {
+pub struct Extensions {
     raw: Bytes,
 }
 
-impl OwnedExtensions {
+impl Extensions {
     /// Wraps bytes the decoder validated against `chunk-ext`.
     pub(crate) fn from_validated(raw: Bytes) -> Self {
-        OwnedExtensions { raw }
+        Extensions { raw }
     }
 
-    /// Borrows as [`Extensions`].
+    /// The borrowed view, to [`iter`](ExtensionsRef::iter) or [`get`](ExtensionsRef::get)
+    /// the extensions. Use [`Bytes::slice_ref`] on [`as_bytes`](Extensions::as_bytes) to turn a
+    /// name or raw value into a `Bytes` without copying.
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use sse_wire::chunked::{Chunk, Decoder};
+    ///
+    /// let mut buf = BytesMut::from(&b"3;sig=abc\r\nxyz\r\n"[..]);
+    /// let Some(Chunk::Header { extensions, .. }) = Decoder::new().decode_buf(&mut buf)? else {
+    ///     panic!()
+    /// };
+    /// let sig = extensions.as_ref().get(b"sig").unwrap().value().unwrap().raw();
+    /// assert_eq!(extensions.as_bytes().slice_ref(sig), "abc");
+    /// assert_eq!(extensions.as_bytes(), ";sig=abc");
+    /// # Ok::<(), sse_wire::chunked::DecodeError>(())
+    /// ```
     #[must_use]
-    pub fn as_extensions(&self) -> Extensions<'_> {
-        Extensions::from_validated(&self.raw)
+    pub fn as_ref(&self) -> ExtensionsRef<'_> {
+        ExtensionsRef::from_validated(&self.raw)
     }
 
-    /// The extensions in order (see [`Extensions::iter`]). Use
-    /// [`Bytes::slice_ref`] on [`as_bytes`](OwnedExtensions::as_bytes) to turn a name or raw
-    /// value into a `Bytes` without copying.
-    #[must_use]
-    pub fn iter(&self) -> ExtensionsIter<'_> {
-        self.as_extensions().iter()
-    }
-
-    /// The first extension named `name`, ASCII-case-insensitively.
-    #[must_use]
-    pub fn get(&self, name: &[u8]) -> Option<Extension<'_>> {
-        self.as_extensions().get(name)
-    }
-
-    /// The bytes as they were on the wire (see [`Extensions::as_bytes`]).
+    /// The bytes as they were on the wire (see [`ExtensionsRef::as_bytes`]); empty when the
+    /// chunk line had none.
     #[must_use]
     pub fn as_bytes(&self) -> &Bytes {
         &self.raw
     }
-
-    /// `true` when the chunk line had no extensions.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.raw.is_empty()
-    }
-
-    /// The wire bytes.
-    #[must_use]
-    pub fn into_bytes(self) -> Bytes {
-        self.raw
-    }
 }
 
-impl fmt::Debug for OwnedExtensions {
+impl fmt::Debug for Extensions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.as_extensions(), f)
+        fmt::Debug::fmt(&self.as_ref(), f)
     }
 }
 
@@ -348,7 +311,7 @@ mod tests {
     type Parsed = (Vec<u8>, Option<(Vec<u8>, bool)>);
 
     fn list(raw: &[u8]) -> Vec<Parsed> {
-        Extensions::from_validated(raw)
+        ExtensionsRef::from_validated(raw)
             .iter()
             .map(|e| {
                 (
@@ -387,7 +350,7 @@ mod tests {
 
     #[test]
     fn debug_is_readable() {
-        let ext = Extensions::from_validated(b";a=\"x \\\"y\";b=c;d");
+        let ext = ExtensionsRef::from_validated(b";a=\"x \\\"y\";b=c;d");
         assert_eq!(
             alloc::format!("{ext:?}"),
             r#"[Extension { name: "a", value: Some(Quoted("x \\\"y")) }, Extension { name: "b", value: Some(Token("c")) }, Extension { name: "d", value: None }]"#
@@ -396,9 +359,9 @@ mod tests {
 
     #[test]
     fn token_values_are_not_unescaped() {
-        let ext = Extensions::from_validated(b";a=b");
+        let ext = ExtensionsRef::from_validated(b";a=b");
         let v = ext.iter().next().unwrap().value().unwrap();
         assert!(matches!(v.unescaped(), Cow::Borrowed(b"b")));
-        assert_eq!(v.bytes().collect::<Vec<_>>(), b"b");
+        assert_eq!(&*v.unescaped(), b"b");
     }
 }

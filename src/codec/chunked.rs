@@ -6,7 +6,7 @@ use bytes::{Bytes, BytesMut};
 use thiserror::Error;
 use tokio_util::codec::{Decoder, Encoder};
 
-use crate::chunked::{self, EncodeError, OwnedChunk, TrailerField};
+use crate::chunked::{self, Chunk, EncodeError, TrailerField};
 
 /// A `tokio_util` codec for an HTTP/1.1 chunked body (RFC 9112 section 7.1): decodes it
 /// through a [`chunked::Decoder`] and encodes one chunk per payload through a
@@ -14,35 +14,36 @@ use crate::chunked::{self, EncodeError, OwnedChunk, TrailerField};
 ///
 /// # Decoding
 ///
-/// The items are the decoder's own [`OwnedChunk`]s, every payload a slice of `FramedRead`'s
-/// buffer (no copy): [`Data`](OwnedChunk::Data) pieces as they arrive (a chunk may come in
-/// several), one [`Trailer`](OwnedChunk::Trailer) per trailer field, then
-/// [`Done`](OwnedChunk::Done). [`Header`](OwnedChunk::Header) items (chunk sizes and extensions)
-/// only from a decoder built with [`headers(true)`](chunked::Decoder::headers) and given to
-/// [`from_decoder`](ChunkedCodec::from_decoder): [`new`](ChunkedCodec::new) leaves them out.
+/// The items are the decoder's own [`Chunk`]s, every payload a slice of `FramedRead`'s
+/// buffer (no copy): [`Data`](Chunk::Data) pieces as they arrive (a chunk may come in
+/// several), one [`Trailer`](Chunk::Trailer) per trailer field, then
+/// [`Done`](Chunk::Done). [`Header`](Chunk::Header) items (chunk sizes and extensions)
+/// only from a decoder built with [`headers(true)`](chunked::Decoder::headers) and turned into a
+/// codec with `ChunkedCodec::from(decoder)`: [`new`](ChunkedCodec::new) leaves them out.
 ///
 /// `Done` is an item, not the end of the stream: the body ends inside the connection, which
 /// may carry the next message. Stop polling at `Done`: the codec yields nothing more, and
 /// `FramedRead` would wait for the peer. The bytes that followed the body, already read, are
 /// in [`FramedRead::read_buffer`], untouched; [`FramedRead::into_parts`] hands them over with
 /// the reader. At EOF, a body that is not done is an error
-/// ([`ErrorKind::Truncated`](chunked::ErrorKind::Truncated)), never a short body.
+/// ([`DecodeError::Truncated`](chunked::DecodeError::Truncated)), never a short body; either way
+/// the decoder is then ready for the next body (see [`chunked::Decoder::finish`]).
 ///
-/// A body that breaks the grammar is a final [`ChunkedError::Decode`]: chunked framing that
+/// A body that breaks the grammar is a final [`ChunkedCodecError::Decode`]: chunked framing that
 /// failed to parse cannot be resynchronised, and the connection should be closed (see
-/// [`chunked::Error`]).
+/// [`chunked::DecodeError`]).
 ///
 /// # Encoding
 ///
 /// Each `Bytes` or `&[u8]` item becomes one chunk (an empty one writes nothing, since an empty
 /// chunk would end the body); a [`LastChunk`] ends the body, with trailer fields if it has
 /// any. The payload is copied into `FramedWrite`'s buffer; for zero-copy vectored writes use
-/// [`chunked::Encoder::chunk`] directly.
+/// [`chunked::Encoder::frame`] directly.
 ///
 /// ```
 /// use bytes::Bytes;
 /// use futures::{executor::block_on, SinkExt, StreamExt};
-/// use sse_wire::chunked::{OwnedChunk, TrailerField};
+/// use sse_wire::chunked::{Chunk, TrailerField};
 /// use sse_wire::codec::{ChunkedCodec, LastChunk};
 /// use tokio_util::codec::{FramedRead, FramedWrite};
 ///
@@ -51,7 +52,7 @@ use crate::chunked::{self, EncodeError, OwnedChunk, TrailerField};
 ///     wire.send(Bytes::from_static(b"data: hello\n\n")).await?;
 ///     wire.send(&b"data: [DONE]\n\n"[..]).await?;
 ///     let trailers = [TrailerField::new("Server-Timing", "total;dur=12")?];
-///     wire.send(LastChunk::with_trailers(&trailers)).await?;
+///     wire.send(LastChunk(&trailers)).await?;
 ///     let mut bytes = wire.into_inner();
 ///     bytes.extend_from_slice(b"HTTP/1.1 200 OK\r\n"); // the next response
 ///
@@ -59,10 +60,10 @@ use crate::chunked::{self, EncodeError, OwnedChunk, TrailerField};
 ///     let mut data = Vec::new();
 ///     while let Some(chunk) = body.next().await {
 ///         match chunk? {
-///             OwnedChunk::Data(bytes) => data.extend_from_slice(&bytes),
-///             OwnedChunk::Trailer { name, value } => assert_eq!((&name[..], &value[..]),
+///             Chunk::Data(bytes) => data.extend_from_slice(&bytes),
+///             Chunk::Trailer { name, value } => assert_eq!((&name[..], &value[..]),
 ///                 (&b"Server-Timing"[..], &b"total;dur=12"[..])),
-///             OwnedChunk::Done => break,
+///             Chunk::Done => break,
 ///             _ => {}
 ///         }
 ///     }
@@ -88,19 +89,12 @@ impl Default for ChunkedCodec {
 }
 
 impl ChunkedCodec {
-    /// A codec whose decoder has the default [`Config`](chunked::Config) and reports no chunk
+    /// A codec whose decoder has the default [`Limits`](chunked::Limits) and reports no chunk
     /// headers, only the body's data, trailer fields and end.
     #[must_use]
     pub const fn new() -> Self {
-        Self::from_decoder(chunked::Decoder::new().headers(false))
-    }
-
-    /// A codec over a configured decoder (its [`Config`](chunked::Config), whether it reports
-    /// [`Header`](OwnedChunk::Header) items).
-    #[must_use]
-    pub const fn from_decoder(decoder: chunked::Decoder) -> Self {
         ChunkedCodec {
-            decoder,
+            decoder: chunked::Decoder::new().headers(false),
             encoder: chunked::Encoder::new(),
         }
     }
@@ -118,53 +112,58 @@ impl ChunkedCodec {
         &mut self.decoder
     }
 
-    /// The encoder (whether the body it writes is [finished](chunked::Encoder::is_finished)).
-    #[must_use]
-    pub fn encoder(&self) -> &chunked::Encoder {
-        &self.encoder
-    }
-
-    /// The encoder, mutably: replace it with a new one to write the next body.
+    /// The encoder: replace it with a new one to write the next body after a [`LastChunk`].
     #[must_use]
     pub fn encoder_mut(&mut self) -> &mut chunked::Encoder {
         &mut self.encoder
     }
 }
 
+impl From<chunked::Decoder> for ChunkedCodec {
+    /// A codec over a configured decoder (its [`Limits`](chunked::Limits), whether it reports
+    /// [`Header`](Chunk::Header) items).
+    fn from(decoder: chunked::Decoder) -> Self {
+        ChunkedCodec {
+            decoder,
+            encoder: chunked::Encoder::new(),
+        }
+    }
+}
+
 /// Why a [`ChunkedCodec`] stopped, or refused to write.
 #[derive(Error, Debug)]
 #[non_exhaustive]
-pub enum ChunkedError {
+pub enum ChunkedCodecError {
     /// Reading or writing failed.
     #[error(transparent)]
     Io(#[from] io::Error),
     /// The body is not valid chunked framing, or it ended early
-    /// ([`ErrorKind::Truncated`](chunked::ErrorKind::Truncated)). Final.
+    /// ([`DecodeError::Truncated`](chunked::DecodeError::Truncated)). Final.
     #[error(transparent)]
-    Decode(#[from] chunked::Error),
+    Decode(#[from] chunked::DecodeError),
     /// A chunk could not be written: most often [`EncodeError::Finished`], data after the
     /// [`LastChunk`]. Nothing was written.
     #[error(transparent)]
     Encode(#[from] EncodeError),
 }
 
-impl From<ChunkedError> for io::Error {
+impl From<ChunkedCodecError> for io::Error {
     /// `Io` as it was, the others as their own `From` impls turn them into `io::Error`s
     /// (a truncated body is [`io::ErrorKind::UnexpectedEof`]).
-    fn from(e: ChunkedError) -> Self {
+    fn from(e: ChunkedCodecError) -> Self {
         match e {
-            ChunkedError::Io(e) => e,
-            ChunkedError::Decode(e) => e.into(),
-            ChunkedError::Encode(e) => e.into(),
+            ChunkedCodecError::Io(e) => e,
+            ChunkedCodecError::Decode(e) => e.into(),
+            ChunkedCodecError::Encode(e) => e.into(),
         }
     }
 }
 
 impl Decoder for ChunkedCodec {
-    type Item = OwnedChunk;
-    type Error = ChunkedError;
+    type Item = Chunk;
+    type Error = ChunkedCodecError;
 
-    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<OwnedChunk>, ChunkedError> {
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Chunk>, ChunkedCodecError> {
         if self.decoder.is_done() {
             // `Done` went out already; what follows the body is not ours.
             return Ok(None);
@@ -173,7 +172,7 @@ impl Decoder for ChunkedCodec {
         Ok(self.decoder.decode_buf(src)?)
     }
 
-    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<OwnedChunk>, ChunkedError> {
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Chunk>, ChunkedCodecError> {
         if let Some(chunk) = self.decode(src)? {
             return Ok(Some(chunk));
         }
@@ -184,26 +183,26 @@ impl Decoder for ChunkedCodec {
 }
 
 impl Encoder<&[u8]> for ChunkedCodec {
-    type Error = ChunkedError;
+    type Error = ChunkedCodecError;
 
     /// Writes `data` as one chunk (nothing for an empty `data`).
-    fn encode(&mut self, data: &[u8], dst: &mut BytesMut) -> Result<(), ChunkedError> {
-        reserve(dst, chunked::Encoder::encoded_len(data.len()));
-        Ok(self.encoder.encode_chunk(data, dst)?)
+    fn encode(&mut self, data: &[u8], dst: &mut BytesMut) -> Result<(), ChunkedCodecError> {
+        reserve(dst, chunked::Encoder::encoded_len(data.len(), &[]));
+        Ok(self.encoder.encode(data, &[], dst)?)
     }
 }
 
 impl Encoder<Bytes> for ChunkedCodec {
-    type Error = ChunkedError;
+    type Error = ChunkedCodecError;
 
     /// Writes `data` as one chunk (nothing for an empty `data`).
-    fn encode(&mut self, data: Bytes, dst: &mut BytesMut) -> Result<(), ChunkedError> {
+    fn encode(&mut self, data: Bytes, dst: &mut BytesMut) -> Result<(), ChunkedCodecError> {
         self.encode(&data[..], dst)
     }
 }
 
 /// The end of a chunked body, for a [`ChunkedCodec`] to write: the last chunk (`0\r\n`), the
-/// trailer fields, and the final CRLF.
+/// trailer fields it holds, and the final CRLF.
 ///
 /// Send trailer fields only to a peer that accepts them (a request with `TE: trailers`), and
 /// announce them in a `Trailer` header field.
@@ -216,44 +215,30 @@ impl Encoder<Bytes> for ChunkedCodec {
 /// let mut wire = FramedWrite::new(Vec::new(), ChunkedCodec::new());
 /// block_on(async {
 ///     wire.send(&b"abc"[..]).await?;
-///     wire.send(LastChunk::new()).await
+///     wire.send(LastChunk::default()).await
 /// })?;
 /// assert_eq!(wire.get_ref(), b"3\r\nabc\r\n0\r\n\r\n");
-/// assert!(wire.encoder().encoder().is_finished());
-/// # Ok::<(), sse_wire::codec::ChunkedError>(())
+/// // The body is finished: more data is refused.
+/// assert!(block_on(wire.send(&b"late"[..])).is_err());
+/// // A new encoder writes the next body.
+/// *wire.encoder_mut().encoder_mut() = Default::default();
+/// block_on(wire.send(&b"next"[..]))?;
+/// assert_eq!(wire.get_ref(), b"3\r\nabc\r\n0\r\n\r\n4\r\nnext\r\n");
+/// # Ok::<(), sse_wire::codec::ChunkedCodecError>(())
 /// ```
+///
+/// `LastChunk::default()` (or `LastChunk(&[])`) is the last chunk without trailer fields,
+/// `0\r\n\r\n`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct LastChunk<'a> {
-    trailers: &'a [TrailerField<'a>],
-}
-
-impl<'a> LastChunk<'a> {
-    /// The last chunk without trailer fields: `0\r\n\r\n`.
-    #[must_use]
-    pub const fn new() -> Self {
-        LastChunk { trailers: &[] }
-    }
-
-    /// The last chunk followed by `trailers`.
-    #[must_use]
-    pub const fn with_trailers(trailers: &'a [TrailerField<'a>]) -> Self {
-        LastChunk { trailers }
-    }
-
-    /// The trailer fields.
-    #[must_use]
-    pub const fn trailers(&self) -> &'a [TrailerField<'a>] {
-        self.trailers
-    }
-}
+pub struct LastChunk<'a>(pub &'a [TrailerField<'a>]);
 
 impl Encoder<LastChunk<'_>> for ChunkedCodec {
-    type Error = ChunkedError;
+    type Error = ChunkedCodecError;
 
     /// Ends the body; every chunk after it is an [`EncodeError::Finished`].
-    fn encode(&mut self, last: LastChunk<'_>, dst: &mut BytesMut) -> Result<(), ChunkedError> {
-        reserve(dst, chunked::Encoder::finished_len(last.trailers));
-        Ok(self.encoder.finish_with_trailers(last.trailers, dst)?)
+    fn encode(&mut self, last: LastChunk<'_>, dst: &mut BytesMut) -> Result<(), ChunkedCodecError> {
+        reserve(dst, chunked::Encoder::finished_len(last.0));
+        Ok(self.encoder.finish(last.0, dst)?)
     }
 }
 

@@ -55,5 +55,5 @@
 mod chunked;
 mod event_stream;
 
-pub use chunked::{ChunkedCodec, ChunkedError, LastChunk};
+pub use chunked::{ChunkedCodec, ChunkedCodecError, LastChunk};
 pub use event_stream::{Comment, EventStreamCodec, EventStreamError};

@@ -1,9 +1,9 @@
 //! The chunked reference decoder: an obviously-correct whole-input decoder written straight from
 //! the RFC 9112 section 7.1 grammar, sharing no code with [`crate::chunked`].
 //!
-//! [`reference_decode`] knows the two leniencies of [`crate::chunked::Config`] ([`Mode`]) but no
+//! [`reference_decode`] knows the two leniencies of [`crate::chunked::Limits`] ([`Mode`]) but no
 //! limit, and only says whether the body is valid: compare it with a decoder whose limits are
-//! all out of the way. [`reference_decode_exact`] applies a whole `Config`, limits included, and
+//! all out of the way. [`reference_decode_exact`] applies a whole `Limits`, limits included, and
 //! fails with the error the decoder must report (kind and offset).
 
 use alloc::vec::Vec;
@@ -33,20 +33,20 @@ pub struct Mode {
     pub bare_lf: bool,
 }
 
-/// No leniency: the grammar to the letter (as [`Config::strict`](crate::chunked::Config::strict)).
+/// No leniency: the grammar to the letter (as [`Limits::strict`](crate::chunked::Limits::strict)).
 pub const STRICT: Mode = Mode {
     trailing_ws: false,
     bare_lf: false,
 };
 
-/// Trailing whitespace on chunk lines tolerated (as [`Config::new`](crate::chunked::Config::new)).
+/// Trailing whitespace on chunk lines tolerated (as [`Limits::new`](crate::chunked::Limits::new)).
 pub const DEFAULT: Mode = Mode {
     trailing_ws: true,
     bare_lf: false,
 };
 
 /// Trailing whitespace and bare LF both accepted (as
-/// [`Config::lenient`](crate::chunked::Config::lenient)).
+/// [`Limits::lenient`](crate::chunked::Limits::lenient)).
 pub const LENIENT: Mode = Mode {
     trailing_ws: true,
     bare_lf: true,
@@ -243,16 +243,38 @@ pub fn reference_decode(input: &[u8], mode: Mode) -> Result<Output, ()> {
 // The same grammar with the decoder's limits and its exact error reports
 // ---------------------------------------------------------------------------------------------
 
-use crate::chunked::{Config, Error, ErrorKind, Limit};
+use crate::chunked::{DecodeError as Error, Limit, Limits as Config};
 
 const CR: u8 = b'\r';
 const LF: u8 = b'\n';
 
-fn fail(kind: ErrorKind, at: usize) -> Error {
-    Error {
-        kind,
-        offset: at as u64,
+/// The decoder's error variants as constructors taking the offset, so that the descent below
+/// names each error where it finds it.
+#[allow(non_snake_case)]
+mod kind {
+    use super::{Error, Limit};
+
+    macro_rules! kinds {
+        ($($name:ident)*) => {$(
+            pub(super) fn $name(offset: u64) -> Error {
+                Error::$name { offset }
+            }
+        )*};
     }
+    kinds! {
+        InvalidChunkSize InvalidAfterChunkSize ChunkSizeOverflow TrailingWhitespace
+        InvalidExtension UnterminatedQuotedString BareCr BareLf MissingCrlfAfterData
+        InvalidTrailerName MissingTrailerColon WhitespaceBeforeColon InvalidTrailerValue ObsFold
+        Truncated
+    }
+
+    pub(super) fn LimitExceeded(limit: Limit) -> impl Fn(u64) -> Error {
+        move |offset| Error::LimitExceeded { limit, offset }
+    }
+}
+
+fn fail(kind: impl Fn(u64) -> Error, at: usize) -> Error {
+    kind(at as u64)
 }
 
 fn is_ws(b: u8) -> bool {
@@ -293,24 +315,24 @@ impl ChunkLine<'_> {
     /// input is `Truncated`, at the end of the input.
     fn at(&self, i: usize) -> Result<u8, Error> {
         let Some(&b) = self.s.get(self.start + i) else {
-            return Err(fail(ErrorKind::Truncated, self.s.len()));
+            return Err(fail(kind::Truncated, self.s.len()));
         };
         if b != CR && b != LF {
             if i >= self.config.max_chunk_line {
-                return Err(self.fail(ErrorKind::LimitExceeded(Limit::ChunkLine), i));
+                return Err(self.fail(kind::LimitExceeded(Limit::ChunkLine), i));
             }
             if let Some(m) = self.digits_end {
                 if i >= m
                     && self.ext_before.saturating_add(i + 1 - m) > self.config.max_extension_bytes
                 {
-                    return Err(self.fail(ErrorKind::LimitExceeded(Limit::ExtensionBytes), i));
+                    return Err(self.fail(kind::LimitExceeded(Limit::ExtensionBytes), i));
                 }
             }
         }
         Ok(b)
     }
 
-    fn fail(&self, kind: ErrorKind, i: usize) -> Error {
+    fn fail(&self, kind: impl Fn(u64) -> Error, i: usize) -> Error {
         fail(kind, self.start + i)
     }
 
@@ -353,20 +375,20 @@ impl ChunkLine<'_> {
                 b'\\' => {
                     let c = self.at(i + 1)?;
                     if c == CR || c == LF {
-                        return Err(self.fail(ErrorKind::UnterminatedQuotedString, i + 1));
+                        return Err(self.fail(kind::UnterminatedQuotedString, i + 1));
                     }
                     if !pair_char(c) {
-                        return Err(self.fail(ErrorKind::InvalidExtension, i + 1));
+                        return Err(self.fail(kind::InvalidExtension, i + 1));
                     }
                     v.push(c);
                     i += 2;
                 }
-                CR | LF => return Err(self.fail(ErrorKind::UnterminatedQuotedString, i)),
+                CR | LF => return Err(self.fail(kind::UnterminatedQuotedString, i)),
                 _ if qdtext(b) => {
                     v.push(b);
                     i += 1;
                 }
-                _ => return Err(self.fail(ErrorKind::InvalidExtension, i)),
+                _ => return Err(self.fail(kind::InvalidExtension, i)),
             }
         }
     }
@@ -376,7 +398,7 @@ impl ChunkLine<'_> {
     fn end(&self, i: usize, b: u8, ws: Option<usize>) -> Result<usize, Error> {
         if let Some(w) = ws {
             if !self.config.allow_trailing_whitespace {
-                return Err(self.fail(ErrorKind::TrailingWhitespace, w));
+                return Err(self.fail(kind::TrailingWhitespace, w));
             }
         }
         eol(self.s, self.start + i, b, self.config)
@@ -397,18 +419,18 @@ impl ChunkLine<'_> {
             size = size
                 .checked_mul(16)
                 .and_then(|n| n.checked_add(u64::from(d)))
-                .ok_or_else(|| self.fail(ErrorKind::ChunkSizeOverflow, i))?;
+                .ok_or_else(|| self.fail(kind::ChunkSizeOverflow, i))?;
             // Leading zeros are free; each significant digit counts.
             if size != 0 {
                 if significant >= cfg.max_size_digits {
-                    return Err(self.fail(ErrorKind::LimitExceeded(Limit::SizeDigits), i));
+                    return Err(self.fail(kind::LimitExceeded(Limit::SizeDigits), i));
                 }
                 significant += 1;
             }
             i += 1;
         }
         if i == 0 {
-            return Err(self.fail(ErrorKind::InvalidChunkSize, 0));
+            return Err(self.fail(kind::InvalidChunkSize, 0));
         }
         self.digits_end = Some(i);
         let digits_end = i;
@@ -426,13 +448,13 @@ impl ChunkLine<'_> {
             return done(self.end(i, b, ws)?, i, exts);
         }
         if b != b';' {
-            return Err(self.fail(ErrorKind::InvalidAfterChunkSize, i));
+            return Err(self.fail(kind::InvalidAfterChunkSize, i));
         }
         // chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] ); `b` is a ";" at `i`.
         loop {
             let (j, c) = self.skip_ws(i + 1)?;
             if !tchar(c) {
-                return Err(self.fail(ErrorKind::InvalidExtension, j));
+                return Err(self.fail(kind::InvalidExtension, j));
             }
             let (name, j, c) = self.token(j)?;
             (i, b) = (j, c);
@@ -449,7 +471,7 @@ impl ChunkLine<'_> {
                 } else if c == b'"' {
                     self.quoted(j)?
                 } else {
-                    return Err(self.fail(ErrorKind::InvalidExtension, j));
+                    return Err(self.fail(kind::InvalidExtension, j));
                 };
                 value = Some(v);
                 (i, b) = (j, c);
@@ -463,7 +485,7 @@ impl ChunkLine<'_> {
             match b {
                 b';' => {}
                 CR | LF => return done(self.end(i, b, ws)?, i, exts),
-                _ => return Err(self.fail(ErrorKind::InvalidExtension, i)),
+                _ => return Err(self.fail(kind::InvalidExtension, i)),
             }
         }
     }
@@ -475,13 +497,13 @@ fn eol(s: &[u8], i: usize, b: u8, config: &Config) -> Result<usize, Error> {
         return if config.allow_bare_lf {
             Ok(i + 1)
         } else {
-            Err(fail(ErrorKind::BareLf, i))
+            Err(fail(kind::BareLf, i))
         };
     }
     match s.get(i + 1) {
-        None => Err(fail(ErrorKind::Truncated, s.len())),
+        None => Err(fail(kind::Truncated, s.len())),
         Some(&LF) => Ok(i + 2),
-        Some(_) => Err(fail(ErrorKind::BareCr, i)),
+        Some(_) => Err(fail(kind::BareCr, i)),
     }
 }
 
@@ -496,13 +518,10 @@ fn trailer_line(
 ) -> Result<(Vec<u8>, Vec<u8>, usize), Error> {
     let at = |i: usize| -> Result<u8, Error> {
         let Some(&b) = s.get(start + i) else {
-            return Err(fail(ErrorKind::Truncated, s.len()));
+            return Err(fail(kind::Truncated, s.len()));
         };
         if before.saturating_add(i + 1) > config.max_trailer_bytes {
-            return Err(fail(
-                ErrorKind::LimitExceeded(Limit::TrailerBytes),
-                start + i,
-            ));
+            return Err(fail(kind::LimitExceeded(Limit::TrailerBytes), start + i));
         }
         Ok(b)
     };
@@ -513,9 +532,9 @@ fn trailer_line(
         match at(i)? {
             b':' => break,
             b if tchar(b) => i += 1,
-            b' ' | b'\t' => return Err(fail(ErrorKind::WhitespaceBeforeColon, start + i)),
-            CR | LF => return Err(fail(ErrorKind::MissingTrailerColon, start + i)),
-            _ => return Err(fail(ErrorKind::InvalidTrailerName, start + i)),
+            b' ' | b'\t' => return Err(fail(kind::WhitespaceBeforeColon, start + i)),
+            CR | LF => return Err(fail(kind::MissingTrailerColon, start + i)),
+            _ => return Err(fail(kind::InvalidTrailerName, start + i)),
         }
     }
     let name = s[start..start + i].to_vec();
@@ -534,13 +553,13 @@ fn trailer_line(
             CR => {
                 let c = at(i + 1)?;
                 if c != LF {
-                    return Err(fail(ErrorKind::BareCr, start + i));
+                    return Err(fail(kind::BareCr, start + i));
                 }
                 break;
             }
             LF if config.allow_bare_lf => break,
-            LF => return Err(fail(ErrorKind::BareLf, start + i)),
-            _ => return Err(fail(ErrorKind::InvalidTrailerValue, start + i)),
+            LF => return Err(fail(kind::BareLf, start + i)),
+            _ => return Err(fail(kind::InvalidTrailerValue, start + i)),
         }
         i += 1;
     }
@@ -555,7 +574,7 @@ fn trailer_line(
 /// Decodes a whole chunked body as [`reference_decode`] does, but under every rule and limit of
 /// `config`, and on failure with the error the decoder reports: its kind, and the offset of the
 /// first byte that the body cannot continue with (a byte over a limit is checked for the limit
-/// before its syntax), or the end of the input for [`ErrorKind::Truncated`].
+/// before its syntax), or the end of the input for `Truncated`.
 ///
 /// Written as a plain descent over the whole input, one grammar rule at a time, as
 /// `reference_decode` is; it shares the decoder's types, none of its code.
@@ -588,36 +607,36 @@ pub fn reference_decode_exact(input: &[u8], config: &Config) -> Result<Output, E
         let left = s.len() - pos;
         let n = match usize::try_from(size) {
             Ok(n) if n <= left => n,
-            _ => return Err(fail(ErrorKind::Truncated, s.len())),
+            _ => return Err(fail(kind::Truncated, s.len())),
         };
         out.body.extend_from_slice(&s[pos..pos + n]);
         pos += n;
         pos = match s.get(pos) {
-            None => return Err(fail(ErrorKind::Truncated, s.len())),
+            None => return Err(fail(kind::Truncated, s.len())),
             Some(&b @ (CR | LF)) => eol(s, pos, b, config)?,
-            Some(_) => return Err(fail(ErrorKind::MissingCrlfAfterData, pos)),
+            Some(_) => return Err(fail(kind::MissingCrlfAfterData, pos)),
         };
     }
     // trailer-section CRLF
     let mut trailer_bytes: usize = 0;
     loop {
         match s.get(pos) {
-            None => return Err(fail(ErrorKind::Truncated, s.len())),
+            None => return Err(fail(kind::Truncated, s.len())),
             Some(&b @ (CR | LF)) => {
                 pos = eol(s, pos, b, config)?;
                 break;
             }
-            Some(b' ' | b'\t') => return Err(fail(ErrorKind::ObsFold, pos)),
+            Some(b' ' | b'\t') => return Err(fail(kind::ObsFold, pos)),
             Some(&b) if tchar(b) => {
                 if out.trailers.len() >= config.max_trailer_fields {
-                    return Err(fail(ErrorKind::LimitExceeded(Limit::TrailerFields), pos));
+                    return Err(fail(kind::LimitExceeded(Limit::TrailerFields), pos));
                 }
                 let (name, value, next) = trailer_line(s, pos, trailer_bytes, config)?;
                 trailer_bytes = trailer_bytes.saturating_add(next - pos);
                 out.trailers.push((name, value));
                 pos = next;
             }
-            Some(_) => return Err(fail(ErrorKind::InvalidTrailerName, pos)),
+            Some(_) => return Err(fail(kind::InvalidTrailerName, pos)),
         }
     }
     out.leftover = s[pos..].to_vec();

@@ -9,7 +9,7 @@ use futures_core::Stream;
 use pin_project_lite::pin_project;
 use thiserror::Error;
 
-use crate::chunked::{BytesDecoder, ErrorKind, OwnedChunk};
+use crate::chunked::{BytesDecoder, Chunk, DecodeError};
 
 /// Why a [`ChunkedBody`] failed. Every error is final: the stream returns `None` after it and
 /// never polls its inner stream again. A body that failed cannot be resumed; close the
@@ -22,27 +22,20 @@ pub enum ChunkedError<E> {
     #[error(transparent)]
     Transport(E),
     /// The chunked framing is invalid or exceeds a limit, or the inner stream ended before the
-    /// last chunk ([`ErrorKind::Truncated`]; see [`is_truncated`](ChunkedError::is_truncated)).
-    #[error(transparent)]
-    Decode(crate::chunked::Error),
-}
-
-impl<E> ChunkedError<E> {
-    /// `true` when the inner stream ended before the body did.
+    /// last chunk ([`DecodeError::Truncated`]).
     ///
     /// ```
     /// use futures::{executor::block_on, stream, StreamExt};
-    /// use sse_wire::stream::ChunkedStreamExt;
+    /// use sse_wire::chunked::DecodeError;
+    /// use sse_wire::stream::{ChunkedError, ChunkedStreamExt};
     ///
     /// let wire = stream::iter([Ok::<_, ()>("5\r\nhel")]);
     /// let got: Vec<_> = block_on(wire.chunked_body().collect());
     /// assert_eq!(got[0].as_ref().unwrap(), "hel");
-    /// assert!(got[1].as_ref().unwrap_err().is_truncated());
+    /// assert!(matches!(got[1], Err(ChunkedError::Decode(DecodeError::Truncated { offset: 6 }))));
     /// ```
-    #[must_use]
-    pub fn is_truncated(&self) -> bool {
-        matches!(self, ChunkedError::Decode(e) if e.kind == ErrorKind::Truncated)
-    }
+    #[error(transparent)]
+    Decode(DecodeError),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,10 +55,9 @@ pin_project! {
     /// input pieces (no copy), as soon as it arrives. It ends (`None`) after the last chunk and
     /// the trailer section, without reading further: the bytes that followed the body in the
     /// last piece (the next message on the connection) are left in
-    /// [`into_remainder`](ChunkedBody::into_remainder) or [`into_parts`](ChunkedBody::into_parts),
-    /// the trailer fields in [`trailers`](ChunkedBody::trailers). The inner stream ending
-    /// before the last chunk is a [`ChunkedError::Decode`] of kind
-    /// [`Truncated`](ErrorKind::Truncated), never a short body.
+    /// [`into_parts`](ChunkedBody::into_parts), the trailer fields in
+    /// [`trailers`](ChunkedBody::trailers). The inner stream ending before the last chunk is a
+    /// [`ChunkedError::Decode`] of [`DecodeError::Truncated`], never a short body.
     ///
     /// ```
     /// use futures::{executor::block_on, stream, StreamExt};
@@ -76,7 +68,7 @@ pin_project! {
     /// let data: Vec<_> = block_on((&mut body).collect());
     /// assert_eq!(data.into_iter().collect::<Result<Vec<_>, _>>().unwrap().concat(), b"hello");
     /// assert_eq!(body.trailers()[0].0, "ETag");
-    /// assert_eq!(body.into_remainder(), "HTTP/1.1");
+    /// assert_eq!(body.into_parts().1, "HTTP/1.1");
     /// ```
     #[derive(Debug)]
     #[must_use = "streams do nothing unless polled"]
@@ -91,14 +83,22 @@ pin_project! {
 }
 
 impl<S> ChunkedBody<S> {
-    /// Decodes `inner` with a [`BytesDecoder::new()`] (the default
-    /// [`Config`](crate::chunked::Config)).
-    pub fn new(inner: S) -> Self {
-        Self::with_decoder(inner, BytesDecoder::new())
-    }
-
-    /// Decodes `inner` with `decoder` (another [`Config`](crate::chunked::Config), or a
-    /// decoder that already holds the start of the body: the bytes read with the header).
+    /// Decodes `inner` with `decoder` (other [`Limits`](crate::chunked::Limits), or a decoder
+    /// that already holds the start of the body: the bytes read with the header). With the
+    /// default decoder, use [`ChunkedStreamExt::chunked_body`].
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use futures::{executor::block_on, stream, StreamExt};
+    /// use sse_wire::chunked::{BytesDecoder, Decoder, Limits};
+    /// use sse_wire::stream::ChunkedBody;
+    ///
+    /// let mut decoder = BytesDecoder::from(Decoder::with_limits(Limits::strict()));
+    /// decoder.push(Bytes::from_static(b"5\r\nhe")); // read with the response header
+    /// let rest = stream::iter([Ok::<_, ()>("llo\r\n0\r\n\r\n")]);
+    /// let data: Vec<_> = block_on(ChunkedBody::with_decoder(rest, decoder).collect());
+    /// assert_eq!(data.into_iter().collect::<Result<Vec<_>, _>>().unwrap().concat(), b"hello");
+    /// ```
     pub fn with_decoder(inner: S, decoder: BytesDecoder) -> Self {
         ChunkedBody {
             inner,
@@ -108,35 +108,25 @@ impl<S> ChunkedBody<S> {
         }
     }
 
-    /// The decoder.
+    /// The decoder: `decoder().decoder().is_done()` once the whole body, trailer section
+    /// included, was read (the stream then ends).
     #[must_use]
     pub fn decoder(&self) -> &BytesDecoder {
         &self.decoder
     }
 
-    /// `true` once the whole body, trailer section included, was read.
-    #[must_use]
-    pub fn is_done(&self) -> bool {
-        self.state == State::Done
-    }
-
     /// The trailer fields read so far, `(name, value)` in the order sent (see
-    /// [`Chunk::Trailer`](crate::chunked::Chunk::Trailer)). Complete once
-    /// [`is_done`](ChunkedBody::is_done).
+    /// [`ChunkRef::Trailer`](crate::chunked::ChunkRef::Trailer)). Complete once the body is
+    /// done.
     #[must_use]
     pub fn trailers(&self) -> &[(Bytes, Bytes)] {
         &self.trailers
     }
 
-    /// The bytes the decoder was given but did not consume: after the body ended, those that
-    /// followed it in the pieces read so far (the start of the next message).
-    #[must_use]
-    pub fn into_remainder(mut self) -> Bytes {
-        self.decoder.take_remainder()
-    }
-
     /// The inner stream (positioned after the body once it ended, for the next message on the
-    /// same connection) and the remainder (see [`into_remainder`](ChunkedBody::into_remainder)).
+    /// same connection) and the remainder: the bytes the decoder was given but did not consume,
+    /// after the body ended those that followed it in the pieces read so far (the start of the
+    /// next message).
     #[must_use]
     pub fn into_parts(mut self) -> (S, Bytes) {
         let rest = self.decoder.take_remainder();
@@ -159,9 +149,9 @@ where
             }
             for chunk in this.decoder.by_ref() {
                 match chunk {
-                    Ok(OwnedChunk::Data(data)) => return Poll::Ready(Some(Ok(data))),
-                    Ok(OwnedChunk::Trailer { name, value }) => this.trailers.push((name, value)),
-                    Ok(OwnedChunk::Done) => {
+                    Ok(Chunk::Data(data)) => return Poll::Ready(Some(Ok(data))),
+                    Ok(Chunk::Trailer { name, value }) => this.trailers.push((name, value)),
+                    Ok(Chunk::Done) => {
                         *this.state = State::Done;
                         return Poll::Ready(None);
                     }
@@ -203,7 +193,7 @@ where
 pub trait ChunkedStreamExt: Sized {
     /// The body data; see [`ChunkedBody`].
     fn chunked_body(self) -> ChunkedBody<Self> {
-        ChunkedBody::new(self)
+        ChunkedBody::with_decoder(self, BytesDecoder::new())
     }
 }
 

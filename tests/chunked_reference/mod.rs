@@ -5,13 +5,15 @@
 #![allow(dead_code)]
 
 use bytes::{Bytes, BytesMut};
-use sse_wire::chunked::{Chunk, Config, Decoded, Decoder, Error, Extensions, OwnedChunk};
+use sse_wire::chunked::{
+    BytesDecoder, Chunk, ChunkRef, DecodeError, Decoded, Decoder, ExtensionsRef, Limits,
+};
 
 // Each test file uses a different part of this.
 #[allow(unused_imports)]
 pub use sse_wire::reference::chunked::{reference_decode, Ext, Mode, Output, STRICT};
 
-pub fn exts(e: &Extensions<'_>) -> Vec<Ext> {
+pub fn exts(e: &ExtensionsRef<'_>) -> Vec<Ext> {
     e.iter()
         .map(|x| {
             (
@@ -23,12 +25,13 @@ pub fn exts(e: &Extensions<'_>) -> Vec<Ext> {
 }
 
 /// A configuration with every limit out of the way, for comparisons with the reference.
-pub fn unlimited(base: Config) -> Config {
-    base.max_size_digits(usize::MAX)
-        .max_chunk_line(usize::MAX)
-        .max_extension_bytes(usize::MAX)
-        .max_trailer_bytes(usize::MAX)
-        .max_trailer_fields(usize::MAX)
+pub fn unlimited(mut base: Limits) -> Limits {
+    base.max_size_digits = usize::MAX;
+    base.max_chunk_line = usize::MAX;
+    base.max_extension_bytes = usize::MAX;
+    base.max_trailer_bytes = usize::MAX;
+    base.max_trailer_fields = usize::MAX;
+    base
 }
 
 /// `input` cut at the given points (sorted, deduplicated, clamped).
@@ -48,19 +51,22 @@ pub fn split_at<'a>(input: &'a [u8], points: &[usize]) -> Vec<&'a [u8]> {
 
 /// Feeds `pieces` to [`Decoder::decode`] the way a caller with a growable buffer would,
 /// checking the contract on every call. At the end of the pieces, calls `finish`.
-pub fn decode_pieces(pieces: &[&[u8]], config: Config) -> Result<Output, Error> {
-    let mut dec = Decoder::with_config(config);
+pub fn decode_pieces(pieces: &[&[u8]], config: Limits) -> Result<Output, DecodeError> {
+    let mut dec = Decoder::with_limits(config);
     let mut out = Output::default();
     let mut buf: Vec<u8> = Vec::new();
     let mut next = 0;
     let mut data_left = 0u64;
     loop {
         let before = dec.position();
-        let Decoded { consumed, chunk } = dec.decode(&buf)?;
+        let Decoded {
+            consumed,
+            item: chunk,
+        } = dec.decode(&buf)?;
         assert!(consumed <= buf.len(), "consumed past the input");
         assert_eq!(dec.position(), before + consumed as u64);
         match chunk {
-            Some(Chunk::Header { size, extensions }) => {
+            Some(ChunkRef::Header { size, extensions }) => {
                 assert!(consumed > 0);
                 assert_eq!(
                     data_left, 0,
@@ -69,7 +75,7 @@ pub fn decode_pieces(pieces: &[&[u8]], config: Config) -> Result<Output, Error> 
                 data_left = size;
                 out.chunks.push((size, exts(&extensions)));
             }
-            Some(Chunk::Data(d)) => {
+            Some(ChunkRef::Data(d)) => {
                 assert!(!d.is_empty(), "empty Data");
                 assert!(d.len() as u64 <= data_left, "more data than the chunk size");
                 // Data is a sub-slice of the input, ending at `consumed`, or right before the
@@ -85,11 +91,11 @@ pub fn decode_pieces(pieces: &[&[u8]], config: Config) -> Result<Output, Error> 
                 data_left -= d.len() as u64;
                 out.body.extend_from_slice(d);
             }
-            Some(Chunk::Trailer { name, value }) => {
+            Some(ChunkRef::Trailer { name, value }) => {
                 assert!(consumed > 0);
                 out.trailers.push((name.to_vec(), value.to_vec()));
             }
-            Some(Chunk::Done) => {
+            Some(ChunkRef::Done) => {
                 assert!(dec.is_done());
                 assert_eq!(data_left, 0);
                 buf.drain(..consumed);
@@ -99,7 +105,7 @@ pub fn decode_pieces(pieces: &[&[u8]], config: Config) -> Result<Output, Error> 
                 out.leftover = buf;
                 // Done is sticky and consumes nothing more.
                 let again = dec.decode(b"more")?;
-                assert_eq!((again.consumed, again.chunk), (0, Some(Chunk::Done)));
+                assert_eq!((again.consumed, again.item), (0, Some(ChunkRef::Done)));
                 assert!(dec.finish().is_ok());
                 return Ok(out);
             }
@@ -117,71 +123,68 @@ pub fn decode_pieces(pieces: &[&[u8]], config: Config) -> Result<Output, Error> 
     }
 }
 
-/// As [`decode_pieces`], through [`Decoder::decode_bytes`]; checks that data is never copied.
-pub fn decode_pieces_bytes(pieces: &[&[u8]], config: Config) -> Result<Output, Error> {
-    let mut dec = Decoder::with_config(config);
+/// As [`decode_pieces`], through a [`BytesDecoder`] fed with the pieces as `Bytes` (the
+/// `Bytes` path that replaced `Decoder::decode_bytes`); checks that data is never copied.
+pub fn decode_pieces_bytes(pieces: &[&[u8]], config: Limits) -> Result<Output, DecodeError> {
+    let pieces: Vec<Bytes> = pieces.iter().map(|p| Bytes::copy_from_slice(p)).collect();
+    let mut dec = BytesDecoder::from(Decoder::with_limits(config));
     let mut out = Output::default();
-    let mut buf = Bytes::new();
-    let mut next = 0;
-    loop {
-        let range = buf.as_ptr_range();
-        match dec.decode_bytes(&mut buf)? {
-            Some(OwnedChunk::Header { size, extensions }) => {
-                out.chunks.push((size, exts(&extensions.as_extensions())));
-            }
-            Some(OwnedChunk::Data(d)) => {
-                assert!(!d.is_empty());
-                let r = d.as_ptr_range();
-                assert!(
-                    range.start <= r.start && r.end <= range.end,
-                    "data was copied"
-                );
-                out.body.extend_from_slice(&d);
-            }
-            Some(OwnedChunk::Trailer { name, value }) => {
-                out.trailers.push((name.to_vec(), value.to_vec()));
-            }
-            Some(OwnedChunk::Done) => {
-                let mut rest = buf.to_vec();
-                for p in &pieces[next..] {
-                    rest.extend_from_slice(p);
+    for (next, piece) in pieces.iter().enumerate() {
+        dec.push(piece.clone());
+        while let Some(item) = dec.next() {
+            match item? {
+                Chunk::Header { size, extensions } => {
+                    out.chunks.push((size, exts(&extensions.as_ref())));
                 }
-                out.leftover = rest;
-                return Ok(out);
+                Chunk::Data(d) => {
+                    assert!(!d.is_empty());
+                    let r = d.as_ptr_range();
+                    assert!(
+                        pieces.iter().any(|p| {
+                            let range = p.as_ptr_range();
+                            range.start <= r.start && r.end <= range.end
+                        }),
+                        "data was copied"
+                    );
+                    out.body.extend_from_slice(&d);
+                }
+                Chunk::Trailer { name, value } => {
+                    out.trailers.push((name.to_vec(), value.to_vec()));
+                }
+                Chunk::Done => {
+                    let mut rest = dec.take_remainder().to_vec();
+                    for p in &pieces[next + 1..] {
+                        rest.extend_from_slice(p);
+                    }
+                    out.leftover = rest;
+                    return Ok(out);
+                }
+                other => panic!("unexpected item {other:?}"),
             }
-            None => {
-                let Some(piece) = pieces.get(next) else {
-                    return Err(dec.finish().expect_err("finish before Done must fail"));
-                };
-                let mut joined = BytesMut::from(&buf[..]);
-                joined.extend_from_slice(piece);
-                buf = joined.freeze();
-                next += 1;
-            }
-            other => panic!("unexpected item {other:?}"),
         }
     }
+    Err(dec.finish().expect_err("finish before Done must fail"))
 }
 
 /// As [`decode_pieces`], through [`Decoder::decode_buf`].
-pub fn decode_pieces_buf(pieces: &[&[u8]], config: Config) -> Result<Output, Error> {
-    let mut dec = Decoder::with_config(config);
+pub fn decode_pieces_buf(pieces: &[&[u8]], config: Limits) -> Result<Output, DecodeError> {
+    let mut dec = Decoder::with_limits(config);
     let mut out = Output::default();
     let mut buf = BytesMut::new();
     let mut next = 0;
     loop {
         match dec.decode_buf(&mut buf)? {
-            Some(OwnedChunk::Header { size, extensions }) => {
-                out.chunks.push((size, exts(&extensions.as_extensions())));
+            Some(Chunk::Header { size, extensions }) => {
+                out.chunks.push((size, exts(&extensions.as_ref())));
             }
-            Some(OwnedChunk::Data(d)) => {
+            Some(Chunk::Data(d)) => {
                 assert!(!d.is_empty());
                 out.body.extend_from_slice(&d);
             }
-            Some(OwnedChunk::Trailer { name, value }) => {
+            Some(Chunk::Trailer { name, value }) => {
                 out.trailers.push((name.to_vec(), value.to_vec()));
             }
-            Some(OwnedChunk::Done) => {
+            Some(Chunk::Done) => {
                 let mut rest = buf.to_vec();
                 for p in &pieces[next..] {
                     rest.extend_from_slice(p);
@@ -202,7 +205,7 @@ pub fn decode_pieces_buf(pieces: &[&[u8]], config: Config) -> Result<Output, Err
 }
 
 /// Decodes `input` whole with the borrowed front end.
-pub fn decode_whole(input: &[u8], config: Config) -> Result<Output, Error> {
+pub fn decode_whole(input: &[u8], config: Limits) -> Result<Output, DecodeError> {
     decode_pieces(&[input], config)
 }
 
@@ -212,10 +215,9 @@ pub fn decode_whole(input: &[u8], config: Config) -> Result<Output, Error> {
 
 /// The real decoder's configuration matching a reference [`Mode`], with every limit out of the
 /// way.
-pub fn mode_config(mode: Mode) -> Config {
-    unlimited(
-        Config::strict()
-            .allow_trailing_whitespace(mode.trailing_ws)
-            .allow_bare_lf(mode.bare_lf),
-    )
+pub fn mode_config(mode: Mode) -> Limits {
+    let mut limits = Limits::strict();
+    limits.allow_trailing_whitespace = mode.trailing_ws;
+    limits.allow_bare_lf = mode.bare_lf;
+    unlimited(limits)
 }
