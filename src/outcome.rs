@@ -298,9 +298,8 @@ impl Tracker {
     }
 
     /// The outcome, given how the body ended: `end` is the decoder's `finish()` result
-    /// ([`BytesDecoder::finish`](crate::sse::BytesDecoder::finish),
-    /// [`Decoder::finish`](crate::sse::Decoder::finish) or
-    /// [`Decoder::finish_with`](crate::sse::Decoder::finish_with)). Once the sentinel was seen
+    /// ([`BytesDecoder::finish`](crate::sse::BytesDecoder::finish) or
+    /// [`Decoder::finish`](crate::sse::Decoder::finish)). Once the sentinel was seen
     /// the outcome is [`Outcome::Sentinel`], whatever followed it.
     pub fn finish<E>(&self, end: Result<(), Truncated>) -> Outcome<E> {
         match end {

@@ -14,7 +14,7 @@ use sse_wire::chunked::{self, ErrorKind, OwnedChunk, TrailerField};
 use sse_wire::codec::{
     ChunkedCodec, ChunkedError, Comment, EventStreamCodec, EventStreamError, LastChunk,
 };
-use sse_wire::sse::{self, DecodeError, Item, Limits, OutEvent};
+use sse_wire::sse::{self, DecodeError, Item, Limit, Limits, OutEvent};
 use tokio::io::{AsyncRead, ReadBuf};
 use tokio_util::codec::{Decoder, FramedRead, FramedWrite};
 
@@ -97,7 +97,12 @@ const MAX_READ: usize = 9;
 fn an_oversized_event_does_not_end_the_stream() {
     let body: &[u8] = b"data: first\n\ndata: 0123456789abcdef0123456789\n\ndata: after\n\n\
                         data: a\ndata: b\ndata: c\ndata: d\n\ndata: last\n\n";
-    let limits = Limits::default().max_line_len(24).max_event_size(6);
+    let limits = {
+        let mut limits = Limits::default();
+        limits.max_line_len = 24;
+        limits.max_event_size = 6;
+        limits
+    };
     for max in 1..=MAX_READ {
         let codec = EventStreamCodec::from_decoder(sse::Decoder::with_limits(limits));
         let items = read_all(Trickle::new(body, max), codec);
@@ -107,8 +112,8 @@ fn an_oversized_event_does_not_end_the_stream() {
         assert!(
             matches!(
                 items[1],
-                Ok(Err(DecodeError::LineTooLong {
-                    limit: 24,
+                Ok(Err(DecodeError::LimitExceeded {
+                    limit: Limit::LineLen,
                     offset: 37
                 }))
             ),
@@ -118,7 +123,10 @@ fn an_oversized_event_does_not_end_the_stream() {
         assert_eq!(summary[2], "after");
         assert!(matches!(
             items[3],
-            Ok(Err(DecodeError::EventTooLarge { limit: 6, .. }))
+            Ok(Err(DecodeError::LimitExceeded {
+                limit: Limit::EventSize,
+                ..
+            }))
         ));
         assert_eq!(summary[4], "last");
     }
@@ -232,7 +240,7 @@ fn an_io_error_ends_the_stream_and_the_codec_reconnects() {
     assert_eq!(items.len(), 2);
     let mut codec = framed.into_parts().codec;
     assert_eq!(codec.decoder().last_event_id(), "41");
-    codec.decoder_mut().reconnect();
+    codec.decoder_mut().reset();
     let items = read_all(Trickle::new(b"data: b\"}\n\n", 3), codec);
     let [Ok(Ok(Item::Event(b)))] = &items[..] else {
         panic!("{items:?}")
@@ -320,7 +328,9 @@ fn a_relay_passes_items_on_unchanged() {
 
 #[test]
 fn event_stream_errors_become_io_errors() {
-    let t = sse::Decoder::new().finish_with(b"data: x").unwrap_err();
+    let mut decoder = sse::Decoder::new();
+    assert!(decoder.decode(b"data: x").unwrap().item.is_none());
+    let t = decoder.finish().unwrap_err();
     let kinds = [
         (EventStreamError::Truncated(t), io::ErrorKind::UnexpectedEof),
         (

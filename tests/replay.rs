@@ -401,7 +401,7 @@ mod end_to_end {
                 break; // the client has everything
             }
             let cut = cuts.get(round).map_or(body.len(), |c| 1 + c % body.len());
-            decoder.reconnect();
+            decoder.reset();
             session.on_response(200, Some(b"text/event-stream"));
             decoder.push(Bytes::copy_from_slice(&body[..cut]));
             for item in &mut decoder {

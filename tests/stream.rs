@@ -179,9 +179,13 @@ fn not_unpin_inner_stream() {
 #[test]
 fn limit_error_is_followed_by_the_next_event() {
     let body = Bytes::from_static(b"data: small\n\ndata: 0123456789abcdef\n\ndata: next\n\n");
-    let limits = Limits::default().max_event_size(8);
+    let limits = {
+        let mut limits = Limits::default();
+        limits.max_event_size = 8;
+        limits
+    };
     for pieces in cuttings(&body) {
-        let decoder = BytesDecoder::from_decoder(Decoder::with_limits(limits));
+        let decoder = BytesDecoder::from(Decoder::with_limits(limits));
         let got: Vec<_> =
             block_on(EventStream::with_decoder(Script::<()>::ok(pieces), decoder).collect());
         let [Ok(a), Err(Error::Limit(limit)), Ok(b)] = &got[..] else {
@@ -195,9 +199,13 @@ fn limit_error_is_followed_by_the_next_event() {
 #[test]
 fn line_limit_mid_stream_goes_on() {
     let body = Bytes::from(format!("data: a\n\n: {}\n\ndata: b\n\n", "x".repeat(100)));
-    let limits = Limits::default().max_line_len(32);
+    let limits = {
+        let mut limits = Limits::default();
+        limits.max_line_len = 32;
+        limits
+    };
     for pieces in cuttings(&body) {
-        let decoder = BytesDecoder::from_decoder(Decoder::with_limits(limits));
+        let decoder = BytesDecoder::from(Decoder::with_limits(limits));
         let got: Vec<_> =
             block_on(EventStream::with_decoder(Script::<()>::ok(pieces), decoder).collect());
         assert!(
@@ -340,7 +348,7 @@ fn reconnect_in_three_steps_after_a_truncated_end() {
     let got: Vec<_> = block_on((&mut events).collect());
     assert!(matches!(&got[..], [Ok(_), Err(Error::Truncated(_))]));
     let mut decoder = events.into_decoder();
-    decoder.reconnect();
+    decoder.reset();
     assert_eq!(decoder.decoder().last_event_id(), "5");
     let second = Script::<()>::ok([Bytes::from_static(b"tial\n\ndata: b\n\n")]);
     let got: Vec<_> = block_on(EventStream::with_decoder(second, decoder).collect());
@@ -464,8 +472,12 @@ fn transport_error_outcome() {
 
 #[test]
 fn limit_errors_pass_through_until() {
-    let limits = Limits::default().max_event_size(6); // `[DONE]` fits
-    let decoder = BytesDecoder::from_decoder(Decoder::with_limits(limits));
+    let limits = {
+        let mut limits = Limits::default();
+        limits.max_event_size = 6;
+        limits
+    }; // `[DONE]` fits
+    let decoder = BytesDecoder::from(Decoder::with_limits(limits));
     let s = Script::<()>::ok([Bytes::from_static(
         b"data: toolong\n\ndata: ok\n\ndata: [DONE]\n\n",
     )]);

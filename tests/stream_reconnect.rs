@@ -199,8 +199,11 @@ fn a_response_that_is_not_an_event_stream_fails_without_reconnecting() {
 
 #[test]
 fn an_event_over_the_limits_is_skipped_and_the_stream_goes_on() {
-    let decoder =
-        BytesDecoder::from_decoder(Decoder::with_limits(Limits::default().max_event_size(4)));
+    let decoder = BytesDecoder::from(Decoder::with_limits({
+        let mut limits = Limits::default();
+        limits.max_event_size = 4;
+        limits
+    }));
     let answers = vec![
         Answer::Response(200, SSE, vec!["data: too large\n\ndata: ok\n\n"], false),
         Answer::Response(204, "", vec![], false),

@@ -578,7 +578,7 @@ fn chunked_sse_wire(wire: &[u8]) -> Totals {
 }
 
 fn chunked_sse_wire_bytes(reads: &[Bytes]) -> Totals {
-    let mut decoder = chunked::BytesDecoder::from_decoder(chunked::Decoder::new().headers(false));
+    let mut decoder = chunked::BytesDecoder::from(chunked::Decoder::new().headers(false));
     let (mut chunks, mut body) = (0, 0);
     for read in reads {
         decoder.push(read.clone());

@@ -439,9 +439,7 @@ fn decode_body(body: &[u8], opts: &Options, problems: &mut Vec<Problem>) -> Vec<
 fn decoder_limit(e: sse_wire::sse::DecodeError) -> Problem {
     use sse_wire::sse::DecodeError;
     let offset = match e {
-        DecodeError::LineTooLong { offset, .. } | DecodeError::EventTooLarge { offset, .. } => {
-            offset
-        }
+        DecodeError::LimitExceeded { offset, .. } => offset,
         _ => 0,
     };
     Problem {

@@ -29,15 +29,15 @@ use crate::sse::{self, Control, DecodeError, EncodeError, Event, Item, OutEvent,
 /// ```
 /// use futures::{executor::block_on, StreamExt};
 /// use sse_wire::codec::{EventStreamCodec, EventStreamError};
-/// use sse_wire::sse::{Decoder, DecodeError, Item, Limits};
+/// use sse_wire::sse::{Decoder, DecodeError, Item, Limit, Limits};
 /// use tokio_util::codec::FramedRead;
 ///
 /// let body: &[u8] = b"data: way too long for the limit\n\ndata: ok\n\ndata: cut";
-/// let codec = EventStreamCodec::from_decoder(Decoder::with_limits(Limits::default().max_line_len(16)));
+/// let codec = EventStreamCodec::from_decoder(Decoder::with_limits({ let mut limits = Limits::default(); limits.max_line_len = 16; limits }));
 /// let mut items = FramedRead::new(body, codec);
 /// block_on(async {
 ///     let too_long = items.next().await.unwrap().unwrap();
-///     assert!(matches!(too_long, Err(DecodeError::LineTooLong { limit: 16, .. })));
+///     assert!(matches!(too_long, Err(DecodeError::LimitExceeded { limit: Limit::LineLen, .. })));
 ///     let Ok(Item::Event(event)) = items.next().await.unwrap().unwrap() else { panic!() };
 ///     assert_eq!(event.data(), "ok");
 ///     let cut = items.next().await.unwrap().unwrap_err();
@@ -50,7 +50,7 @@ use crate::sse::{self, Control, DecodeError, EncodeError, Event, Item, OutEvent,
 ///
 /// The decoder keeps the last event ID and the reconnection time across connections: take the
 /// codec out of the old `FramedRead` ([`FramedRead::into_parts`]) and put it in front of the
-/// new connection. After an I/O error, call [`sse::Decoder::reconnect`] first, so that a half
+/// new connection. After an I/O error, call [`sse::Decoder::reset`] first, so that a half
 /// line of the old connection cannot run into the new one (a clean or truncated end already
 /// readied the decoder).
 ///
@@ -64,7 +64,7 @@ use crate::sse::{self, Control, DecodeError, EncodeError, Event, Item, OutEvent,
 ///     let mut first = FramedRead::new(&b"id: 7\ndata: a\n\n"[..], EventStreamCodec::new());
 ///     while first.next().await.is_some() {}
 ///     let mut codec = first.into_parts().codec;
-///     codec.decoder_mut().reconnect();
+///     codec.decoder_mut().reset();
 ///     // Send `Last-Event-ID: 7` (see `sse_wire::http::last_event_id` with the `http` feature).
 ///     assert_eq!(codec.decoder().last_event_id(), "7");
 ///     let mut second = FramedRead::new(&b"data: b\n\n"[..], codec);
@@ -107,7 +107,7 @@ impl EventStreamCodec {
         &self.decoder
     }
 
-    /// The decoder, mutably: to [`reconnect`](sse::Decoder::reconnect) it.
+    /// The decoder, mutably: to [`reset`](sse::Decoder::reset) it.
     #[must_use]
     pub fn decoder_mut(&mut self) -> &mut sse::Decoder {
         &mut self.decoder
@@ -175,8 +175,9 @@ impl Decoder for EventStreamCodec {
         if let Some(item) = self.decode(src)? {
             return Ok(Some(item));
         }
-        // `src` holds only what the decoder kept: an unfinished line or event.
-        let end = self.decoder.finish_with(src);
+        // `src` holds only what the decoder kept, an unfinished line or event, and the decoder
+        // has seen all of it.
+        let end = self.decoder.finish();
         src.clear();
         end.map(|()| None).map_err(EventStreamError::Truncated)
     }

@@ -45,16 +45,10 @@ pub struct BytesDecoder {
     tail_unread: bool,
 }
 
-impl BytesDecoder {
-    /// A decoder with the default [`Limits`](super::Limits).
-    #[must_use]
-    pub fn new() -> Self {
-        Self::from_decoder(Decoder::new())
-    }
-
-    /// Wraps a configured [`Decoder`].
-    #[must_use]
-    pub fn from_decoder(decoder: Decoder) -> Self {
+impl From<Decoder> for BytesDecoder {
+    /// Wraps a configured [`Decoder`] (its limits, whether it reports comments, the last event
+    /// ID and reconnection time of an earlier connection).
+    fn from(decoder: Decoder) -> Self {
         BytesDecoder {
             decoder,
             pieces: Pieces::default(),
@@ -62,6 +56,14 @@ impl BytesDecoder {
             lent: 0,
             tail_unread: false,
         }
+    }
+}
+
+impl BytesDecoder {
+    /// A decoder with the default [`Limits`](super::Limits).
+    #[must_use]
+    pub fn new() -> Self {
+        Self::from(Decoder::new())
     }
 
     /// Queues the next piece of the stream.
@@ -121,7 +123,7 @@ impl BytesDecoder {
         self.decoder.finish()
     }
 
-    /// Readies the decoder for a new connection's stream; see [`Decoder::reconnect`]. Queued
+    /// Readies the decoder for a new connection's stream; see [`Decoder::reset`]. Queued
     /// pieces of the old stream are dropped, the last event ID and reconnection time are kept.
     ///
     /// ```
@@ -131,17 +133,17 @@ impl BytesDecoder {
     /// let mut decoder = BytesDecoder::new();
     /// decoder.push(Bytes::from_static(b"id: 7\ndata: a\n\ndata: {\"partial"));
     /// assert_eq!((&mut decoder).count(), 1);
-    /// decoder.reconnect(); // the connection dropped mid-event
+    /// decoder.reset(); // the connection dropped mid-event
     /// decoder.push(Bytes::from_static(b"data: b\n\n"));
     /// let Some(Ok(Item::Event(event))) = decoder.next() else { panic!() };
     /// assert_eq!((event.data(), event.id()), ("b", "7"));
     /// ```
-    pub fn reconnect(&mut self) {
+    pub fn reset(&mut self) {
         self.pieces.clear();
         self.tail.clear();
         self.lent = 0;
         self.tail_unread = false;
-        self.decoder.reconnect();
+        self.decoder.reset();
     }
 
     /// The next item, borrowing the decoder until the next call: for a caller that only looks

@@ -72,9 +72,9 @@ impl LastId {
 /// * [`decode`](Decoder::decode): borrowed `&[u8]` in, an [`ItemRef`] borrowing from it out.
 ///   The caller owns the buffer and drops [`Decoded::consumed`] bytes from its front after each
 ///   call (the rustls/httparse shape). Needs no copy at all.
-/// * [`decode_buf`](Decoder::decode_buf) / [`decode_bytes`](Decoder::decode_bytes): a
-///   `BytesMut` or `Bytes` buffer in (the `tokio_util::codec::Decoder` shape), owned
-///   [`Item`]s out, whose fields are slices of the buffer when the field came in one line.
+/// * [`decode_buf`](Decoder::decode_buf): a `BytesMut` buffer in (the
+///   `tokio_util::codec::Decoder` shape), owned [`Item`]s out, whose fields are slices of the
+///   buffer when the field came in one line.
 /// * [`BytesDecoder`](super::BytesDecoder): push `Bytes` pieces as an HTTP client yields them, iterate items out.
 ///
 /// Every item decoded before an error is returned before it; after an error the decoder goes
@@ -321,19 +321,6 @@ impl Decoder {
         self.decode_owned(buf)
     }
 
-    /// As [`decode_buf`](Decoder::decode_buf), for input the caller holds as one [`Bytes`].
-    ///
-    /// When this returns `Ok(None)`, `buf` holds the start of an unfinished item: the next call
-    /// must see those bytes followed by the next input (join them, or use [`BytesDecoder`](super::BytesDecoder), which
-    /// does it with the fewest copies).
-    ///
-    /// # Errors
-    ///
-    /// As [`decode`](Decoder::decode); on error nothing is split off `buf`.
-    pub fn decode_bytes(&mut self, buf: &mut Bytes) -> Result<Option<Item>, DecodeError> {
-        self.decode_owned(buf)
-    }
-
     fn decode_owned<B: OwnedInput>(&mut self, buf: &mut B) -> Result<Option<Item>, DecodeError> {
         let step = self.engine.decode(buf.as_slice());
         let n = step.consumed;
@@ -432,21 +419,41 @@ impl Decoder {
     /// Returns `Ok(())` when the stream ended cleanly between events, or [`Truncated`] saying
     /// what was thrown away (an event without its closing blank line, or an unterminated line).
     /// The caller's unconsumed bytes are no longer needed. Only bytes the decoder was given count:
-    /// a caller that stopped decoding before the end of its buffer (at `data: [DONE]`, say) ends
-    /// the stream with [`finish_with`](Decoder::finish_with) instead. An event already dropped
-    /// for a limit was reported by its [`DecodeError`]; if the stream ends before its blank line,
+    /// a caller that stopped decoding before the end of its buffer (at `data: [DONE]`, say)
+    /// first decodes the rest until no item comes out (a keep-alive comment or an event after
+    /// the marker is not a truncation), then calls `finish`. An event already dropped for a
+    /// limit was reported by its [`DecodeError`]; if the stream ends before its blank line,
     /// `finish` does not report it a second time.
     ///
-    /// The decoder is then ready for a new stream, as after [`reconnect`](Decoder::reconnect).
+    /// The decoder is then ready for a new stream, as after [`reset`](Decoder::reset).
     ///
     /// ```
-    /// use sse_wire::sse::Decoder;
+    /// use sse_wire::sse::{Decoder, ItemRef};
     ///
     /// let mut decoder = Decoder::new();
     /// let d = decoder.decode(b"data: partial answ").unwrap();
     /// assert!(d.item.is_none());
     /// let truncated = decoder.finish().unwrap_err();
     /// assert_eq!(truncated.partial_line, 18);
+    ///
+    /// // Stopped at an end marker: decode what is left, then judge the end.
+    /// let mut buf: &[u8] = b"data: hi\n\ndata: [DONE]\n\n: keep-alive\n";
+    /// loop {
+    ///     let decoded = decoder.decode(buf).unwrap();
+    ///     buf = &buf[decoded.consumed..];
+    ///     match decoded.item {
+    ///         Some(ItemRef::Event(e)) if e.data() == "[DONE]" => break,
+    ///         None => break,
+    ///         _ => {}
+    ///     }
+    /// }
+    /// while let Ok(decoded) = decoder.decode(buf) {
+    ///     buf = &buf[decoded.consumed..];
+    ///     if decoded.item.is_none() {
+    ///         break;
+    ///     }
+    /// }
+    /// assert!(decoder.finish().is_ok());
     /// ```
     ///
     /// # Errors
@@ -463,53 +470,6 @@ impl Decoder {
                 partial_line: p.partial_line,
             })
         }
-    }
-
-    /// Ends a stream whose last unconsumed bytes are `rest`: for a caller that stopped decoding
-    /// early, typically at an end marker such as `data: [DONE]`, with more of the last read
-    /// still in its buffer.
-    ///
-    /// The items left in `rest` are decoded and dropped (a keep-alive comment or an event after
-    /// the marker is not a truncation), and then the stream ends as with
-    /// [`finish`](Decoder::finish): the result says whether it ended inside an event or a line.
-    /// `rest` must be what the caller still holds, as for [`decode`](Decoder::decode).
-    ///
-    /// ```
-    /// use sse_wire::sse::{Decoder, ItemRef};
-    ///
-    /// let mut decoder = Decoder::new();
-    /// let mut buf: &[u8] = b"data: hi\n\ndata: [DONE]\n\n: keep-alive\n";
-    /// loop {
-    ///     let decoded = decoder.decode(buf).unwrap();
-    ///     buf = &buf[decoded.consumed..];
-    ///     match decoded.item {
-    ///         Some(ItemRef::Event(e)) if e.data() == "[DONE]" => break,
-    ///         None => break,
-    ///         _ => {}
-    ///     }
-    /// }
-    /// assert!(decoder.finish_with(buf).is_ok());
-    ///
-    /// // A stream cut inside an event after the marker is still reported.
-    /// let mut decoder = Decoder::new();
-    /// assert!(decoder.finish_with(b"data: [DONE]\n\ndata: cut").is_err());
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// [`Truncated`] when the stream did not end at an event boundary.
-    pub fn finish_with(&mut self, mut rest: &[u8]) -> Result<(), Truncated> {
-        loop {
-            match self.decode(rest) {
-                Ok(Decoded { item: None, .. }) => break,
-                Ok(decoded) => rest = &rest[decoded.consumed..],
-                // The caller broke the contract: only what the decoder holds can be judged.
-                Err(DecodeError::InputShrunk { .. }) => break,
-                // Decoding goes on after a limit error; the event it cost is dropped either way.
-                Err(_) => {}
-            }
-        }
-        self.finish()
     }
 
     /// Readies the decoder for the stream of a new connection to the same source (a
@@ -531,12 +491,12 @@ impl Decoder {
     /// assert!(matches!(d.item, Some(ItemRef::Event(_))));
     /// // The connection drops; reconnect with `Last-Event-ID: 41`.
     /// assert_eq!(decoder.last_event_id(), "41");
-    /// decoder.reconnect();
+    /// decoder.reset();
     /// let d = decoder.decode(b"retry: 300\ndata: b\n\n").unwrap();
     /// let Some(ItemRef::Event(event)) = d.item else { panic!() };
     /// assert_eq!((event.data(), event.id()), ("b", "41"));
     /// ```
-    pub fn reconnect(&mut self) {
+    pub fn reset(&mut self) {
         let _ = self.engine.finish();
     }
 }

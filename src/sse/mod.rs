@@ -18,6 +18,6 @@ pub use decoder::{Decoded, Decoder};
 #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub use encoder::JsonError;
 pub use encoder::{EncodeError, EncodedEvent, Encoder, OutEvent};
-pub use error::{DecodeError, Truncated};
+pub use error::{DecodeError, Limit, Truncated};
 pub use item::{Control, ControlRef, Event, EventRef, Item, ItemRef};
 pub use limits::Limits;

@@ -63,10 +63,10 @@
 //! connection drops (a final error, or the end of the body), send the ID as `Last-Event-ID`,
 //! wait [`retry`](EventStream::retry), and hand the new response's stream to
 //! [`EventStream::reconnect`], which keeps that state and drops the old connection's half
-//! line. [`into_decoder`](EventStream::into_decoder), [`BytesDecoder::reconnect`] and
+//! line. [`into_decoder`](EventStream::into_decoder), [`BytesDecoder::reset`] and
 //! [`EventStream::with_decoder`] do the same in three steps.
 //!
-//! [`BytesDecoder::reconnect`]: crate::sse::BytesDecoder::reconnect
+//! [`BytesDecoder::reset`]: crate::sse::BytesDecoder::reset
 //!
 //! ```
 //! use futures::{executor::block_on, stream, StreamExt};

@@ -199,7 +199,7 @@ where
                     Some(Action::Connect(request)) => {
                         // A new body: the old one's half line and event go, the last event
                         // ID and reconnection time stay.
-                        this.decoder.reconnect();
+                        this.decoder.reset();
                         let response = (this.connect)(&request);
                         this.state.set(State::Connecting { response });
                     }

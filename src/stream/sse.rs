@@ -166,7 +166,7 @@ macro_rules! shared_accessors {
             &self.inner
         }
 
-        /// Takes the decoder, for a reconnect: call [`BytesDecoder::reconnect`] on it and pass
+        /// Takes the decoder, for a reconnect: call [`BytesDecoder::reset`] on it and pass
         /// it to [`with_decoder`](Self::with_decoder) with the new response's stream.
         #[must_use]
         pub fn into_decoder(self) -> BytesDecoder {
@@ -180,12 +180,12 @@ macro_rules! shared_accessors {
         }
 
         /// Goes on with a new connection's stream: the decoder is readied with
-        /// [`BytesDecoder::reconnect`] (the last event ID and the reconnection time stay, the
+        /// [`BytesDecoder::reset`] (the last event ID and the reconnection time stay, the
         /// old connection's unfinished line and event are dropped) and decodes `inner`. The
         /// old inner stream is dropped. See the [module docs](super#reconnecting).
         pub fn reconnect<T>(self, inner: T) -> $stream<T> {
             let mut decoder = self.core.decoder;
-            decoder.reconnect();
+            decoder.reset();
             $stream::with_decoder(inner, decoder)
         }
     };
@@ -222,7 +222,7 @@ impl<S> EventStream<S> {
     shared_accessors!(EventStream);
 
     /// Decodes `inner` with `decoder`: one with other [`Limits`](crate::sse::Limits), or the
-    /// decoder of an earlier connection (after [`BytesDecoder::reconnect`]), whose last event
+    /// decoder of an earlier connection (after [`BytesDecoder::reset`]), whose last event
     /// ID and reconnection time then carry over.
     ///
     /// ```
@@ -230,7 +230,7 @@ impl<S> EventStream<S> {
     /// use sse_wire::sse::{BytesDecoder, Decoder, Limits};
     /// use sse_wire::stream::{Error, EventStream};
     ///
-    /// let decoder = BytesDecoder::from_decoder(Decoder::with_limits(Limits::default().max_event_size(4)));
+    /// let decoder = BytesDecoder::from(Decoder::with_limits({ let mut limits = Limits::default(); limits.max_event_size = 4; limits }));
     /// let body = stream::iter([Ok::<_, ()>("data: too large\n\ndata: ok\n\n")]);
     /// let got: Vec<_> = block_on(EventStream::with_decoder(body, decoder).collect());
     /// assert!(matches!(got[0], Err(Error::Limit(_))));
