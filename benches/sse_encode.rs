@@ -11,9 +11,9 @@
 
 use std::hint::black_box;
 
-use bytes::BytesMut;
 #[cfg(feature = "std")]
-use bytes::{Buf, Bytes};
+use bytes::Buf;
+use bytes::BytesMut;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use sse_wire::sse::{Encoder, OutEvent};
 
@@ -71,7 +71,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             dst.clear();
             for t in &toks {
-                enc.data(black_box(t), &mut dst).unwrap();
+                enc.encode(&OutEvent::data(black_box(t)), &mut dst).unwrap();
             }
             assert_eq!(dst.len(), total);
         })
@@ -81,7 +81,7 @@ fn bench(c: &mut Criterion) {
     for (name, lines) in [("large_single_line", false), ("large_multiline", true)] {
         let data = payload(lines);
         #[cfg(feature = "std")]
-        let shared = Bytes::from(data.clone());
+        let shared = sse_wire::Str::from(data.clone());
         let ev = OutEvent::data(&data);
         let len = enc.encoded_len(&ev).unwrap();
         let src = vec![b'x'; len];

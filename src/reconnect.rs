@@ -783,7 +783,7 @@ impl<J: Jitter> Reconnect<J> {
             .config
             .sentinel
             .as_ref()
-            .is_some_and(|s| s.matches(event));
+            .is_some_and(|s| s.matches(event.as_ref()));
         self.sentinel_seen(hit)
     }
 
@@ -793,7 +793,7 @@ impl<J: Jitter> Reconnect<J> {
             .config
             .sentinel
             .as_ref()
-            .is_some_and(|s| s.matches_ref(event));
+            .is_some_and(|s| s.matches(*event));
         self.sentinel_seen(hit)
     }
 

@@ -130,7 +130,7 @@ fn an_id_the_encoder_refuses_is_an_error_not_a_frame() {
 fn the_id_argument_replaces_an_id_set_on_the_event() {
     let mut log = EventLog::new();
     let frame = log
-        .push("new", OutEvent::data("x").id("old").event("e"))
+        .push("new", OutEvent::data("x").id("old").event_type("e"))
         .unwrap();
     assert_eq!(frame, "event: e\nid: new\ndata: x\n\n");
     assert!(log.since("new").is_ok());

@@ -1440,7 +1440,7 @@ fn reconnect(name: &str, first: &[u8], second: &[u8]) -> (StreamOutcome, StreamO
                     let d = decoder.decode(&buf).unwrap();
                     let consumed = d.consumed;
                     let item = d.item.map(|i| match i {
-                        ItemRef::Event(e) => owned(Item::Event(e.to_owned_event())),
+                        ItemRef::Event(e) => owned(Item::Event(e.into_owned())),
                         ItemRef::Comment(c) => comment(c),
                         other => panic!("{other:?}"),
                     });
@@ -1555,7 +1555,7 @@ fn borrowed_decode_item_accessors() {
         (e.event_type(), e.data(), e.id(), e.retry()),
         ("e", "d", "x", ms(3))
     );
-    let owned = e.to_owned_event();
+    let owned = e.into_owned();
     assert_eq!(
         (owned.event_type(), owned.data(), owned.id(), owned.retry()),
         ("e", "d", "x", ms(3))

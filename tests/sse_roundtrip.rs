@@ -95,7 +95,7 @@ fn encode_all(outs: &[Out]) -> (Vec<u8>, Vec<Want>) {
                     ev = ev.with_data(d);
                 }
                 if let Some(e) = event {
-                    ev = ev.event(e);
+                    ev = ev.event_type(e);
                 }
                 if let Some(i) = id {
                     ev = ev.id(i);
@@ -145,13 +145,17 @@ fn encode_all(outs: &[Out]) -> (Vec<u8>, Vec<Want>) {
                 }
             }
             Out::Comment(c) => {
-                enc.comment(c, &mut bytes).unwrap();
+                enc.encode(&OutEvent::comment(c), &mut bytes).unwrap();
                 for line in normalize(c).split('\n') {
                     want.push(Want::Comment(line.to_string()));
                 }
             }
             Out::Retry(ms) => {
-                enc.retry(Duration::from_millis(*ms), &mut bytes).unwrap();
+                enc.encode(
+                    &OutEvent::new().retry(Duration::from_millis(*ms)),
+                    &mut bytes,
+                )
+                .unwrap();
                 retry_in_force = Some(Duration::from_millis(*ms));
                 want.push(Want::Control {
                     id: id_in_force.clone(),
@@ -219,7 +223,7 @@ proptest! {
         let ev = OutEvent::new().id(&id);
         let mut want = Vec::new();
         enc.encode(&ev.with_data(&data), &mut want).unwrap();
-        let mut framed = enc.frame(&ev, Bytes::copy_from_slice(data.as_bytes())).unwrap();
+        let mut framed = enc.frame(&ev, sse_wire::Str::from(&data[..])).unwrap();
         let got = bytes::Buf::copy_to_bytes(&mut framed, want.len());
         prop_assert_eq!(&got[..], &want[..]);
         let (decoded, _, _) = decode_cut(&want, &[cut]);

@@ -325,7 +325,7 @@ fuzz_target!(|case: Case| {
                     None => OutEvent::new(),
                 };
                 if let Some(t) = event_type {
-                    event = event.event(t);
+                    event = event.event_type(t);
                 }
                 if let Some(r) = retry {
                     event = event.retry(r);

@@ -228,8 +228,8 @@ pub fn from_item(item: Item) -> RefItem {
         Item::Control(c) => RefItem::Control {
             id: c.id().to_owned(),
             retry: c.retry(),
-            id_set: c.id_field().is_some(),
-            retry_set: c.retry_field().is_some(),
+            id_set: c.as_ref().id_field().is_some(),
+            retry_set: c.as_ref().retry_field().is_some(),
         },
         Item::Comment(c) => RefItem::Comment(c.as_str().to_owned()),
         other => panic!("unknown item kind {other:?}"),

@@ -257,17 +257,17 @@ async fn browser_events(State(app): State<App>, headers: HeaderMap) -> Response 
         vec![
             Message::new().retry(RETRY),
             Message::data("line one\nline two\n\nline four")
-                .event("greeting")
+                .event_type("greeting")
                 .id("b1"),
             Message::data("héllo wörld ✓ 日本語 🚀").id("b2"),
-            Message::data("{\"n\":3}").event("token").id("b3"),
+            Message::data("{\"n\":3}").event_type("token").id("b3"),
         ]
     } else {
         vec![
             Message::data("after the reconnection")
-                .event("token")
+                .event_type("token")
                 .id("b4"),
-            Message::data("bye").event("end"),
+            Message::data("bye").event_type("end"),
         ]
     };
     let visits = app.visits.clone();

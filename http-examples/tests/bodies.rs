@@ -13,8 +13,8 @@ use sse_wire::stream::{encode_events, Message};
 fn messages() -> Vec<Message> {
     vec![
         Message::data("hello").id("1"),
-        Message::keep_alive(),
-        Message::data("two\r\nlines\rand\nmore").event("multi"),
+        Message::comment(""),
+        Message::data("two\r\nlines\rand\nmore").event_type("multi"),
         Message::new().retry(Duration::from_millis(2500)),
         Message::comment("note").with_data(""),
         Message::data(String::from("é and ☃")).id(""),

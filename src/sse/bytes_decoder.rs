@@ -152,7 +152,7 @@ impl BytesDecoder {
     /// not copy; an event that lies in one piece is a view of that piece.
     ///
     /// Returns `None` when the queued pieces hold no complete item: push more. To keep an
-    /// event, [`EventRef::to_owned_event`](super::EventRef::to_owned_event) copies it (or use the iterator, whose events share
+    /// event, [`EventRef::into_owned`](super::EventRef::into_owned) copies it (or use the iterator, whose events share
     /// the pieces' memory).
     ///
     /// ```

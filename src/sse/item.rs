@@ -57,7 +57,27 @@ impl<'a> EventRef<'a> {
     }
 
     /// The value of the event's own `id` field: `None` when it had none (its [`id`](Self::id)
-    /// was inherited), `Some("")` when an empty `id` field reset the last event ID.
+    /// was inherited from an earlier block), `Some("")` when an empty `id` field reset the last
+    /// event ID. A relay needs this to re-send the stream exactly.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use sse_wire::sse::{BytesDecoder, Item};
+    ///
+    /// let mut decoder = BytesDecoder::new();
+    /// decoder.push(Bytes::from_static(b"id: 5\ndata: a\n\ndata: b\n\nid:\ndata: c\n\n"));
+    /// let fields: Vec<_> = (&mut decoder)
+    ///     .map(|item| match item.unwrap() {
+    ///         Item::Event(e) => (e.id().to_owned(), e.as_ref().id_field().map(str::to_owned)),
+    ///         _ => unreachable!(),
+    ///     })
+    ///     .collect();
+    /// assert_eq!(fields, [
+    ///     ("5".into(), Some("5".into())),
+    ///     ("5".into(), None),
+    ///     ("".into(), Some("".into())),
+    /// ]);
+    /// ```
     #[must_use]
     pub fn id_field(&self) -> Option<&'a str> {
         self.id_set.then_some(self.id)
@@ -71,7 +91,7 @@ impl<'a> EventRef<'a> {
 
     /// Copies the event into an owned [`Event`].
     #[must_use]
-    pub fn to_owned_event(&self) -> Event {
+    pub fn into_owned(self) -> Event {
         Event {
             event_type: event_type_of(self.event_type),
             data: Str::from(self.data),
@@ -133,7 +153,7 @@ impl<'a> ControlRef<'a> {
 
     /// Copies it into an owned [`Control`].
     #[must_use]
-    pub fn to_owned_control(&self) -> Control {
+    pub fn into_owned(self) -> Control {
         Control {
             id: Str::from(self.id),
             retry: self.retry,
@@ -160,8 +180,8 @@ impl<'a> ControlRef<'a> {
 /// let mut relayed = Vec::new();
 /// for item in &mut decoder {
 ///     match item? {
-///         Item::Event(event) => Encoder::new().encode(&OutEvent::from(&event), &mut relayed)?,
-///         Item::Control(control) => Encoder::new().encode(&OutEvent::from(&control), &mut relayed)?,
+///         Item::Event(event) => Encoder::new().encode(&OutEvent::from(event.as_ref()), &mut relayed)?,
+///         Item::Control(control) => Encoder::new().encode(&OutEvent::from(control.as_ref()), &mut relayed)?,
 ///         _ => {}
 ///     }
 /// }
@@ -191,16 +211,17 @@ impl Control {
         self.retry
     }
 
-    /// The block's own `id` field, if it had one (`Some("")`: the last event ID was reset).
+    /// The borrowed view, for what the views alone offer
+    /// ([`id_field`](ControlRef::id_field), [`retry_field`](ControlRef::retry_field)) and the
+    /// consumers that take views ([`OutEvent::from`](super::OutEvent)).
     #[must_use]
-    pub fn id_field(&self) -> Option<&str> {
-        self.id_set.then_some(&*self.id)
-    }
-
-    /// The reconnection time the block's `retry` field set, if it had a valid one.
-    #[must_use]
-    pub fn retry_field(&self) -> Option<Duration> {
-        self.retry.filter(|_| self.retry_set)
+    pub fn as_ref(&self) -> ControlRef<'_> {
+        ControlRef {
+            id: &self.id,
+            retry: self.retry,
+            id_set: self.id_set,
+            retry_set: self.retry_set,
+        }
     }
 }
 
@@ -263,37 +284,20 @@ impl Event {
         self.retry
     }
 
-    /// The value of the event's own `id` field: `None` when it had none (its [`id`](Self::id)
-    /// was inherited from an earlier block), `Some("")` when an empty `id` field reset the last
-    /// event ID. A relay needs this to re-send the stream exactly.
-    ///
-    /// ```
-    /// use bytes::Bytes;
-    /// use sse_wire::sse::{BytesDecoder, Item};
-    ///
-    /// let mut decoder = BytesDecoder::new();
-    /// decoder.push(Bytes::from_static(b"id: 5\ndata: a\n\ndata: b\n\nid:\ndata: c\n\n"));
-    /// let fields: Vec<_> = (&mut decoder)
-    ///     .map(|item| match item.unwrap() {
-    ///         Item::Event(e) => (e.id().to_owned(), e.id_field().map(str::to_owned)),
-    ///         _ => unreachable!(),
-    ///     })
-    ///     .collect();
-    /// assert_eq!(fields, [
-    ///     ("5".into(), Some("5".into())),
-    ///     ("5".into(), None),
-    ///     ("".into(), Some("".into())),
-    /// ]);
-    /// ```
+    /// The borrowed view, for what the views alone offer ([`id_field`](EventRef::id_field),
+    /// [`retry_field`](EventRef::retry_field)) and the consumers that take views
+    /// ([`Sentinel::matches`](crate::outcome::Sentinel::matches),
+    /// [`OutEvent::from`](super::OutEvent)).
     #[must_use]
-    pub fn id_field(&self) -> Option<&str> {
-        self.id_set.then(|| self.id())
-    }
-
-    /// The reconnection time the event's own `retry` field set, if it had a valid one.
-    #[must_use]
-    pub fn retry_field(&self) -> Option<Duration> {
-        self.retry.filter(|_| self.retry_set)
+    pub fn as_ref(&self) -> EventRef<'_> {
+        EventRef {
+            event_type: self.event_type(),
+            data: &self.data,
+            id: self.id(),
+            retry: self.retry,
+            id_set: self.id_set,
+            retry_set: self.retry_set,
+        }
     }
 
     /// The data as a shared [`Str`] (no copy).
