@@ -51,7 +51,7 @@ fn bench(c: &mut Criterion) {
     let toks = tokens();
     let total: usize = toks
         .iter()
-        .map(|t| enc.encoded_len(&OutEvent::data(t)).unwrap())
+        .map(|t| enc.encoded_len(&OutEvent::new().data(t)).unwrap())
         .sum();
     let src = vec![b'x'; total];
 
@@ -71,7 +71,8 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             dst.clear();
             for t in &toks {
-                enc.encode(&OutEvent::data(black_box(t)), &mut dst).unwrap();
+                enc.encode(&OutEvent::new().data(black_box(t)), &mut dst)
+                    .unwrap();
             }
             assert_eq!(dst.len(), total);
         })
@@ -82,7 +83,7 @@ fn bench(c: &mut Criterion) {
         let data = payload(lines);
         #[cfg(feature = "std")]
         let shared = sse_wire::Str::from(data.clone());
-        let ev = OutEvent::data(&data);
+        let ev = OutEvent::new().data(&data);
         let len = enc.encoded_len(&ev).unwrap();
         let src = vec![b'x'; len];
         let mut g = c.benchmark_group(name);

@@ -90,7 +90,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         encoder.encode(&OutEvent::from(event.as_ref()), &mut out)
                     }
                     Item::Control(control) => {
-                        forwarded_retry = control.retry();
+                        forwarded_retry = control.as_ref().retry();
                         encoder.encode(&OutEvent::from(control.as_ref()), &mut out)
                     }
                     Item::Comment(text) => encoder.encode(&OutEvent::comment(text), &mut out),
@@ -160,7 +160,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 c.as_ref().id_field(),
                 c.as_ref().retry_field()
             ),
-            Item::Comment(c) => println!("comment {:?}", c.as_str()),
+            Item::Comment(c) => println!("comment {:?}", &*c),
             _ => {}
         }
     }

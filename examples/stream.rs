@@ -69,7 +69,7 @@ fn main() -> ExitCode {
                 }
                 Ok(Item::Comment(text)) => {
                     comments += 1;
-                    println!("comment    {:?}", text.as_str());
+                    println!("comment    {:?}", &*text);
                     received.push(Item::Comment(text));
                 }
                 Ok(Item::Control(control)) => {

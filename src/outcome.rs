@@ -57,10 +57,12 @@ use crate::Str;
 /// ```
 /// use sse_wire::outcome::Sentinel;
 ///
-/// let mut either = Sentinel::data("[DONE]");
-/// either.event_type = Some("message_stop".into());
-/// assert_eq!(either.data.as_deref(), Some("[DONE]"));
-/// assert_eq!(either, Sentinel { data: Some("[DONE]".into()), event_type: Some("message_stop".into()) });
+/// let either = Sentinel { data: Some("[DONE]".into()), event_type: Some("message_stop".into()) };
+/// let mut also = Sentinel::openai();
+/// also.event_type = Some("message_stop".into());
+/// assert_eq!(either, also);
+/// let custom = Sentinel { data: None, event_type: Some("done".into()) };
+/// assert_eq!(custom.data.as_deref(), None);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sentinel {
@@ -71,24 +73,6 @@ pub struct Sentinel {
 }
 
 impl Sentinel {
-    /// An event whose data is exactly `data` (whatever its type).
-    #[must_use]
-    pub fn data(data: impl Into<Str>) -> Self {
-        Sentinel {
-            data: Some(data.into()),
-            event_type: None,
-        }
-    }
-
-    /// An event of type `event_type` (whatever its data).
-    #[must_use]
-    pub fn event_type(event_type: impl Into<Str>) -> Self {
-        Sentinel {
-            data: None,
-            event_type: Some(event_type.into()),
-        }
-    }
-
     /// OpenAI's end marker (chat completions, completions): `data: [DONE]`.
     #[must_use]
     pub const fn openai() -> Self {
@@ -200,16 +184,6 @@ impl<E> Outcome<E> {
     #[must_use]
     pub fn is_cut(&self) -> bool {
         matches!(self, Outcome::Clean | Outcome::Truncated(_))
-    }
-
-    /// Maps the transport error.
-    pub fn map_transport<F>(self, f: impl FnOnce(E) -> F) -> Outcome<F> {
-        match self {
-            Outcome::Sentinel => Outcome::Sentinel,
-            Outcome::Clean => Outcome::Clean,
-            Outcome::Truncated(t) => Outcome::Truncated(t),
-            Outcome::Transport(e) => Outcome::Transport(f(e)),
-        }
     }
 }
 

@@ -265,19 +265,23 @@ fn encoded_events_read_back() {
         wire.send(OutEvent::new().retry(Duration::from_secs(2)))
             .await?;
         wire.send(
-            OutEvent::data("one\r\ntwo\rthree")
+            OutEvent::new()
+                .data("one\r\ntwo\rthree")
                 .event_type("multi")
                 .id("7"),
         )
         .await?;
         // A refused event writes nothing and leaves the sink usable.
-        let refused = wire.send(OutEvent::data("x").id("a\nb")).await.unwrap_err();
+        let refused = wire
+            .send(OutEvent::new().data("x").id("a\nb"))
+            .await
+            .unwrap_err();
         assert!(matches!(
             refused,
-            SseCodecError::Encode(sse::EncodeError::LineBreakInId { at: 1 })
+            SseCodecError::Encode(sse::EncodeError::ControlInId { byte: b'\n', at: 1 })
         ));
-        wire.send(&OutEvent::data("")).await?;
-        wire.send(OutEvent::data("[DONE]")).await
+        wire.send(&OutEvent::new().data("")).await?;
+        wire.send(OutEvent::new().data("[DONE]")).await
     })
     .unwrap();
     let bytes = wire.into_inner();
@@ -339,7 +343,7 @@ fn event_stream_errors_become_io_errors() {
     let kinds = [
         (SseCodecError::Truncated(t), io::ErrorKind::UnexpectedEof),
         (
-            SseCodecError::Encode(sse::EncodeError::NulInId { at: 0 }),
+            SseCodecError::Encode(sse::EncodeError::ControlInId { byte: 0, at: 0 }),
             io::ErrorKind::InvalidInput,
         ),
         (

@@ -39,18 +39,18 @@ fn drain(mut b: impl Buf, step: usize) -> Vec<u8> {
 
 #[test]
 fn golden_simple_message() {
-    assert_eq!(encode(&OutEvent::data("hello")), b"data: hello\n\n");
+    assert_eq!(encode(&OutEvent::new().data("hello")), b"data: hello\n\n");
 }
 
 #[test]
 fn golden_typed_event_with_id() {
-    let ev = OutEvent::data("{}").event_type("delta").id("msg-1");
+    let ev = OutEvent::new().data("{}").event_type("delta").id("msg-1");
     assert_eq!(encode(&ev), b"event: delta\nid: msg-1\ndata: {}\n\n");
 }
 
 #[test]
 fn golden_retry() {
-    let ev = OutEvent::data("x").retry(Duration::from_millis(1500));
+    let ev = OutEvent::new().data("x").retry(Duration::from_millis(1500));
     assert_eq!(encode(&ev), b"retry: 1500\ndata: x\n\n");
     let mut out = Vec::new();
     Encoder::new()
@@ -98,7 +98,7 @@ fn golden_comment_and_keep_alive() {
 #[test]
 fn golden_multiline_data() {
     assert_eq!(
-        encode(&OutEvent::data("one\ntwo\r\nthree\rfour")),
+        encode(&OutEvent::new().data("one\ntwo\r\nthree\rfour")),
         b"data: one\ndata: two\ndata: three\ndata: four\n\n"
     );
 }
@@ -108,11 +108,12 @@ fn golden_done_sentinel() {
     let mut out = BytesMut::new();
     let enc = Encoder::new();
     enc.encode(
-        &OutEvent::data(r#"{"choices":[{"delta":{"content":"Hi"}}]}"#),
+        &OutEvent::new().data(r#"{"choices":[{"delta":{"content":"Hi"}}]}"#),
         &mut out,
     )
     .unwrap();
-    enc.encode(&OutEvent::data("[DONE]"), &mut out).unwrap();
+    enc.encode(&OutEvent::new().data("[DONE]"), &mut out)
+        .unwrap();
     assert_eq!(
         &out[..],
         &b"data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}\n\ndata: [DONE]\n\n"[..]
@@ -122,12 +123,12 @@ fn golden_done_sentinel() {
 #[test]
 fn golden_edge_data() {
     // Empty data still dispatches: the reader's data buffer gets "\n", then loses it.
-    assert_eq!(encode(&OutEvent::data("")), b"data: \n\n");
+    assert_eq!(encode(&OutEvent::new().data("")), b"data: \n\n");
     // A trailing break survives as an empty last line.
-    assert_eq!(encode(&OutEvent::data("a\n")), b"data: a\ndata: \n\n");
-    assert_eq!(encode(&OutEvent::data("\r\n")), b"data: \ndata: \n\n");
+    assert_eq!(encode(&OutEvent::new().data("a\n")), b"data: a\ndata: \n\n");
+    assert_eq!(encode(&OutEvent::new().data("\r\n")), b"data: \ndata: \n\n");
     // The reader strips exactly one space, so a leading space is kept by the one written.
-    assert_eq!(encode(&OutEvent::data(" x")), b"data:  x\n\n");
+    assert_eq!(encode(&OutEvent::new().data(" x")), b"data:  x\n\n");
     // No fields at all: a lone blank line.
     assert_eq!(encode(&OutEvent::new()), b"\n");
     // An empty id is written (it resets the reader's last event ID).
@@ -139,27 +140,27 @@ fn invalid_fields_are_errors_and_write_nothing() {
     let enc = Encoder::new();
     let cases = [
         (
-            OutEvent::data("x").event_type("a\nb"),
+            OutEvent::new().data("x").event_type("a\nb"),
             EncodeError::LineBreakInEventType { at: 1 },
         ),
         (
-            OutEvent::data("x").event_type("ab\r"),
+            OutEvent::new().data("x").event_type("ab\r"),
             EncodeError::LineBreakInEventType { at: 2 },
         ),
         (
-            OutEvent::data("x").id("1\r\n2"),
-            EncodeError::LineBreakInId { at: 1 },
+            OutEvent::new().data("x").id("1\r\n2"),
+            EncodeError::ControlInId { byte: b'\r', at: 1 },
         ),
         (
-            OutEvent::data("x").id("\n"),
-            EncodeError::LineBreakInId { at: 0 },
+            OutEvent::new().data("x").id("\n"),
+            EncodeError::ControlInId { byte: b'\n', at: 0 },
         ),
         (
-            OutEvent::data("x").id("a\0"),
-            EncodeError::NulInId { at: 1 },
+            OutEvent::new().data("x").id("a\0"),
+            EncodeError::ControlInId { byte: 0, at: 1 },
         ),
         (
-            OutEvent::data("x").retry(Duration::MAX),
+            OutEvent::new().data("x").retry(Duration::MAX),
             EncodeError::RetryTooLarge {
                 secs: Duration::MAX.as_secs(),
             },
@@ -177,7 +178,7 @@ fn invalid_fields_are_errors_and_write_nothing() {
 #[test]
 fn fixed_buffer_too_small_is_an_error_not_a_panic() {
     let enc = Encoder::new();
-    let ev = OutEvent::data("a\nb");
+    let ev = OutEvent::new().data("a\nb");
     let needed = enc.encoded_len(&ev).unwrap();
     for size in 0..needed {
         let mut storage = vec![0u8; size];
@@ -228,7 +229,7 @@ fn frame_is_byte_identical_to_encode() {
                 .retry(Duration::from_secs(1)),
             OutEvent::new().id(&long_id),
         ] {
-            let want = encode(&ev.with_data(data));
+            let want = encode(&ev.data(data));
             for step in [1, 2, 3, 7, usize::MAX] {
                 let framed = enc.frame(&ev, Str::from(&data[..])).unwrap();
                 assert_eq!(framed.remaining(), want.len());
@@ -253,7 +254,7 @@ fn frame_does_not_copy_a_single_line_payload() {
 #[test]
 fn frame_vectored_matches() {
     let data = "l1\nl2\r\nl3\r\n";
-    let want = encode(&OutEvent::data(data).event_type("e"));
+    let want = encode(&OutEvent::new().data(data).event_type("e"));
     let framed = Encoder::new()
         .frame(&OutEvent::new().event_type("e"), Str::from_static(data))
         .unwrap();
@@ -277,7 +278,7 @@ fn frame_vectored_matches() {
 #[test]
 fn many_events_into_one_buffer_do_not_allocate_after_reserve() {
     let enc = Encoder::new();
-    let ev = OutEvent::data(r#"{"choices":[{"delta":{"content":"tok"}}]}"#);
+    let ev = OutEvent::new().data(r#"{"choices":[{"delta":{"content":"tok"}}]}"#);
     let one = enc.encoded_len(&ev).unwrap();
     let mut out = BytesMut::with_capacity(one * 1000);
     let cap = out.capacity();
@@ -350,7 +351,7 @@ mod json {
             .unwrap_err();
         assert!(matches!(
             err,
-            sse_wire::sse::JsonError::Encode(EncodeError::LineBreakInId { at: 1 })
+            sse_wire::sse::JsonError::Encode(EncodeError::ControlInId { byte: b'\n', at: 1 })
         ));
         assert!(out.is_empty());
     }
@@ -369,7 +370,7 @@ fn id_with_a_control_byte_is_refused_naming_the_byte() {
         .chain([0x7f]);
     for byte in controls {
         let id = format!("ab{}c", char::from(byte));
-        let event = OutEvent::data("x").id(&id);
+        let event = OutEvent::new().data("x").id(&id);
         let want = EncodeError::ControlInId { byte, at: 2 };
         let mut out = Vec::new();
         assert_eq!(
@@ -386,7 +387,7 @@ fn id_with_a_control_byte_is_refused_naming_the_byte() {
             Some(want)
         );
     }
-    // The first offending byte decides; CR, LF and NUL keep their own errors.
+    // The first offending byte decides, whichever it is (CR, LF and NUL included).
     let first = |id: &str| Encoder::new().encoded_len(&OutEvent::new().id(id)).err();
     assert_eq!(
         first("a\u{1}\n"),
@@ -394,9 +395,12 @@ fn id_with_a_control_byte_is_refused_naming_the_byte() {
     );
     assert_eq!(
         first("a\n\u{1}"),
-        Some(EncodeError::LineBreakInId { at: 1 })
+        Some(EncodeError::ControlInId { byte: b'\n', at: 1 })
     );
-    assert_eq!(first("\0\u{1}"), Some(EncodeError::NulInId { at: 0 }));
+    assert_eq!(
+        first("\0\u{1}"),
+        Some(EncodeError::ControlInId { byte: 0, at: 0 })
+    );
     // HTAB, SP and every printable or non-ASCII character stay allowed.
     assert_eq!(
         encode(&OutEvent::new().id("a\tb c~\u{e9}\u{80}")),
@@ -443,7 +447,7 @@ fn frame_refuses_a_payload_that_is_not_utf8() {
 #[cfg(target_pointer_width = "32")]
 fn encoded_size_past_usize_max_is_an_error_on_32_bit_targets() {
     let lfs = "\n".repeat(613_566_757);
-    let event = OutEvent::data(&lfs);
+    let event = OutEvent::new().data(&lfs);
     assert_eq!(
         Encoder::new().encoded_len(&event),
         Err(EncodeError::LengthOverflow)

@@ -33,7 +33,7 @@ impl Ev {
     fn out(&self) -> OutEvent<'static> {
         let mut ev = OutEvent::new();
         if let Some(d) = self.data {
-            ev = ev.with_data(d);
+            ev = ev.data(d);
         }
         if let Some(t) = self.event {
             ev = ev.event_type(t);

@@ -63,7 +63,7 @@ fn relay_owned(upstream: &[u8], cuts: &[usize]) -> Vec<u8> {
                 encoder
                     .encode(&OutEvent::from(control.as_ref()), &mut out)
                     .unwrap();
-                forwarded_retry = control.retry();
+                forwarded_retry = control.as_ref().retry();
             }
             Item::Comment(text) => encoder.encode(&OutEvent::comment(text), &mut out).unwrap(),
             other => panic!("unexpected item {other:?}"),

@@ -137,7 +137,7 @@ fn item_stream_keeps_comments_and_controls() {
         else {
             panic!("{items:?}")
         };
-        assert_eq!((c1.as_str(), c2.as_str()), (" hi", ""));
+        assert_eq!((&**c1, &**c2), (" hi", ""));
         assert_eq!(
             (ctl.as_ref().id_field(), ctl.as_ref().retry_field()),
             (Some("9"), Some(Duration::from_millis(250)))
@@ -659,12 +659,14 @@ fn chunked_framing_and_transport_errors_are_final() {
 
 fn messages() -> Vec<Message> {
     vec![
-        Message::data("hello").id("1"),
+        Message::new().data("hello").id("1"),
         Message::comment(""),
-        Message::data("two\r\nlines\rand\nmore").event_type("multi"),
+        Message::new()
+            .data("two\r\nlines\rand\nmore")
+            .event_type("multi"),
         Message::new().retry(Duration::from_millis(2500)),
-        Message::comment("note").with_data(""),
-        Message::data(String::from("é and ☃")).id(""),
+        Message::comment("note").data(""),
+        Message::new().data(String::from("é and ☃")).id(""),
     ]
 }
 
@@ -680,12 +682,14 @@ fn encode_stream_matches_the_encoder_and_decodes_back() {
     let encoder = Encoder::new();
     let mut want = Vec::new();
     encoder
-        .encode(&OutEvent::data("hello").id("1"), &mut want)
+        .encode(&OutEvent::new().data("hello").id("1"), &mut want)
         .unwrap();
     encoder.encode(&OutEvent::comment(""), &mut want).unwrap();
     encoder
         .encode(
-            &OutEvent::data("two\r\nlines\rand\nmore").event_type("multi"),
+            &OutEvent::new()
+                .data("two\r\nlines\rand\nmore")
+                .event_type("multi"),
             &mut want,
         )
         .unwrap();
@@ -698,9 +702,11 @@ fn encode_stream_matches_the_encoder_and_decodes_back() {
     encoder
         .encode(&OutEvent::comment("note"), &mut want)
         .unwrap();
-    encoder.encode(&OutEvent::data(""), &mut want).unwrap();
     encoder
-        .encode(&OutEvent::data("é and ☃").id(""), &mut want)
+        .encode(&OutEvent::new().data(""), &mut want)
+        .unwrap();
+    encoder
+        .encode(&OutEvent::new().data("é and ☃").id(""), &mut want)
         .unwrap();
     assert_eq!(chunks.concat(), want);
 
@@ -789,17 +795,20 @@ fn relay_items_unchanged() {
 #[test]
 fn encode_errors_are_typed_and_the_stream_goes_on() {
     let steps = [
-        Ok(Message::data("a")),
-        Ok(Message::comment("c").with_data("x").id("bad\nid")),
+        Ok(Message::new().data("a")),
+        Ok(Message::comment("c").data("x").id("bad\nid")),
         Err("source failed"),
-        Ok(Message::data("b")),
+        Ok(Message::new().data("b")),
     ];
     let got: Vec<_> = block_on(encode_events(stream::iter(steps)).collect());
     assert_eq!(got.len(), 4);
     assert_eq!(got[0].as_ref().unwrap(), "data: a\n\n");
     assert_eq!(
         got[1],
-        Err(SendError::Encode(EncodeError::LineBreakInId { at: 3 }))
+        Err(SendError::Encode(EncodeError::ControlInId {
+            byte: b'\n',
+            at: 3
+        }))
     );
     assert_eq!(got[2], Err(SendError::Source("source failed")));
     assert_eq!(got[3].as_ref().unwrap(), "data: b\n\n");
@@ -820,10 +829,10 @@ async fn keep_alive_recipe() {
     // Events at 0 s and 40 s; the stream ends at 50 s.
     let events = stream::unfold(0, |step| async move {
         match step {
-            0 => Some((Ok::<_, Infallible>(Message::data("first")), 1)),
+            0 => Some((Ok::<_, Infallible>(Message::new().data("first")), 1)),
             1 => {
                 sleep(Duration::from_secs(40)).await;
-                Some((Ok(Message::data("second")), 2))
+                Some((Ok(Message::new().data("second")), 2))
             }
             2 => {
                 sleep(Duration::from_secs(10)).await;

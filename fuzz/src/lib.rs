@@ -226,12 +226,12 @@ pub fn from_item(item: Item) -> RefItem {
             retry: e.retry(),
         }),
         Item::Control(c) => RefItem::Control {
-            id: c.id().to_owned(),
-            retry: c.retry(),
+            id: c.as_ref().id().to_owned(),
+            retry: c.as_ref().retry(),
             id_set: c.as_ref().id_field().is_some(),
             retry_set: c.as_ref().retry_field().is_some(),
         },
-        Item::Comment(c) => RefItem::Comment(c.as_str().to_owned()),
+        Item::Comment(c) => RefItem::Comment(c.to_string()),
         other => panic!("unknown item kind {other:?}"),
     }
 }

@@ -76,9 +76,15 @@ impl SentinelCheck {
             "anthropic" => SentinelCheck::Required(Sentinel::anthropic()),
             _ => {
                 if let Some(text) = s.strip_prefix("data:") {
-                    SentinelCheck::Required(Sentinel::data(text.to_owned()))
+                    SentinelCheck::Required(Sentinel {
+                        data: Some(text.to_owned().into()),
+                        event_type: None,
+                    })
                 } else if let Some(ty) = s.strip_prefix("event:") {
-                    SentinelCheck::Required(Sentinel::event_type(ty.to_owned()))
+                    SentinelCheck::Required(Sentinel {
+                        data: None,
+                        event_type: Some(ty.to_owned().into()),
+                    })
                 } else {
                     return None;
                 }

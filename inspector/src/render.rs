@@ -73,8 +73,8 @@ pub fn ndjson(report: &Report, show: Show) -> String {
                     out,
                     r#"{{"kind":"control","offset":{},"lastEventId":{},"retry":{},"setsId":{},"setsRetry":{}}}"#,
                     r.offset,
-                    json(c.id()),
-                    retry_ms(c.retry()),
+                    json(c.as_ref().id()),
+                    retry_ms(c.as_ref().retry()),
                     c.as_ref().id_field().is_some(),
                     c.as_ref().retry_field().is_some()
                 );
@@ -172,8 +172,10 @@ pub fn table(report: &Report, show: Show) -> String {
                 r.offset.to_string(),
                 "control".into(),
                 "-".into(),
-                id_cell(c.id()),
-                c.retry().map_or("-".into(), |d| d.as_millis().to_string()),
+                id_cell(c.as_ref().id()),
+                c.as_ref()
+                    .retry()
+                    .map_or("-".into(), |d| d.as_millis().to_string()),
                 "-".into(),
             ],
             Item::Comment(t) if show.comments => [
@@ -278,7 +280,7 @@ pub fn normalize(report: &Report) -> (Vec<u8>, Vec<String>) {
                 .encode(&OutEvent::from(e.as_ref()), &mut out)
                 .or_else(|err| {
                     warnings.push(format!("body@{}: id left out: {err}", r.offset));
-                    let mut ev = OutEvent::data(e.data());
+                    let mut ev = OutEvent::new().data(e.data());
                     if e.event_type() != "message" {
                         ev = ev.event_type(e.event_type());
                     }

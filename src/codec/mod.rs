@@ -28,8 +28,8 @@
 //! block_on(async {
 //!     // A server writes events...
 //!     let mut wire = FramedWrite::new(Vec::new(), SseCodec::new());
-//!     wire.send(OutEvent::data("Hello").id("1")).await?;
-//!     wire.send(OutEvent::data("[DONE]")).await?;
+//!     wire.send(OutEvent::new().data("Hello").id("1")).await?;
+//!     wire.send(OutEvent::new().data("[DONE]")).await?;
 //!     let body = wire.into_inner();
 //!
 //!     // ...and a client reads them (any `AsyncRead`: a socket, a body turned into a reader).

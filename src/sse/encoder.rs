@@ -22,26 +22,15 @@ pub enum EncodeError {
         /// Byte offset in the event type.
         at: usize,
     },
-    /// The id holds a CR or LF (at this byte offset of the value).
-    #[error("event id contains a line break (CR or LF) at byte {at}")]
-    LineBreakInId {
-        /// Byte offset in the id.
-        at: usize,
-    },
-    /// The id holds U+0000 NULL, which makes every reader ignore the whole `id` field.
-    #[error("event id contains NUL at byte {at}; readers would ignore it")]
-    NulInId {
-        /// Byte offset in the id.
-        at: usize,
-    },
-    /// The id holds a control byte other than HTAB, CR, LF and NUL (0x01 to 0x08, 0x0B, 0x0C,
-    /// 0x0E to 0x1F, or DEL).
+    /// The id holds a control byte other than HTAB (0x00 to 0x08, 0x0A to 0x1F, or DEL), the
+    /// first one at `at`.
     ///
-    /// The standard lets a reader keep such an id, but no `Last-Event-ID` header can carry it
-    /// (RFC 9110 section 5.5: a field value holds no control byte but HTAB): Chromium's
-    /// `EventSource` and the undici-based `eventsource` client store it and then never manage
-    /// to reconnect.
-    #[error("event id contains control byte 0x{byte:02x} at byte {at}; no Last-Event-ID header can carry it")]
+    /// A CR or LF would end the field early and turn the rest into a new line (field
+    /// injection); NUL makes every reader ignore the whole `id` field; any other control byte
+    /// the standard lets a reader keep, but no `Last-Event-ID` header can carry it (RFC 9110
+    /// section 5.5: a field value holds no control byte but HTAB): Chromium's `EventSource` and
+    /// the undici-based `eventsource` client store it and then never manage to reconnect.
+    #[error("event id contains control byte 0x{byte:02x} at byte {at}: {}", id_problem(*.byte))]
     ControlInId {
         /// The byte.
         byte: u8,
@@ -78,7 +67,7 @@ pub enum EncodeError {
 /// use core::time::Duration;
 /// use sse_wire::sse::{Encoder, OutEvent};
 ///
-/// let event = OutEvent::data("line one\nline two")
+/// let event = OutEvent::new().data("line one\nline two")
 ///     .event_type("update")
 ///     .id("42")
 ///     .retry(Duration::from_secs(3));
@@ -95,7 +84,7 @@ pub enum EncodeError {
 ///
 /// let mut out = Vec::new();
 /// Encoder::new().encode(&OutEvent::comment(""), &mut out)?;
-/// Encoder::new().encode(&OutEvent::comment(" two\nlines").with_data("x"), &mut out)?;
+/// Encoder::new().encode(&OutEvent::comment(" two\nlines").data("x"), &mut out)?;
 /// assert_eq!(out, b":\n: two\n:lines\ndata: x\n\n");
 /// # Ok::<(), sse_wire::sse::EncodeError>(())
 /// ```
@@ -121,12 +110,6 @@ impl<'a> OutEvent<'a> {
         }
     }
 
-    /// An event carrying `data`. Line breaks (CR, LF, CRLF) in it become separate `data:`
-    /// lines, which a reader joins back with LF.
-    pub const fn data(data: &'a str) -> Self {
-        OutEvent::new().with_data(data)
-    }
-
     /// A comment: `:` and the text, one comment line per line of it (the text is written as
     /// given; a decoder hands it back unchanged). Readers ignore comments; proxies and load
     /// balancers see traffic, so an idle stream sends the empty comment now and then as a
@@ -141,8 +124,9 @@ impl<'a> OutEvent<'a> {
         }
     }
 
-    /// Sets the data (replacing any set before); see [`data`](OutEvent::data).
-    pub const fn with_data(mut self, data: &'a str) -> Self {
+    /// Sets the data (replacing any set before). Line breaks (CR, LF, CRLF) in it become
+    /// separate `data:` lines, which a reader joins back with LF.
+    pub const fn data(mut self, data: &'a str) -> Self {
         self.data = Some(data);
         self
     }
@@ -169,7 +153,7 @@ impl<'a> OutEvent<'a> {
     /// use sse_wire::sse::{Encoder, OutEvent};
     ///
     /// let mut out = Vec::new();
-    /// Encoder::new().encode(&OutEvent::data("x").id("7").without_id(), &mut out)?;
+    /// Encoder::new().encode(&OutEvent::new().data("x").id("7").without_id(), &mut out)?;
     /// assert_eq!(out, b"data: x\n\n");
     /// # Ok::<(), sse_wire::sse::EncodeError>(())
     /// ```
@@ -247,6 +231,15 @@ impl<'a> OutEvent<'a> {
     }
 }
 
+/// Why a control byte in an id is refused, for [`EncodeError::ControlInId`]'s message.
+fn id_problem(byte: u8) -> &'static str {
+    match byte {
+        b'\r' | b'\n' => "a line break would end the field early",
+        0 => "readers would ignore the id",
+        _ => "no Last-Event-ID header can carry it",
+    }
+}
+
 /// Refuses an id that a reader would misread or could not send back as a header: the first
 /// control byte other than HTAB decides the error.
 fn check_id(id: &[u8]) -> Result<(), EncodeError> {
@@ -256,11 +249,7 @@ fn check_id(id: &[u8]) -> Result<(), EncodeError> {
     else {
         return Ok(());
     };
-    Err(match id[at] {
-        b'\r' | b'\n' => EncodeError::LineBreakInId { at },
-        0 => EncodeError::NulInId { at },
-        byte => EncodeError::ControlInId { byte, at },
-    })
+    Err(EncodeError::ControlInId { byte: id[at], at })
 }
 
 /// `parts` added up, or [`EncodeError::LengthOverflow`] past `usize::MAX`.
@@ -307,7 +296,7 @@ impl<'a> From<EventRef<'a>> for OutEvent<'a> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn from(event: EventRef<'a>) -> Self {
-        let mut out = OutEvent::data(event.data());
+        let mut out = OutEvent::new().data(event.data());
         if event.event_type() != "message" {
             out = out.event_type(event.event_type());
         }
@@ -345,7 +334,7 @@ impl<'a> From<ControlRef<'a>> for OutEvent<'a> {
 ///
 /// impl Encode for Token<'_> {
 ///     fn as_out_event(&self) -> OutEvent<'_> {
-///         OutEvent::data(self.0).event_type("token")
+///         OutEvent::new().data(self.0).event_type("token")
 ///     }
 /// }
 ///
@@ -538,7 +527,7 @@ fn put_lines<B: BufMut>(dst: &mut B, prefix: &[u8], text: &[u8], end: &[u8]) {
 /// | empty data, or data ending in a line break | an empty last `data:` line | exactly that |
 /// | data starting with a space | `data: ` then the value | the value (a reader strips only the one space) |
 /// | CR or LF in `event` or `id` | nothing: [`EncodeError`] | |
-/// | NUL in `id` | nothing: [`EncodeError::NulInId`] | |
+/// | NUL in `id` | nothing: [`EncodeError::ControlInId`] | |
 /// | comment with line breaks | one `:` line per line | one comment item per line |
 ///
 /// ```
@@ -548,7 +537,7 @@ fn put_lines<B: BufMut>(dst: &mut B, prefix: &[u8], text: &[u8], end: &[u8]) {
 /// let encoder = Encoder::new();
 /// let mut out = BytesMut::new();
 /// for token in ["Hel", "lo", "[DONE]"] {
-///     encoder.encode(&OutEvent::data(token), &mut out).unwrap();
+///     encoder.encode(&OutEvent::new().data(token), &mut out).unwrap();
 /// }
 /// assert_eq!(&out[..], b"data: Hel\n\ndata: lo\n\ndata: [DONE]\n\n");
 /// ```
@@ -728,7 +717,7 @@ impl Encoder {
         B: BufMut,
     {
         let json = serde_json::to_string(value)?;
-        self.encode(&event.with_data(&json), dst)?;
+        self.encode(&event.data(&json), dst)?;
         Ok(())
     }
 }

@@ -199,21 +199,10 @@ pub struct Control {
 }
 
 impl Control {
-    /// The last event ID now in force.
-    #[must_use]
-    pub fn id(&self) -> &str {
-        &self.id
-    }
-
-    /// The reconnection time now in force.
-    #[must_use]
-    pub fn retry(&self) -> Option<Duration> {
-        self.retry
-    }
-
-    /// The borrowed view, for what the views alone offer
-    /// ([`id_field`](ControlRef::id_field), [`retry_field`](ControlRef::retry_field)) and the
-    /// consumers that take views ([`OutEvent::from`](super::OutEvent)).
+    /// The borrowed view, through which the block is read ([`id`](ControlRef::id),
+    /// [`retry`](ControlRef::retry), [`id_field`](ControlRef::id_field),
+    /// [`retry_field`](ControlRef::retry_field)) and handed to the consumers that take views
+    /// ([`OutEvent::from`](super::OutEvent)).
     #[must_use]
     pub fn as_ref(&self) -> ControlRef<'_> {
         ControlRef {
@@ -305,24 +294,13 @@ impl Event {
     pub fn data_str(&self) -> &Str {
         &self.data
     }
-
-    /// Takes the event apart: `(event_type, data, id, retry)`.
-    #[must_use]
-    pub fn into_parts(self) -> (Str, Str, Str, Option<Duration>) {
-        (
-            self.event_type.unwrap_or(Str::from_static(MESSAGE)),
-            self.data,
-            self.id.unwrap_or_default(),
-            self.retry,
-        )
-    }
 }
 
 impl fmt::Debug for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Event")
             .field("event_type", &self.event_type())
-            .field("data", &self.data.as_str())
+            .field("data", &&*self.data)
             .field("id", &self.id())
             .field("retry", &self.retry)
             .field("id_field", &self.id_set)

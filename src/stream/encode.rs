@@ -22,7 +22,7 @@ use crate::Str;
 /// use sse_wire::sse::Encoder;
 /// use sse_wire::stream::Message;
 ///
-/// let message = Message::data(format!("{{\"n\":{}}}", 1)).event_type("tick").id("1").retry(Duration::from_secs(2));
+/// let message = Message::new().data(format!("{{\"n\":{}}}", 1)).event_type("tick").id("1").retry(Duration::from_secs(2));
 /// let mut out = Vec::new();
 /// Encoder::new().encode(&message, &mut out)?;
 /// assert_eq!(out, b"event: tick\nid: 1\nretry: 2000\ndata: {\"n\":1}\n\n");
@@ -55,11 +55,6 @@ impl Message {
         }
     }
 
-    /// An event carrying `data`; see [`OutEvent::data`].
-    pub fn data(data: impl Into<Str>) -> Self {
-        Message::new().with_data(data)
-    }
-
     /// A comment; see [`OutEvent::comment`]. `Message::comment("")` is the smallest keep-alive,
     /// `:\n`.
     pub fn comment(text: impl Into<Str>) -> Self {
@@ -69,8 +64,8 @@ impl Message {
         }
     }
 
-    /// Sets the data (replacing any set before).
-    pub fn with_data(mut self, data: impl Into<Str>) -> Self {
+    /// Sets the data (replacing any set before); see [`OutEvent::data`].
+    pub fn data(mut self, data: impl Into<Str>) -> Self {
         self.data = Some(data.into());
         self
     }
@@ -102,7 +97,7 @@ impl Encode for Message {
             None => OutEvent::new(),
         };
         if let Some(data) = &self.data {
-            out = out.with_data(data);
+            out = out.data(data);
         }
         if let Some(event_type) = &self.event_type {
             out = out.event_type(event_type);
@@ -121,7 +116,7 @@ impl From<Event> for Message {
     /// The event as a relay sends it on; see [`OutEvent::from`](OutEvent).
     fn from(event: Event) -> Self {
         let view = event.as_ref();
-        let mut message = Message::data(event.data_str().clone());
+        let mut message = Message::new().data(event.data_str().clone());
         if view.event_type() != "message" {
             message = message.event_type(view.event_type());
         }
@@ -218,14 +213,6 @@ pin_project! {
     }
 }
 
-impl<S> EncodeStream<S> {
-    /// The event stream.
-    #[must_use]
-    pub fn into_inner(self) -> S {
-        self.inner
-    }
-}
-
 /// Encodes a stream of events to send as a stream of [`Bytes`], one per event, for a
 /// response body; see [`EncodeStream`]. The events are any [`Encode`] type: [`Message`],
 /// the decoder's [`Event`] or [`Item`](crate::sse::Item) (to relay a stream),
@@ -237,9 +224,9 @@ impl<S> EncodeStream<S> {
 /// use sse_wire::stream::{encode_events, Message};
 ///
 /// let events = stream::iter([
-///     Message::data("hello").id("1"),
+///     Message::new().data("hello").id("1"),
 ///     Message::comment(""),
-///     Message::data("a\nb").event_type("multi"),
+///     Message::new().data("a\nb").event_type("multi"),
 /// ].map(Ok::<_, Infallible>));
 /// let body: Vec<_> = block_on(encode_events(events).map(Result::unwrap).collect());
 /// assert_eq!(body, ["id: 1\ndata: hello\n\n", ":\n", "event: multi\ndata: a\ndata: b\n\n"]);

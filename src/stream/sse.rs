@@ -287,11 +287,6 @@ impl<S, E> Until<S, E> {
         self.outcome.as_ref()
     }
 
-    /// The event stream underneath, for its [`decoder`](EventStream::decoder).
-    pub fn events(&self) -> &EventStream<S> {
-        &self.events
-    }
-
     /// The event stream and the outcome. The event stream may hold the pieces after the
     /// sentinel, undecoded; a later poll of it reads on from there.
     pub fn into_parts(self) -> (EventStream<S>, Option<Outcome<E>>) {
