@@ -160,7 +160,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 c.as_ref().id_field(),
                 c.as_ref().retry_field()
             ),
-            Item::Comment(c) => println!("comment {:?}", &*c),
+            Item::Comment(c) => println!("comment {c:?}"),
             _ => {}
         }
     }

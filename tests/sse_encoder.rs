@@ -231,7 +231,7 @@ fn frame_is_byte_identical_to_encode() {
         ] {
             let want = encode(&ev.data(data));
             for step in [1, 2, 3, 7, usize::MAX] {
-                let framed = enc.frame(&ev, Str::from(&data[..])).unwrap();
+                let framed = enc.frame(&ev, Str::from(data)).unwrap();
                 assert_eq!(framed.remaining(), want.len());
                 assert_eq!(drain(framed, step), want, "data {data:?} step {step}");
             }

@@ -15,7 +15,7 @@ use thiserror::Error;
 /// let err = Decoder::with_limits(limits).decode(b"data: long\n\n").unwrap_err();
 /// assert_eq!(err, DecodeError::LimitExceeded { limit: Limit::LineLen, offset: 4 });
 /// assert_eq!(err.offset(), 4);
-/// assert_eq!(err.to_string(), "max_line_len exceeded at byte 4 of the stream");
+/// assert_eq!(err.to_string(), "line exceeds the max_line_len limit at byte 4 of the stream");
 /// ```
 #[derive(Error, Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -23,7 +23,7 @@ pub enum DecodeError {
     /// A bound of [`Limits`](super::Limits) was exceeded: a line (of any kind: field, comment
     /// or unterminated last line) longer than `max_line_len`, or an event's data larger than
     /// `max_event_size`.
-    #[error("{limit} exceeded at byte {offset} of the stream")]
+    #[error("{} exceeds the {limit} limit at byte {offset} of the stream", limit.what())]
     LimitExceeded {
         /// The [`Limits`](super::Limits) field exceeded.
         limit: Limit,
@@ -65,6 +65,16 @@ pub enum Limit {
     LineLen,
     /// [`Limits::max_event_size`](super::Limits::max_event_size).
     EventSize,
+}
+
+impl Limit {
+    /// What the limit bounds, for [`DecodeError`]'s message.
+    fn what(self) -> &'static str {
+        match self {
+            Limit::LineLen => "line",
+            Limit::EventSize => "event data",
+        }
+    }
 }
 
 impl core::fmt::Display for Limit {
