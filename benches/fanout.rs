@@ -50,7 +50,7 @@ fn bench(c: &mut Criterion) {
     print_sizes();
     let data = token();
     let frame_len = Encoder::new()
-        .encoded_len(&OutEvent::data(&data).id("1000000"))
+        .encoded_len(&OutEvent::new().data(&data).id("1000000"))
         .unwrap();
     eprintln!(
         "event: {} bytes of data, {frame_len} bytes encoded",
@@ -60,11 +60,16 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("fanout");
     let mut log = EventLog::with_bounds(Bounds::default().max_events(1024));
     for _ in 0..2048 {
-        log.push_seq(OutEvent::data(&data)).unwrap();
+        log.push_seq(OutEvent::new().data(&data)).unwrap();
     }
     g.throughput(Throughput::Elements(1));
     g.bench_function("publish", |b| {
-        b.iter(|| black_box(log.push_seq(OutEvent::data(black_box(&data))).unwrap()))
+        b.iter(|| {
+            black_box(
+                log.push_seq(OutEvent::new().data(black_box(&data)))
+                    .unwrap(),
+            )
+        })
     });
 
     let mut cursors: Vec<Cursor> = vec![log.subscribe(); SUBSCRIBERS];
@@ -72,7 +77,8 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Elements(SUBSCRIBERS as u64));
     g.bench_function("publish_and_deliver_10k", |b| {
         b.iter(|| {
-            log.push_seq(OutEvent::data(black_box(&data))).unwrap();
+            log.push_seq(OutEvent::new().data(black_box(&data)))
+                .unwrap();
             for cursor in &mut cursors {
                 if let Ok(Some(frame)) = log.read(cursor) {
                     out.push(frame);
@@ -89,8 +95,11 @@ fn bench(c: &mut Criterion) {
     g.bench_function("encode_per_connection_10k", |b| {
         b.iter(|| {
             for _ in 0..SUBSCRIBERS {
-                enc.encode(&OutEvent::data(black_box(&data)).id("1000000"), &mut buf)
-                    .unwrap();
+                enc.encode(
+                    &OutEvent::new().data(black_box(&data)).id("1000000"),
+                    &mut buf,
+                )
+                .unwrap();
                 out.push(buf.split().freeze());
             }
             black_box(&out);

@@ -11,9 +11,9 @@
 
 use std::hint::black_box;
 
-use bytes::BytesMut;
 #[cfg(feature = "std")]
-use bytes::{Buf, Bytes};
+use bytes::Buf;
+use bytes::BytesMut;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use sse_wire::sse::{Encoder, OutEvent};
 
@@ -51,7 +51,7 @@ fn bench(c: &mut Criterion) {
     let toks = tokens();
     let total: usize = toks
         .iter()
-        .map(|t| enc.encoded_len(&OutEvent::data(t)).unwrap())
+        .map(|t| enc.encoded_len(&OutEvent::new().data(t)).unwrap())
         .sum();
     let src = vec![b'x'; total];
 
@@ -71,7 +71,8 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             dst.clear();
             for t in &toks {
-                enc.data(black_box(t), &mut dst).unwrap();
+                enc.encode(&OutEvent::new().data(black_box(t)), &mut dst)
+                    .unwrap();
             }
             assert_eq!(dst.len(), total);
         })
@@ -81,8 +82,8 @@ fn bench(c: &mut Criterion) {
     for (name, lines) in [("large_single_line", false), ("large_multiline", true)] {
         let data = payload(lines);
         #[cfg(feature = "std")]
-        let shared = Bytes::from(data.clone());
-        let ev = OutEvent::data(&data);
+        let shared = sse_wire::Str::from(data.clone());
+        let ev = OutEvent::new().data(&data);
         let len = enc.encoded_len(&ev).unwrap();
         let src = vec![b'x'; len];
         let mut g = c.benchmark_group(name);

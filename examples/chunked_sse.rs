@@ -31,7 +31,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             continue; // the shipped file's comment
         };
         let mut event = Vec::new();
-        events.encode(&OutEvent::data(data), &mut event)?;
+        events.encode(&OutEvent::new().data(data), &mut event)?;
         body.encode(&event, &[], &mut wire)?;
         sent += 1;
     }

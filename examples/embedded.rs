@@ -46,9 +46,9 @@ enum Stop {
 /// Reads events until the link ends. Every event's type names the command and its data is the
 /// value; comments (keep-alives) and events over the limits are skipped.
 fn receive(link: &mut impl Link, device: &mut impl Device) -> Result<usize, Stop> {
-    let limits = Limits::default()
-        .max_line_len(MAX_LINE)
-        .max_event_size(MAX_LINE);
+    let mut limits = Limits::default();
+    limits.max_line_len = MAX_LINE;
+    limits.max_event_size = MAX_LINE;
     let mut decoder = Decoder::with_limits(limits);
     let mut rx = [0u8; RX];
     let mut held = 0; // bytes at the front of `rx` the decoder has not consumed
@@ -59,8 +59,9 @@ fn receive(link: &mut impl Link, device: &mut impl Device) -> Result<usize, Stop
         }
         let n = link.read(&mut rx[held..]);
         if n == 0 {
-            // The end of the stream: only an unfinished event is an error.
-            decoder.finish_with(&rx[..held]).map_err(Stop::Cut)?;
+            // The end of the stream: only an unfinished event is an error. Every complete item
+            // in `rx[..held]` was decoded already.
+            decoder.finish().map_err(Stop::Cut)?;
             return Ok(commands);
         }
         held += n;

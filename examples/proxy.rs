@@ -87,13 +87,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let written = match &item {
                     Item::Event(event) => {
                         forwarded_retry = event.retry();
-                        encoder.encode(&OutEvent::from(event), &mut out)
+                        encoder.encode(&OutEvent::from(event.as_ref()), &mut out)
                     }
                     Item::Control(control) => {
-                        forwarded_retry = control.retry();
-                        encoder.encode(&OutEvent::from(control), &mut out)
+                        forwarded_retry = control.as_ref().retry();
+                        encoder.encode(&OutEvent::from(control.as_ref()), &mut out)
                     }
-                    Item::Comment(text) => encoder.comment(text, &mut out),
+                    Item::Comment(text) => encoder.encode(&OutEvent::comment(text), &mut out),
                     _ => Ok(()),
                 };
                 written.map_err(io::Error::other)?;
@@ -110,7 +110,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // A `retry` line of a block the origin cut off still took effect for its clients.
         if events.finish().is_err() && events.decoder().retry() != forwarded_retry {
             if let Some(retry) = events.decoder().retry() {
-                encoder.retry(retry, &mut out).map_err(io::Error::other)?;
+                encoder
+                    .encode(&OutEvent::new().retry(retry), &mut out)
+                    .map_err(io::Error::other)?;
             }
         }
         let mut wire = Vec::new();
@@ -155,10 +157,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ),
             Item::Control(c) => println!(
                 "control id field {:?}, retry field {:?}",
-                c.id_field(),
-                c.retry_field()
+                c.as_ref().id_field(),
+                c.as_ref().retry_field()
             ),
-            Item::Comment(c) => println!("comment {:?}", c.as_str()),
+            Item::Comment(c) => println!("comment {c:?}"),
             _ => {}
         }
     }

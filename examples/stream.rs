@@ -69,14 +69,14 @@ fn main() -> ExitCode {
                 }
                 Ok(Item::Comment(text)) => {
                     comments += 1;
-                    println!("comment    {:?}", text.as_str());
+                    println!("comment    {:?}", &*text);
                     received.push(Item::Comment(text));
                 }
                 Ok(Item::Control(control)) => {
                     println!(
                         "control    id {:?}, retry {:?}",
-                        control.id_field(),
-                        control.retry_field()
+                        control.as_ref().id_field(),
+                        control.as_ref().retry_field()
                     );
                     received.push(Item::Control(control));
                 }
@@ -107,9 +107,9 @@ fn main() -> ExitCode {
     let mut wire = BytesMut::new();
     for item in &received {
         let written = match item {
-            Item::Event(event) => encoder.encode(&OutEvent::from(event), &mut wire),
-            Item::Control(control) => encoder.encode(&OutEvent::from(control), &mut wire),
-            Item::Comment(text) => encoder.comment(text, &mut wire),
+            Item::Event(event) => encoder.encode(&OutEvent::from(event.as_ref()), &mut wire),
+            Item::Control(control) => encoder.encode(&OutEvent::from(control.as_ref()), &mut wire),
+            Item::Comment(text) => encoder.encode(&OutEvent::comment(text), &mut wire),
             _ => Ok(()),
         };
         if let Err(e) = written {

@@ -44,7 +44,7 @@
 //!
 //! The decoder keeps what an `EventSource` keeps across connections: the last event ID (send it
 //! as `Last-Event-ID`) and the reconnection time the server asked for. When a connection drops,
-//! call `reconnect()` before feeding the next response, so that the old connection's half line
+//! call `reset()` before feeding the next response, so that the old connection's half line
 //! cannot run into the new one:
 //!
 //! ```
@@ -58,7 +58,7 @@
 //! // The connection dropped. Wait `retry`, then ask again with `Last-Event-ID: 17`.
 //! let d = decoder.decoder();
 //! assert_eq!((d.last_event_id(), d.retry()), ("17", Some(std::time::Duration::from_millis(1500))));
-//! decoder.reconnect();
+//! decoder.reset();
 //! decoder.push(Bytes::from_static(b"data: next\n\n"));
 //! let Some(Ok(Item::Event(event))) = decoder.next() else { panic!() };
 //! assert_eq!((event.data(), event.id()), ("next", "17"));

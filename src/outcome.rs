@@ -29,7 +29,7 @@
 //!         decoder.push(Bytes::from_static(piece));
 //!         for item in &mut decoder {
 //!             let Ok(Item::Event(event)) = item else { continue };
-//!             if tracker.observe(&event) {
+//!             if tracker.observe(event.as_ref()) {
 //!                 break 'body; // read nothing after the sentinel
 //!             }
 //!             text.push_str(event.data());
@@ -45,11 +45,11 @@
 
 use core::fmt;
 
-use crate::sse::{Event, EventRef, Truncated};
+use crate::sse::{EventRef, Truncated};
 use crate::Str;
 
 /// Which event marks the end of a stream: one whose data is exactly a given text, one of a
-/// given event type, or either.
+/// given event type, or either. Plain data: set both fields for "either".
 ///
 /// The sentinel is compared with the decoded event, so `data: [DONE]` and `data:[DONE]` both
 /// match [`Sentinel::openai()`], and a `[DONE]` sent as two `data` lines does not.
@@ -57,35 +57,22 @@ use crate::Str;
 /// ```
 /// use sse_wire::outcome::Sentinel;
 ///
-/// let either = Sentinel::data("[DONE]").or_event_type("message_stop");
-/// assert_eq!(either.data_text(), Some("[DONE]"));
-/// assert_eq!(either.event_type_name(), Some("message_stop"));
+/// let either = Sentinel { data: Some("[DONE]".into()), event_type: Some("message_stop".into()) };
+/// let mut also = Sentinel::openai();
+/// also.event_type = Some("message_stop".into());
+/// assert_eq!(either, also);
+/// let custom = Sentinel { data: None, event_type: Some("done".into()) };
+/// assert_eq!(custom.data.as_deref(), None);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sentinel {
-    data: Option<Str>,
-    event_type: Option<Str>,
+    /// Matches an event whose data is exactly this text (whatever its type).
+    pub data: Option<Str>,
+    /// Matches an event of this type (whatever its data).
+    pub event_type: Option<Str>,
 }
 
 impl Sentinel {
-    /// An event whose data is exactly `data` (whatever its type).
-    #[must_use]
-    pub fn data(data: impl Into<Str>) -> Self {
-        Sentinel {
-            data: Some(data.into()),
-            event_type: None,
-        }
-    }
-
-    /// An event of type `event_type` (whatever its data).
-    #[must_use]
-    pub fn event_type(event_type: impl Into<Str>) -> Self {
-        Sentinel {
-            data: None,
-            event_type: Some(event_type.into()),
-        }
-    }
-
     /// OpenAI's end marker (chat completions, completions): `data: [DONE]`.
     #[must_use]
     pub const fn openai() -> Self {
@@ -104,33 +91,8 @@ impl Sentinel {
         }
     }
 
-    /// Also matches an event whose data is exactly `data` (replacing an earlier data text).
-    #[must_use]
-    pub fn or_data(mut self, data: impl Into<Str>) -> Self {
-        self.data = Some(data.into());
-        self
-    }
-
-    /// Also matches an event of type `event_type` (replacing an earlier event type).
-    #[must_use]
-    pub fn or_event_type(mut self, event_type: impl Into<Str>) -> Self {
-        self.event_type = Some(event_type.into());
-        self
-    }
-
-    /// The data text that matches, if any.
-    #[must_use]
-    pub fn data_text(&self) -> Option<&str> {
-        self.data.as_deref()
-    }
-
-    /// The event type that matches, if any.
-    #[must_use]
-    pub fn event_type_name(&self) -> Option<&str> {
-        self.event_type.as_deref()
-    }
-
-    /// Whether `event` is the sentinel.
+    /// Whether `event` is the sentinel. An owned [`Event`](crate::sse::Event) is shown through
+    /// its [`as_ref`](crate::sse::Event::as_ref).
     ///
     /// ```
     /// use bytes::Bytes;
@@ -140,22 +102,13 @@ impl Sentinel {
     /// let mut decoder = BytesDecoder::new();
     /// decoder.push(Bytes::from_static(b"event: message_stop\ndata: {}\n\n"));
     /// let Some(Ok(Item::Event(event))) = decoder.next() else { panic!() };
-    /// assert!(Sentinel::anthropic().matches(&event));
-    /// assert!(!Sentinel::openai().matches(&event));
+    /// assert!(Sentinel::anthropic().matches(event.as_ref()));
+    /// assert!(!Sentinel::openai().matches(event.as_ref()));
     /// ```
     #[must_use]
-    pub fn matches(&self, event: &Event) -> bool {
-        self.is(event.event_type(), event.data())
-    }
-
-    /// Whether a borrowed `event` is the sentinel.
-    #[must_use]
-    pub fn matches_ref(&self, event: &EventRef<'_>) -> bool {
-        self.is(event.event_type(), event.data())
-    }
-
-    fn is(&self, event_type: &str, data: &str) -> bool {
-        self.data.as_deref() == Some(data) || self.event_type.as_deref() == Some(event_type)
+    pub fn matches(&self, event: EventRef<'_>) -> bool {
+        self.data.as_deref() == Some(event.data())
+            || self.event_type.as_deref() == Some(event.event_type())
     }
 }
 
@@ -232,22 +185,6 @@ impl<E> Outcome<E> {
     pub fn is_cut(&self) -> bool {
         matches!(self, Outcome::Clean | Outcome::Truncated(_))
     }
-
-    /// `true` for [`Outcome::Transport`].
-    #[must_use]
-    pub fn is_transport(&self) -> bool {
-        matches!(self, Outcome::Transport(_))
-    }
-
-    /// Maps the transport error.
-    pub fn map_transport<F>(self, f: impl FnOnce(E) -> F) -> Outcome<F> {
-        match self {
-            Outcome::Sentinel => Outcome::Sentinel,
-            Outcome::Clean => Outcome::Clean,
-            Outcome::Truncated(t) => Outcome::Truncated(t),
-            Outcome::Transport(e) => Outcome::Transport(f(e)),
-        }
-    }
 }
 
 /// Works out the [`Outcome`] of a stream decoded in a plain loop: show it each event with
@@ -270,37 +207,17 @@ impl Tracker {
         }
     }
 
-    /// Looks at the next event: `true` when it is the sentinel, after which the caller SHOULD
-    /// stop reading (and not treat the sentinel as content).
-    pub fn observe(&mut self, event: &Event) -> bool {
+    /// Looks at the next event: `true` when it is the sentinel (or was earlier), after which the
+    /// caller SHOULD stop reading (and not treat the sentinel as content). An owned event is
+    /// shown through its `as_ref()`.
+    pub fn observe(&mut self, event: EventRef<'_>) -> bool {
         self.seen |= self.sentinel.matches(event);
         self.seen
     }
 
-    /// [`observe`](Tracker::observe) for a borrowed event (from
-    /// [`BytesDecoder::next_ref`](crate::sse::BytesDecoder::next_ref) or
-    /// [`Decoder::decode`](crate::sse::Decoder::decode)).
-    pub fn observe_ref(&mut self, event: &EventRef<'_>) -> bool {
-        self.seen |= self.sentinel.matches_ref(event);
-        self.seen
-    }
-
-    /// Whether the sentinel was seen.
-    #[must_use]
-    pub fn is_seen(&self) -> bool {
-        self.seen
-    }
-
-    /// The sentinel waited for.
-    #[must_use]
-    pub fn sentinel(&self) -> &Sentinel {
-        &self.sentinel
-    }
-
     /// The outcome, given how the body ended: `end` is the decoder's `finish()` result
-    /// ([`BytesDecoder::finish`](crate::sse::BytesDecoder::finish),
-    /// [`Decoder::finish`](crate::sse::Decoder::finish) or
-    /// [`Decoder::finish_with`](crate::sse::Decoder::finish_with)). Once the sentinel was seen
+    /// ([`BytesDecoder::finish`](crate::sse::BytesDecoder::finish) or
+    /// [`Decoder::finish`](crate::sse::Decoder::finish)). Once the sentinel was seen
     /// the outcome is [`Outcome::Sentinel`], whatever followed it.
     pub fn finish<E>(&self, end: Result<(), Truncated>) -> Outcome<E> {
         match end {

@@ -52,7 +52,7 @@
 //! // The body ended: wait the server's `retry`, then ask again with `Last-Event-ID: 7`.
 //! assert_eq!(session.poll(), Some(Action::Wait(Duration::from_millis(1500))));
 //! session.on_timeout();
-//! decoder.reconnect();
+//! decoder.reset();
 //! let Some(Action::Connect(c)) = session.poll() else { panic!() };
 //! assert_eq!(c.last_event_id(), Some("7"));
 //!
@@ -783,7 +783,7 @@ impl<J: Jitter> Reconnect<J> {
             .config
             .sentinel
             .as_ref()
-            .is_some_and(|s| s.matches(event));
+            .is_some_and(|s| s.matches(event.as_ref()));
         self.sentinel_seen(hit)
     }
 
@@ -793,7 +793,7 @@ impl<J: Jitter> Reconnect<J> {
             .config
             .sentinel
             .as_ref()
-            .is_some_and(|s| s.matches_ref(event));
+            .is_some_and(|s| s.matches(*event));
         self.sentinel_seen(hit)
     }
 

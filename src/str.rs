@@ -11,7 +11,7 @@ use bytestring::ByteString;
 /// Decoded events hand out their fields as `Str`: when a field came in one piece of an owned
 /// input buffer, the `Str` is a slice of that buffer (no copy, no allocation), and cloning it
 /// only bumps a reference count. The UTF-8 check happens once, when the `Str` is made; every
-/// [`as_str`](Str::as_str) after that is free.
+/// borrow of the text after that (`Deref<Target = str>`) is free.
 ///
 /// ```
 /// use sse_wire::Str;
@@ -51,20 +51,6 @@ impl Str {
         ByteString::try_from(bytes).map(Str)
     }
 
-    /// Wraps `bytes`, replacing each invalid UTF-8 sequence with U+FFFD (as the WHATWG
-    /// "UTF-8 decode" algorithm does). Valid input is wrapped without copying.
-    ///
-    /// ```
-    /// use bytes::Bytes;
-    /// use sse_wire::Str;
-    ///
-    /// assert_eq!(Str::from_utf8_lossy(Bytes::from_static(b"a\xffb")), "a\u{FFFD}b");
-    /// ```
-    #[must_use]
-    pub fn from_utf8_lossy(bytes: Bytes) -> Self {
-        Self::lossy(bytes)
-    }
-
     /// `block[range]` as a `Str`: a shared slice of `block` when valid, a repaired copy if not.
     #[inline]
     pub(crate) fn slice_lossy(block: &Bytes, range: core::ops::Range<usize>) -> Self {
@@ -87,13 +73,6 @@ impl Str {
     #[cold]
     fn lossy_copy(raw: &[u8]) -> Self {
         Str::from(String::from_utf8_lossy(raw).into_owned())
-    }
-
-    /// The text.
-    #[inline]
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        &self.0
     }
 
     /// The UTF-8 bytes, as a shared [`Bytes`] handle.
@@ -139,19 +118,19 @@ impl Borrow<str> for Str {
 
 impl hash::Hash for Str {
     fn hash<H: hash::Hasher>(&self, state: &mut H) {
-        self.as_str().hash(state);
+        (**self).hash(state);
     }
 }
 
 impl fmt::Debug for Str {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.as_str(), f)
+        fmt::Debug::fmt(&**self, f)
     }
 }
 
 impl fmt::Display for Str {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self.as_str(), f)
+        fmt::Display::fmt(&**self, f)
     }
 }
 
@@ -175,30 +154,30 @@ impl From<Str> for Bytes {
 
 impl PartialEq<str> for Str {
     fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
+        &**self == other
     }
 }
 
 impl PartialEq<&str> for Str {
     fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
+        &**self == *other
     }
 }
 
 impl PartialEq<Str> for str {
     fn eq(&self, other: &Str) -> bool {
-        self == other.as_str()
+        self == &**other
     }
 }
 
 impl PartialEq<Str> for &str {
     fn eq(&self, other: &Str) -> bool {
-        *self == other.as_str()
+        *self == &**other
     }
 }
 
 impl PartialEq<String> for Str {
     fn eq(&self, other: &String) -> bool {
-        self.as_str() == other.as_str()
+        &**self == other.as_str()
     }
 }

@@ -258,10 +258,10 @@ fn bytes_decoder_7_byte_pieces_allocates_nothing_per_event() {
     bytes_decoder_steady_state(7);
 }
 
-/// `Decoder::decode_bytes` over `Bytes` pieces cut at event boundaries (a server that flushes
-/// whole events), each decoded to its end.
+/// `BytesDecoder` over `Bytes` pieces cut at event boundaries (a server that flushes whole
+/// events), each decoded to its end (what the removed `Decoder::decode_bytes` was for).
 #[test]
-fn decode_bytes_allocates_nothing_per_event() {
+fn whole_event_pieces_allocate_nothing_per_event() {
     let stream = llm_stream();
     let want = totals(&stream);
     let whole = Bytes::copy_from_slice(&stream);
@@ -281,18 +281,24 @@ fn decode_bytes_allocates_nothing_per_event() {
     let all: Vec<Bytes> = cuts.windows(2).map(|w| whole.slice(w[0]..w[1])).collect();
     let (first, second) = all.split_at(all.len() / 2);
 
-    let mut decoder = Decoder::new();
+    let mut decoder = BytesDecoder::new();
+    let mut fed = 0;
     let mut run = |pieces: &[Bytes]| {
         let (mut events, mut bytes) = (0, 0);
         for piece in pieces {
-            let mut buf = piece.clone();
-            while let Some(item) = decoder.decode_bytes(&mut buf).unwrap() {
-                if let Item::Event(event) = item {
+            fed += piece.len() as u64;
+            decoder.push(piece.clone());
+            for item in &mut decoder {
+                if let Item::Event(event) = item.unwrap() {
                     events += 1;
                     bytes += event.data().len();
                 }
             }
-            assert!(buf.is_empty(), "pieces end between events");
+            assert_eq!(
+                decoder.decoder().position(),
+                fed,
+                "pieces end between events"
+            );
         }
         (events, bytes)
     };
@@ -301,7 +307,7 @@ fn decode_bytes_allocates_nothing_per_event() {
     assert_eq!((a.0 + b.0, a.1 + b.1), want);
     assert_eq!(
         allocs, 0,
-        "decode_bytes: {allocs} allocations for the {} events of the second half",
+        "whole-event pieces: {allocs} allocations for the {} events of the second half",
         b.0
     );
 }

@@ -98,9 +98,9 @@ fn borrowed(pieces: &[&[u8]]) -> (Vec<Item>, Vec<u8>) {
             loop {
                 let sse::Decoded { consumed, item } = events.decode(&sse_buf).unwrap();
                 let item = match item {
-                    Some(sse::ItemRef::Event(e)) => Item::Event(e.to_owned_event()),
+                    Some(sse::ItemRef::Event(e)) => Item::Event(e.into_owned()),
                     Some(sse::ItemRef::Comment(c)) => Item::Comment(c.into()),
-                    Some(sse::ItemRef::Control(c)) => Item::Control(c.to_owned_control()),
+                    Some(sse::ItemRef::Control(c)) => Item::Control(c.into_owned()),
                     Some(_) => unreachable!("no other items"),
                     None => {
                         sse_buf.drain(..consumed);

@@ -11,10 +11,8 @@ use bytes::{Bytes, BytesMut};
 use futures::executor::block_on;
 use futures::{SinkExt, StreamExt};
 use sse_wire::chunked::{self, Chunk, TrailerField};
-use sse_wire::codec::{
-    ChunkedCodec, ChunkedCodecError, Comment, EventStreamCodec, EventStreamError, LastChunk,
-};
-use sse_wire::sse::{self, DecodeError, Item, Limits, OutEvent};
+use sse_wire::codec::{ChunkedCodec, ChunkedCodecError, LastChunk, SseCodec, SseCodecError};
+use sse_wire::sse::{self, DecodeError, Item, Limit, Limits, OutEvent};
 use tokio::io::{AsyncRead, ReadBuf};
 use tokio_util::codec::{Decoder, FramedRead, FramedWrite};
 
@@ -79,7 +77,7 @@ fn read_all<R: AsyncRead + Unpin, D: Decoder>(
 }
 
 /// The data of every event, or `!<limit error>` for an event dropped over a limit.
-fn sse_summary(items: &[Result<Result<Item, DecodeError>, EventStreamError>]) -> Vec<String> {
+fn sse_summary(items: &[Result<Result<Item, DecodeError>, SseCodecError>]) -> Vec<String> {
     items
         .iter()
         .filter_map(|item| match item {
@@ -97,9 +95,14 @@ const MAX_READ: usize = 9;
 fn an_oversized_event_does_not_end_the_stream() {
     let body: &[u8] = b"data: first\n\ndata: 0123456789abcdef0123456789\n\ndata: after\n\n\
                         data: a\ndata: b\ndata: c\ndata: d\n\ndata: last\n\n";
-    let limits = Limits::default().max_line_len(24).max_event_size(6);
+    let limits = {
+        let mut limits = Limits::default();
+        limits.max_line_len = 24;
+        limits.max_event_size = 6;
+        limits
+    };
     for max in 1..=MAX_READ {
-        let codec = EventStreamCodec::from_decoder(sse::Decoder::with_limits(limits));
+        let codec = SseCodec::from(sse::Decoder::with_limits(limits));
         let items = read_all(Trickle::new(body, max), codec);
         let summary = sse_summary(&items);
         assert_eq!(summary.len(), 5, "reads of {max}: {summary:?}");
@@ -107,8 +110,8 @@ fn an_oversized_event_does_not_end_the_stream() {
         assert!(
             matches!(
                 items[1],
-                Ok(Err(DecodeError::LineTooLong {
-                    limit: 24,
+                Ok(Err(DecodeError::LimitExceeded {
+                    limit: Limit::LineLen,
                     offset: 37
                 }))
             ),
@@ -118,7 +121,10 @@ fn an_oversized_event_does_not_end_the_stream() {
         assert_eq!(summary[2], "after");
         assert!(matches!(
             items[3],
-            Ok(Err(DecodeError::EventTooLarge { limit: 6, .. }))
+            Ok(Err(DecodeError::LimitExceeded {
+                limit: Limit::EventSize,
+                ..
+            }))
         ));
         assert_eq!(summary[4], "last");
     }
@@ -140,9 +146,9 @@ fn eof_inside_an_event_is_truncated_after_the_queued_items() {
     ];
     for (body, fields, data_len, partial_line) in cases {
         for max in 1..=MAX_READ {
-            let items = read_all(Trickle::new(body, max), EventStreamCodec::new());
+            let items = read_all(Trickle::new(body, max), SseCodec::new());
             assert_eq!(sse_summary(&items[..2]), ["a", "b"], "{max}");
-            let Some(Err(EventStreamError::Truncated(t))) = items.last() else {
+            let Some(Err(SseCodecError::Truncated(t))) = items.last() else {
                 panic!("{:?}: {items:?}", body.escape_ascii())
             };
             assert_eq!(
@@ -160,7 +166,7 @@ fn eof_inside_an_event_is_truncated_after_the_queued_items() {
 fn a_clean_eof_ends_the_stream_cleanly() {
     let body: &[u8] = b"\xEF\xBB\xBFretry: 2500\nid: 3\ndata: x\r\n\r\n: ping\r\ndata: y\rid\r\r";
     for max in 1..=MAX_READ {
-        let mut framed = FramedRead::new(Trickle::new(body, max), EventStreamCodec::new());
+        let mut framed = FramedRead::new(Trickle::new(body, max), SseCodec::new());
         let items: Vec<_> = block_on((&mut framed).collect());
         let items: Vec<Item> = items.into_iter().map(|i| i.unwrap().unwrap()).collect();
         assert_eq!(items.len(), 3, "{items:?}");
@@ -171,7 +177,10 @@ fn a_clean_eof_ends_the_stream_cleanly() {
         );
         assert!(matches!(&items[1], Item::Comment(c) if c == " ping"));
         let Item::Event(y) = &items[2] else { panic!() };
-        assert_eq!((y.data(), y.id(), y.id_field()), ("y", "", Some("")));
+        assert_eq!(
+            (y.data(), y.id(), y.as_ref().id_field()),
+            ("y", "", Some(""))
+        );
         let decoder = framed.decoder().decoder();
         assert_eq!(decoder.last_event_id(), "");
         assert_eq!(decoder.retry(), Some(Duration::from_millis(2500)));
@@ -182,7 +191,7 @@ fn a_clean_eof_ends_the_stream_cleanly() {
 #[test]
 fn decode_eof_returns_buffered_items_before_the_verdict() {
     // The whole input in the buffer at EOF, as after a read that ended with the stream.
-    let mut codec = EventStreamCodec::new();
+    let mut codec = SseCodec::new();
     let mut buf = BytesMut::from(&b"data: a\n\n: c\n\ndata: b\n\ndata: cut"[..]);
     let mut out = Vec::new();
     let err = loop {
@@ -193,7 +202,7 @@ fn decode_eof_returns_buffered_items_before_the_verdict() {
         }
     };
     assert_eq!(out.len(), 3);
-    assert!(matches!(err, EventStreamError::Truncated(t) if t.partial_line == 9));
+    assert!(matches!(err, SseCodecError::Truncated(t) if t.partial_line == 9));
     assert!(buf.is_empty());
     // The decoder is ready for a new stream.
     buf.extend_from_slice(b"data: new\n\n");
@@ -205,14 +214,14 @@ fn decode_eof_returns_buffered_items_before_the_verdict() {
 
 #[test]
 fn a_shrunk_buffer_is_a_final_error() {
-    let mut codec = EventStreamCodec::new();
+    let mut codec = SseCodec::new();
     let mut buf = BytesMut::from(&b"data: unfinished"[..]);
     assert!(matches!(codec.decode(&mut buf), Ok(None)));
     buf.clear();
     let err = codec.decode(&mut buf).unwrap_err();
     assert!(matches!(
         err,
-        EventStreamError::Decode(DecodeError::InputShrunk { .. })
+        SseCodecError::Decode(DecodeError::InputShrunk { .. })
     ));
     assert_eq!(io::Error::from(err).kind(), io::ErrorKind::InvalidData);
 }
@@ -222,17 +231,17 @@ fn an_io_error_ends_the_stream_and_the_codec_reconnects() {
     let first: &[u8] = b"id: 41\ndata: a\n\ndata: {\"half";
     let mut framed = FramedRead::new(
         Trickle::failing(first, 5, io::ErrorKind::ConnectionReset),
-        EventStreamCodec::new(),
+        SseCodec::new(),
     );
     let items: Vec<_> = block_on((&mut framed).collect());
     assert_eq!(sse_summary(&items[..1]), ["a"]);
     assert!(
-        matches!(&items[1], Err(EventStreamError::Io(e)) if e.kind() == io::ErrorKind::ConnectionReset)
+        matches!(&items[1], Err(SseCodecError::Io(e)) if e.kind() == io::ErrorKind::ConnectionReset)
     );
     assert_eq!(items.len(), 2);
     let mut codec = framed.into_parts().codec;
     assert_eq!(codec.decoder().last_event_id(), "41");
-    codec.decoder_mut().reconnect();
+    codec.decoder_mut().reset();
     let items = read_all(Trickle::new(b"data: b\"}\n\n", 3), codec);
     let [Ok(Ok(Item::Event(b)))] = &items[..] else {
         panic!("{items:?}")
@@ -242,7 +251,7 @@ fn an_io_error_ends_the_stream_and_the_codec_reconnects() {
 
 #[test]
 fn comments_can_be_left_out() {
-    let codec = EventStreamCodec::from_decoder(sse::Decoder::new().comments(false));
+    let codec = SseCodec::from(sse::Decoder::new().comments(false));
     let items = read_all(Trickle::new(b": a\ndata: x\n\n:b\n", 2), codec);
     assert_eq!(items.len(), 1);
     assert_eq!(sse_summary(&items), ["x"]);
@@ -250,21 +259,29 @@ fn comments_can_be_left_out() {
 
 #[test]
 fn encoded_events_read_back() {
-    let mut wire = FramedWrite::new(Vec::new(), EventStreamCodec::new());
+    let mut wire = FramedWrite::new(Vec::new(), SseCodec::new());
     block_on(async {
-        wire.send(Comment::KEEP_ALIVE).await?;
+        wire.send(OutEvent::comment("")).await?;
         wire.send(OutEvent::new().retry(Duration::from_secs(2)))
             .await?;
-        wire.send(OutEvent::data("one\r\ntwo\rthree").event("multi").id("7"))
-            .await?;
+        wire.send(
+            OutEvent::new()
+                .data("one\r\ntwo\rthree")
+                .event_type("multi")
+                .id("7"),
+        )
+        .await?;
         // A refused event writes nothing and leaves the sink usable.
-        let refused = wire.send(OutEvent::data("x").id("a\nb")).await.unwrap_err();
+        let refused = wire
+            .send(OutEvent::new().data("x").id("a\nb"))
+            .await
+            .unwrap_err();
         assert!(matches!(
             refused,
-            EventStreamError::Encode(sse::EncodeError::LineBreakInId { at: 1 })
+            SseCodecError::Encode(sse::EncodeError::ControlInId { byte: b'\n', at: 1 })
         ));
-        wire.send(&OutEvent::data("")).await?;
-        wire.send(OutEvent::data("[DONE]")).await
+        wire.send(&OutEvent::new().data("")).await?;
+        wire.send(OutEvent::new().data("[DONE]")).await
     })
     .unwrap();
     let bytes = wire.into_inner();
@@ -274,12 +291,12 @@ fn encoded_events_read_back() {
           data: \n\ndata: [DONE]\n\n"
     );
     for max in 1..=MAX_READ {
-        let items = read_all(Trickle::new(&bytes, max), EventStreamCodec::new());
+        let items = read_all(Trickle::new(&bytes, max), SseCodec::new());
         let items: Vec<Item> = items.into_iter().map(|i| i.unwrap().unwrap()).collect();
         assert_eq!(items.len(), 5, "{items:?}");
         assert!(matches!(&items[0], Item::Comment(c) if c.is_empty()));
         assert!(
-            matches!(&items[1], Item::Control(c) if c.retry_field() == Some(Duration::from_secs(2)))
+            matches!(&items[1], Item::Control(c) if c.as_ref().retry_field() == Some(Duration::from_secs(2)))
         );
         let Item::Event(multi) = &items[2] else {
             panic!()
@@ -297,20 +314,20 @@ fn encoded_events_read_back() {
 fn a_relay_passes_items_on_unchanged() {
     let upstream: &[u8] = b"retry: 100\n\n: hi\nid: 1\nevent: tick\ndata: a\ndata: b\n\n\
                             data: c\n\nid\n\nid: 2\n\ndata: d\n\n";
-    let original: Vec<Item> = read_all(Trickle::new(upstream, 4), EventStreamCodec::new())
+    let original: Vec<Item> = read_all(Trickle::new(upstream, 4), SseCodec::new())
         .into_iter()
         .map(|i| i.unwrap().unwrap())
         .collect();
-    let mut relay = FramedWrite::new(Vec::new(), EventStreamCodec::new());
+    let mut relay = FramedWrite::new(Vec::new(), SseCodec::new());
     block_on(async {
-        let mut items = FramedRead::new(Trickle::new(upstream, 3), EventStreamCodec::new());
+        let mut items = FramedRead::new(Trickle::new(upstream, 3), SseCodec::new());
         while let Some(item) = items.next().await {
             relay.send(item?.expect("no limit is reached")).await?;
         }
-        Ok::<(), EventStreamError>(())
+        Ok::<(), SseCodecError>(())
     })
     .unwrap();
-    let relayed: Vec<Item> = read_all(&relay.get_ref()[..], EventStreamCodec::new())
+    let relayed: Vec<Item> = read_all(&relay.get_ref()[..], SseCodec::new())
         .into_iter()
         .map(|i| i.unwrap().unwrap())
         .collect();
@@ -320,15 +337,17 @@ fn a_relay_passes_items_on_unchanged() {
 
 #[test]
 fn event_stream_errors_become_io_errors() {
-    let t = sse::Decoder::new().finish_with(b"data: x").unwrap_err();
+    let mut decoder = sse::Decoder::new();
+    assert!(decoder.decode(b"data: x").unwrap().item.is_none());
+    let t = decoder.finish().unwrap_err();
     let kinds = [
-        (EventStreamError::Truncated(t), io::ErrorKind::UnexpectedEof),
+        (SseCodecError::Truncated(t), io::ErrorKind::UnexpectedEof),
         (
-            EventStreamError::Encode(sse::EncodeError::NulInId { at: 0 }),
+            SseCodecError::Encode(sse::EncodeError::ControlInId { byte: 0, at: 0 }),
             io::ErrorKind::InvalidInput,
         ),
         (
-            EventStreamError::Io(io::ErrorKind::BrokenPipe.into()),
+            SseCodecError::Io(io::ErrorKind::BrokenPipe.into()),
             io::ErrorKind::BrokenPipe,
         ),
     ];
@@ -562,7 +581,7 @@ fn a_chunked_event_stream_through_both_codecs() {
     let payloads: Vec<Vec<u8>> = events.chunks(7).map(<[u8]>::to_vec).collect();
     let wire = encode_body(&payloads, &[]);
     for max in 1..=MAX_READ {
-        let mut sse = EventStreamCodec::new();
+        let mut sse = SseCodec::new();
         let mut buf = BytesMut::new();
         let mut data = Vec::new();
         for chunk in read_all(Trickle::new(&wire, max), ChunkedCodec::new()) {

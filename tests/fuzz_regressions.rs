@@ -2,7 +2,7 @@
 //! broke and states the property that failed; `fuzz/README.md` says how to add one.
 
 use bytes::{Bytes, BytesMut};
-use sse_wire::sse::{Decoder, Item, ItemRef, Limits};
+use sse_wire::sse::{Decoder, Item, ItemRef, Limit, Limits};
 
 /// Feeds `input` to the borrowed decoder in `piece`-byte reads and returns the items' data or
 /// comment text, and the most bytes the caller had to hold between two reads.
@@ -47,7 +47,11 @@ fn comments_inside_an_event_do_not_pin_the_callers_buffer() {
     }
     input.extend_from_slice(b"data: y\n\n");
     for comments in [true, false] {
-        let limits = Limits::default().max_line_len(16);
+        let limits = {
+            let mut limits = Limits::default();
+            limits.max_line_len = 16;
+            limits
+        };
         let mut decoder = Decoder::with_limits(limits).comments(comments);
         let (items, held) = borrowed_max_held(&mut decoder, &input, 100);
         assert_eq!(items.last().map(String::as_str), Some("event x\ny"));
@@ -136,15 +140,19 @@ fn data_item_may_consume_the_crlf_that_ends_its_chunk() {
 }
 
 // Found by `sse_differential` with small limits: a line that started in `BytesDecoder`'s tail
-// was moved into it up to its line end, whatever its length, and after the `LineTooLong` the
+// was moved into it up to its line end, whatever its length, and after the `LimitExceeded { limit: LineLen }` the
 // whole line stayed there until more input came. The bytes a caller holds must stay bounded by
 // the line limit.
 #[test]
 fn bytes_decoder_does_not_hold_an_oversized_line_after_its_error() {
     use sse_wire::sse::{BytesDecoder, DecodeError, Limits};
     for view in [false, true] {
-        let limits = Limits::default().max_line_len(16);
-        let mut decoder = BytesDecoder::from_decoder(Decoder::with_limits(limits));
+        let limits = {
+            let mut limits = Limits::default();
+            limits.max_line_len = 16;
+            limits
+        };
+        let mut decoder = BytesDecoder::from(Decoder::with_limits(limits));
         decoder.push(Bytes::from_static(b"data: a"));
         assert!(decoder.next().is_none());
         let mut long = vec![b'x'; 1 << 20];
@@ -165,8 +173,8 @@ fn bytes_decoder_does_not_hold_an_oversized_line_after_its_error() {
         }
         assert_eq!(
             errors,
-            [DecodeError::LineTooLong {
-                limit: 16,
+            [DecodeError::LimitExceeded {
+                limit: Limit::LineLen,
                 offset: 16
             }]
         );

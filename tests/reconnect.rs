@@ -62,7 +62,7 @@ fn stopped<J: sse_wire::reconnect::Jitter>(session: &mut Reconnect<J>) -> Stoppe
 
 /// One connection that opens, carries `body` and ends cleanly.
 fn open_and_end(session: &mut Reconnect, decoder: &mut BytesDecoder, body: &[u8]) {
-    decoder.reconnect();
+    decoder.reset();
     session.on_response(200, ES);
     assert_eq!(session.ready_state(), ReadyState::Open);
     feed(session, decoder, body);
@@ -559,7 +559,7 @@ fn mcp_2025_11_25_resume_needs_an_id_each_time() {
             (c.request(), c.last_event_id()),
             (Request::Resume, Some("req7-0"))
         );
-        d.reconnect();
+        d.reset();
         open_and_end(&mut s, &mut d, reset);
         if allow {
             let _ = wait(&mut s);

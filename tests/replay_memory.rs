@@ -99,7 +99,7 @@ fn the_counter_sees_heap_bytes() {
 #[test]
 fn an_idle_subscriber_is_eight_bytes_and_no_heap() {
     let mut log = EventLog::new();
-    log.push_seq(OutEvent::data("warm")).unwrap();
+    log.push_seq(OutEvent::new().data("warm")).unwrap();
     assert_eq!(size_of::<Cursor>(), 8);
     let (cursors, n, _) = measure(|| {
         let mut c = [log.subscribe(); 4];
@@ -121,11 +121,11 @@ fn reading_a_published_frame_allocates_nothing_and_shares_the_bytes() {
     let mut log = EventLog::with_bounds(Bounds::default().max_events(64));
     // Warm the log's ring to its working size.
     for _ in 0..128 {
-        log.push_seq(OutEvent::data(&data)).unwrap();
+        log.push_seq(OutEvent::new().data(&data)).unwrap();
     }
     let frame_len = log.since("126").unwrap().next().unwrap().len();
     let mut subs = vec![log.subscribe(); 10_000];
-    let ((_, frame), pushes, held) = measure(|| log.push_seq(OutEvent::data(&data)).unwrap());
+    let ((_, frame), pushes, held) = measure(|| log.push_seq(OutEvent::new().data(&data)).unwrap());
     // One push: the frame buffer plus the shared-handle header; the evicted frame was freed.
     println!(
         "publish: frame {frame_len} bytes, {pushes} allocations, net heap {held} bytes after evicting one frame"
@@ -154,7 +154,7 @@ fn heap_per_kept_event() {
     let mut log = EventLog::with_bounds(Bounds::default().max_events(1000).max_bytes(usize::MAX));
     let ((), _, held) = measure(|| {
         for _ in 0..1000 {
-            log.push_seq(OutEvent::data(&data)).unwrap();
+            log.push_seq(OutEvent::new().data(&data)).unwrap();
         }
     });
     assert_eq!(log.len(), 1000);

@@ -15,7 +15,7 @@ mod support;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use sse_wire::sse::{BytesDecoder, DecodeError, Decoder, Item, ItemRef, Limits, Truncated};
+use sse_wire::sse::{BytesDecoder, DecodeError, Decoder, Item, ItemRef, Limit, Limits, Truncated};
 use support::{
     check, check_limited, check_no_comments, comment, control, ev, msg, run_all_paths, with_eol,
     with_eol_bytes, RefItem, EOLS,
@@ -54,11 +54,12 @@ fn truncated(fields: usize, data_len: usize, partial_line: usize) -> Result<(), 
 }
 
 fn limited(max_line_len: usize, max_event_size: usize) -> Decoder {
-    Decoder::with_limits(
-        Limits::default()
-            .max_line_len(max_line_len)
-            .max_event_size(max_event_size),
-    )
+    Decoder::with_limits({
+        let mut limits = Limits::default();
+        limits.max_line_len = max_line_len;
+        limits.max_event_size = max_event_size;
+        limits
+    })
 }
 
 // =============================================================================================
@@ -1085,7 +1086,7 @@ fn typed_event_stream() {
 // Limits (crate-defined; the spec has none)
 // =============================================================================================
 
-// Documented: `LineTooLong` at "the first byte past the limit"; items before it come first; "the
+// Documented: `LimitExceeded { limit: LineLen }` at "the first byte past the limit"; items before it come first; "the
 // event in progress is discarded and decoding resumes after the next blank line".
 #[test]
 fn line_too_long() {
@@ -1097,8 +1098,8 @@ fn line_too_long() {
         run.items,
         [
             Ok(msg("ok")),
-            Err(DecodeError::LineTooLong {
-                limit: 16,
+            Err(DecodeError::LimitExceeded {
+                limit: Limit::LineLen,
                 offset: 10 + 16
             }),
             Ok(msg("next")),
@@ -1121,8 +1122,8 @@ fn second_long_line_in_a_discarded_event() {
     assert_eq!(
         run.items,
         [
-            Err(DecodeError::LineTooLong {
-                limit: 16,
+            Err(DecodeError::LimitExceeded {
+                limit: Limit::LineLen,
                 offset: 16
             }),
             Ok(msg("next")),
@@ -1138,8 +1139,8 @@ fn long_line_cut_after_the_limit() {
     let input = format!("data: {}\n\ndata: next\n\n", "x".repeat(30));
     let bytes = input.as_bytes();
     let expected = [
-        Err(DecodeError::LineTooLong {
-            limit: 16,
+        Err(DecodeError::LimitExceeded {
+            limit: Limit::LineLen,
             offset: 16,
         }),
         Ok(msg("next")),
@@ -1168,14 +1169,14 @@ fn line_of_exactly_the_limit_is_accepted() {
     let run = check_limited(&decoder, b"data: 01234567890\n\n");
     assert_eq!(
         run.items,
-        [Err(DecodeError::LineTooLong {
-            limit: 16,
+        [Err(DecodeError::LimitExceeded {
+            limit: Limit::LineLen,
             offset: 16
         })]
     );
 }
 
-// Documented: `LineTooLong` applies to lines "of any kind: field, comment or unterminated last
+// Documented: `LimitExceeded { limit: LineLen }` applies to lines "of any kind: field, comment or unterminated last
 // line".
 #[test]
 fn line_too_long_comment_and_unterminated_line() {
@@ -1186,8 +1187,8 @@ fn line_too_long_comment_and_unterminated_line() {
         run.items,
         [
             Ok(msg("a")),
-            Err(DecodeError::LineTooLong {
-                limit: 8,
+            Err(DecodeError::LimitExceeded {
+                limit: Limit::LineLen,
                 offset: 9 + 8
             }),
             Ok(msg("b")),
@@ -1199,15 +1200,15 @@ fn line_too_long_comment_and_unterminated_line() {
         run.items,
         [
             Ok(msg("a")),
-            Err(DecodeError::LineTooLong {
-                limit: 8,
+            Err(DecodeError::LimitExceeded {
+                limit: Limit::LineLen,
                 offset: 9 + 8
             }),
         ]
     );
 }
 
-// Documented: `EventTooLarge` when "the joined data lines, as dispatched" exceed the limit, at
+// Documented: `LimitExceeded { limit: EventSize }` when "the joined data lines, as dispatched" exceed the limit, at
 // "the first data byte past the limit"; data of exactly the limit is accepted.
 #[test]
 fn event_too_large() {
@@ -1223,8 +1224,8 @@ fn event_too_large() {
         run.items,
         [
             Ok(msg("a")),
-            Err(DecodeError::EventTooLarge {
-                limit: 8,
+            Err(DecodeError::LimitExceeded {
+                limit: Limit::EventSize,
                 offset: 9 + 6 + 8
             }),
             Ok(msg("next")),
@@ -1237,8 +1238,8 @@ fn event_too_large() {
     assert_eq!(
         run.items,
         [
-            Err(DecodeError::EventTooLarge {
-                limit: 8,
+            Err(DecodeError::LimitExceeded {
+                limit: Limit::EventSize,
                 offset: 10 + 6 + 4
             }),
             Ok(msg("ok")),
@@ -1260,8 +1261,8 @@ fn limit_error_discards_the_whole_event_including_its_id() {
         run.items,
         [
             Ok(ev("message", "a", "1", None)),
-            Err(DecodeError::LineTooLong {
-                limit: 24,
+            Err(DecodeError::LimitExceeded {
+                limit: Limit::LineLen,
                 offset: 15 + 6 + 24
             }),
             Ok(ev("message", "b", "1", None)),
@@ -1301,8 +1302,8 @@ fn borrowed_decode_error_consumes_nothing_and_resumes() {
     assert_eq!(seen, ["a", "b", "c"]);
     assert_eq!(
         errors,
-        [DecodeError::LineTooLong {
-            limit: 12,
+        [DecodeError::LimitExceeded {
+            limit: Limit::LineLen,
             offset: 18 + 12
         }]
     );
@@ -1317,8 +1318,8 @@ fn borrowed_decode_error_consumes_nothing_and_resumes() {
         [
             Ok(msg("a")),
             Ok(msg("b")),
-            Err(DecodeError::LineTooLong {
-                limit: 12,
+            Err(DecodeError::LimitExceeded {
+                limit: Limit::LineLen,
                 offset: 30
             }),
             Ok(msg("c")),
@@ -1339,8 +1340,8 @@ fn limit_error_right_after_an_id_only_block() {
         run.items,
         [
             Ok(control("1234567890", None, true, false)),
-            Err(DecodeError::EventTooLarge {
-                limit: 4,
+            Err(DecodeError::LimitExceeded {
+                limit: Limit::EventSize,
                 offset: 16 + 6 + 4
             }),
             Ok(ev("message", "hi", "1234567890", None)),
@@ -1353,12 +1354,12 @@ fn limit_error_right_after_an_id_only_block() {
         run.items,
         [
             Ok(control("1", None, true, false)),
-            Err(DecodeError::LineTooLong {
-                limit: 12,
+            Err(DecodeError::LimitExceeded {
+                limit: Limit::LineLen,
                 offset: 7 + 12
             }),
-            Err(DecodeError::LineTooLong {
-                limit: 12,
+            Err(DecodeError::LimitExceeded {
+                limit: Limit::LineLen,
                 offset: 28 + 12
             }),
         ]
@@ -1439,7 +1440,7 @@ fn reconnect(name: &str, first: &[u8], second: &[u8]) -> (StreamOutcome, StreamO
                     let d = decoder.decode(&buf).unwrap();
                     let consumed = d.consumed;
                     let item = d.item.map(|i| match i {
-                        ItemRef::Event(e) => owned(Item::Event(e.to_owned_event())),
+                        ItemRef::Event(e) => owned(Item::Event(e.into_owned())),
                         ItemRef::Comment(c) => comment(c),
                         other => panic!("{other:?}"),
                     });
@@ -1472,7 +1473,7 @@ fn reconnect(name: &str, first: &[u8], second: &[u8]) -> (StreamOutcome, StreamO
             let mut go = |input: &[u8]| {
                 let mut buf = Bytes::copy_from_slice(input);
                 let mut items = Vec::new();
-                while let Some(item) = decoder.decode_bytes(&mut buf).unwrap() {
+                while let Some(item) = support::decode_bytes(&mut decoder, &mut buf).unwrap() {
                     items.push(owned(item));
                 }
                 (items, decoder.finish())
@@ -1523,6 +1524,7 @@ fn borrowed_decode_reports_a_shrunk_input() {
     assert_eq!(
         decoder.decode(shorter).unwrap_err(),
         DecodeError::InputShrunk {
+            offset: consumed as u64,
             retained,
             given: retained - 1
         }
@@ -1553,7 +1555,7 @@ fn borrowed_decode_item_accessors() {
         (e.event_type(), e.data(), e.id(), e.retry()),
         ("e", "d", "x", ms(3))
     );
-    let owned = e.to_owned_event();
+    let owned = e.into_owned();
     assert_eq!(
         (owned.event_type(), owned.data(), owned.id(), owned.retry()),
         ("e", "d", "x", ms(3))
@@ -1582,8 +1584,8 @@ fn oversized_comment_outside_an_event_costs_only_itself() {
         run.items,
         [
             Ok(msg("a")),
-            Err(DecodeError::LineTooLong {
-                limit: 8,
+            Err(DecodeError::LimitExceeded {
+                limit: Limit::LineLen,
                 offset: 9 + 8
             }),
             Ok(msg("b")),
@@ -1595,8 +1597,8 @@ fn oversized_comment_outside_an_event_costs_only_itself() {
     assert_eq!(
         run.items,
         [
-            Err(DecodeError::LineTooLong {
-                limit: 8,
+            Err(DecodeError::LimitExceeded {
+                limit: Limit::LineLen,
                 offset: 8 + 8
             }),
             Ok(msg("z")),
@@ -1607,8 +1609,8 @@ fn oversized_comment_outside_an_event_costs_only_itself() {
     assert_eq!(
         run.items,
         [
-            Err(DecodeError::LineTooLong {
-                limit: 8,
+            Err(DecodeError::LimitExceeded {
+                limit: Limit::LineLen,
                 offset: 8
             }),
             Ok(msg("z")),
@@ -1619,13 +1621,13 @@ fn oversized_comment_outside_an_event_costs_only_itself() {
     assert_eq!(
         run.items,
         [
-            Err(DecodeError::LineTooLong {
-                limit: 8,
+            Err(DecodeError::LimitExceeded {
+                limit: Limit::LineLen,
                 offset: 8
             }),
             Ok(msg("a")),
-            Err(DecodeError::LineTooLong {
-                limit: 8,
+            Err(DecodeError::LimitExceeded {
+                limit: Limit::LineLen,
                 offset: 21 + 8
             }),
         ]
@@ -1654,7 +1656,15 @@ fn finish_after_done(tail: &[u8]) -> [Result<(), Truncated>; 4] {
             None => panic!("no [DONE]"),
         }
     }
-    let borrowed = decoder.finish_with(buf);
+    // Decode what is left (dropping it), then judge the end.
+    loop {
+        match decoder.decode(buf) {
+            Ok(d) if d.item.is_none() => break,
+            Ok(d) => buf = &buf[d.consumed..],
+            Err(_) => {} // a limit error: decoding goes on
+        }
+    }
+    let borrowed = decoder.finish();
 
     let mut decoder = Decoder::new();
     let mut buf = BytesMut::from(&input[..]);
@@ -1663,16 +1673,19 @@ fn finish_after_done(tail: &[u8]) -> [Result<(), Truncated>; 4] {
             break;
         }
     }
-    let decode_buf = decoder.finish_with(&buf);
+    while decoder.decode_buf(&mut buf).unwrap().is_some() {}
+    let decode_buf = decoder.finish();
 
+    // The same over a `BytesMut` made from one `Bytes` (what `decode_bytes` did).
     let mut decoder = Decoder::new();
-    let mut bytes = Bytes::from(input.clone());
-    while let Some(item) = decoder.decode_bytes(&mut bytes).unwrap() {
+    let mut bytes = BytesMut::from(Bytes::from(input.clone()));
+    while let Some(item) = decoder.decode_buf(&mut bytes).unwrap() {
         if matches!(&item, Item::Event(e) if is_done(e.data())) {
             break;
         }
     }
-    let decode_bytes = decoder.finish_with(&bytes);
+    while decoder.decode_buf(&mut bytes).unwrap().is_some() {}
+    let decode_bytes = decoder.finish();
 
     let mut decoder = BytesDecoder::new();
     decoder.push(Bytes::from(input));
@@ -1735,7 +1748,7 @@ fn reconnect_drops_the_old_connections_partial_line_and_event() {
     assert!(matches!(d.item, Some(ItemRef::Event(_))));
     let rest = &first[d.consumed..];
     assert!(decoder.decode(rest).unwrap().item.is_none());
-    decoder.reconnect();
+    decoder.reset();
     assert_eq!((decoder.last_event_id(), decoder.retry()), ("1", ms(50)));
     let d = decoder.decode(second).unwrap();
     assert_eq!(d.item.map(support::from_item_ref), Some(want.clone()));
@@ -1746,12 +1759,12 @@ fn reconnect_drops_the_old_connections_partial_line_and_event() {
         let mut items = Vec::new();
         if owned_bytes {
             let mut buf = Bytes::from_static(first);
-            while let Some(item) = decoder.decode_bytes(&mut buf).unwrap() {
+            while let Some(item) = support::decode_bytes(&mut decoder, &mut buf).unwrap() {
                 items.push(item);
             }
-            decoder.reconnect();
+            decoder.reset();
             let mut buf = Bytes::from_static(second);
-            while let Some(item) = decoder.decode_bytes(&mut buf).unwrap() {
+            while let Some(item) = support::decode_bytes(&mut decoder, &mut buf).unwrap() {
                 items.push(item);
             }
         } else {
@@ -1759,7 +1772,7 @@ fn reconnect_drops_the_old_connections_partial_line_and_event() {
             while let Some(item) = decoder.decode_buf(&mut buf).unwrap() {
                 items.push(item);
             }
-            decoder.reconnect();
+            decoder.reset();
             let mut buf = BytesMut::from(second);
             while let Some(item) = decoder.decode_buf(&mut buf).unwrap() {
                 items.push(item);
@@ -1780,7 +1793,7 @@ fn reconnect_drops_the_old_connections_partial_line_and_event() {
         decoder.push(Bytes::copy_from_slice(&first[cut..]));
         let before: Vec<_> = (&mut decoder).map(Result::unwrap).collect();
         assert_eq!(before.len(), 1, "cut {cut}");
-        decoder.reconnect();
+        decoder.reset();
         decoder.push(Bytes::from_static(second));
         let after: Vec<RefItem> = (&mut decoder)
             .map(|i| support::from_item(i.unwrap()))

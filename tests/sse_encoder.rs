@@ -5,6 +5,7 @@ use core::time::Duration;
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use sse_wire::sse::{Decoder, EncodeError, Encoder, Item, OutEvent};
+use sse_wire::Str;
 
 fn encode(ev: &OutEvent<'_>) -> Vec<u8> {
     let mut out = Vec::new();
@@ -38,22 +39,22 @@ fn drain(mut b: impl Buf, step: usize) -> Vec<u8> {
 
 #[test]
 fn golden_simple_message() {
-    assert_eq!(encode(&OutEvent::data("hello")), b"data: hello\n\n");
+    assert_eq!(encode(&OutEvent::new().data("hello")), b"data: hello\n\n");
 }
 
 #[test]
 fn golden_typed_event_with_id() {
-    let ev = OutEvent::data("{}").event("delta").id("msg-1");
+    let ev = OutEvent::new().data("{}").event_type("delta").id("msg-1");
     assert_eq!(encode(&ev), b"event: delta\nid: msg-1\ndata: {}\n\n");
 }
 
 #[test]
 fn golden_retry() {
-    let ev = OutEvent::data("x").retry(Duration::from_millis(1500));
+    let ev = OutEvent::new().data("x").retry(Duration::from_millis(1500));
     assert_eq!(encode(&ev), b"retry: 1500\ndata: x\n\n");
     let mut out = Vec::new();
     Encoder::new()
-        .retry(Duration::from_secs(10), &mut out)
+        .encode(&OutEvent::new().retry(Duration::from_secs(10)), &mut out)
         .unwrap();
     assert_eq!(out, b"retry: 10000\n\n");
 }
@@ -86,16 +87,18 @@ fn retry_rounds_up_to_whole_milliseconds_and_only_zero_writes_zero() {
 fn golden_comment_and_keep_alive() {
     let mut out = Vec::new();
     let enc = Encoder::new();
-    enc.comment(" keep-alive", &mut out).unwrap();
-    enc.keep_alive(&mut out).unwrap();
-    enc.comment("a\r\nb\rc\nd", &mut out).unwrap();
+    enc.encode(&OutEvent::comment(" keep-alive"), &mut out)
+        .unwrap();
+    enc.encode(&OutEvent::comment(""), &mut out).unwrap();
+    enc.encode(&OutEvent::comment("a\r\nb\rc\nd"), &mut out)
+        .unwrap();
     assert_eq!(out, b": keep-alive\n:\n:a\n:b\n:c\n:d\n");
 }
 
 #[test]
 fn golden_multiline_data() {
     assert_eq!(
-        encode(&OutEvent::data("one\ntwo\r\nthree\rfour")),
+        encode(&OutEvent::new().data("one\ntwo\r\nthree\rfour")),
         b"data: one\ndata: two\ndata: three\ndata: four\n\n"
     );
 }
@@ -104,9 +107,13 @@ fn golden_multiline_data() {
 fn golden_done_sentinel() {
     let mut out = BytesMut::new();
     let enc = Encoder::new();
-    enc.data(r#"{"choices":[{"delta":{"content":"Hi"}}]}"#, &mut out)
+    enc.encode(
+        &OutEvent::new().data(r#"{"choices":[{"delta":{"content":"Hi"}}]}"#),
+        &mut out,
+    )
+    .unwrap();
+    enc.encode(&OutEvent::new().data("[DONE]"), &mut out)
         .unwrap();
-    enc.data("[DONE]", &mut out).unwrap();
     assert_eq!(
         &out[..],
         &b"data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}\n\ndata: [DONE]\n\n"[..]
@@ -116,12 +123,12 @@ fn golden_done_sentinel() {
 #[test]
 fn golden_edge_data() {
     // Empty data still dispatches: the reader's data buffer gets "\n", then loses it.
-    assert_eq!(encode(&OutEvent::data("")), b"data: \n\n");
+    assert_eq!(encode(&OutEvent::new().data("")), b"data: \n\n");
     // A trailing break survives as an empty last line.
-    assert_eq!(encode(&OutEvent::data("a\n")), b"data: a\ndata: \n\n");
-    assert_eq!(encode(&OutEvent::data("\r\n")), b"data: \ndata: \n\n");
+    assert_eq!(encode(&OutEvent::new().data("a\n")), b"data: a\ndata: \n\n");
+    assert_eq!(encode(&OutEvent::new().data("\r\n")), b"data: \ndata: \n\n");
     // The reader strips exactly one space, so a leading space is kept by the one written.
-    assert_eq!(encode(&OutEvent::data(" x")), b"data:  x\n\n");
+    assert_eq!(encode(&OutEvent::new().data(" x")), b"data:  x\n\n");
     // No fields at all: a lone blank line.
     assert_eq!(encode(&OutEvent::new()), b"\n");
     // An empty id is written (it resets the reader's last event ID).
@@ -133,27 +140,27 @@ fn invalid_fields_are_errors_and_write_nothing() {
     let enc = Encoder::new();
     let cases = [
         (
-            OutEvent::data("x").event("a\nb"),
+            OutEvent::new().data("x").event_type("a\nb"),
             EncodeError::LineBreakInEventType { at: 1 },
         ),
         (
-            OutEvent::data("x").event("ab\r"),
+            OutEvent::new().data("x").event_type("ab\r"),
             EncodeError::LineBreakInEventType { at: 2 },
         ),
         (
-            OutEvent::data("x").id("1\r\n2"),
-            EncodeError::LineBreakInId { at: 1 },
+            OutEvent::new().data("x").id("1\r\n2"),
+            EncodeError::ControlInId { byte: b'\r', at: 1 },
         ),
         (
-            OutEvent::data("x").id("\n"),
-            EncodeError::LineBreakInId { at: 0 },
+            OutEvent::new().data("x").id("\n"),
+            EncodeError::ControlInId { byte: b'\n', at: 0 },
         ),
         (
-            OutEvent::data("x").id("a\0"),
-            EncodeError::NulInId { at: 1 },
+            OutEvent::new().data("x").id("a\0"),
+            EncodeError::ControlInId { byte: 0, at: 1 },
         ),
         (
-            OutEvent::data("x").retry(Duration::MAX),
+            OutEvent::new().data("x").retry(Duration::MAX),
             EncodeError::RetryTooLarge {
                 secs: Duration::MAX.as_secs(),
             },
@@ -164,14 +171,14 @@ fn invalid_fields_are_errors_and_write_nothing() {
         assert_eq!(enc.encode(&ev, &mut out), Err(err), "{ev:?}");
         assert!(out.is_empty(), "nothing may be written on error: {ev:?}");
         assert_eq!(enc.encoded_len(&ev), Err(err));
-        assert_eq!(enc.frame(&ev, Bytes::from_static(b"x")).err(), Some(err));
+        assert_eq!(enc.frame(&ev, Str::from("x")).err(), Some(err));
     }
 }
 
 #[test]
 fn fixed_buffer_too_small_is_an_error_not_a_panic() {
     let enc = Encoder::new();
-    let ev = OutEvent::data("a\nb");
+    let ev = OutEvent::new().data("a\nb");
     let needed = enc.encoded_len(&ev).unwrap();
     for size in 0..needed {
         let mut storage = vec![0u8; size];
@@ -190,8 +197,12 @@ fn fixed_buffer_too_small_is_an_error_not_a_panic() {
     assert_eq!(dst.remaining_mut(), 0);
     assert_eq!(storage, b"data: a\ndata: b\n\n");
     let mut tiny = [0u8; 1];
-    assert!(enc.keep_alive(&mut &mut tiny[..]).is_err());
-    assert!(enc.comment("x", &mut &mut tiny[..]).is_err());
+    assert!(enc
+        .encode(&OutEvent::comment(""), &mut &mut tiny[..])
+        .is_err());
+    assert!(enc
+        .encode(&OutEvent::comment("x"), &mut &mut tiny[..])
+        .is_err());
 }
 
 #[test]
@@ -213,16 +224,14 @@ fn frame_is_byte_identical_to_encode() {
         for ev in [
             OutEvent::new(),
             OutEvent::new()
-                .event("t")
+                .event_type("t")
                 .id("9")
                 .retry(Duration::from_secs(1)),
             OutEvent::new().id(&long_id),
         ] {
-            let want = encode(&ev.with_data(data));
+            let want = encode(&ev.data(data));
             for step in [1, 2, 3, 7, usize::MAX] {
-                let framed = enc
-                    .frame(&ev, Bytes::copy_from_slice(data.as_bytes()))
-                    .unwrap();
+                let framed = enc.frame(&ev, Str::from(data)).unwrap();
                 assert_eq!(framed.remaining(), want.len());
                 assert_eq!(drain(framed, step), want, "data {data:?} step {step}");
             }
@@ -232,7 +241,7 @@ fn frame_is_byte_identical_to_encode() {
 
 #[test]
 fn frame_does_not_copy_a_single_line_payload() {
-    let payload = Bytes::from(vec![b'z'; 1 << 16]);
+    let payload = Str::from_utf8(Bytes::from(vec![b'z'; 1 << 16])).unwrap();
     let mut framed = Encoder::new()
         .frame(&OutEvent::new(), payload.clone())
         .unwrap();
@@ -245,12 +254,9 @@ fn frame_does_not_copy_a_single_line_payload() {
 #[test]
 fn frame_vectored_matches() {
     let data = "l1\nl2\r\nl3\r\n";
-    let want = encode(&OutEvent::data(data).event("e"));
+    let want = encode(&OutEvent::new().data(data).event_type("e"));
     let framed = Encoder::new()
-        .frame(
-            &OutEvent::new().event("e"),
-            Bytes::from_static(data.as_bytes()),
-        )
+        .frame(&OutEvent::new().event_type("e"), Str::from_static(data))
         .unwrap();
     for cap in 1..12 {
         let mut f = framed.clone();
@@ -272,7 +278,7 @@ fn frame_vectored_matches() {
 #[test]
 fn many_events_into_one_buffer_do_not_allocate_after_reserve() {
     let enc = Encoder::new();
-    let ev = OutEvent::data(r#"{"choices":[{"delta":{"content":"tok"}}]}"#);
+    let ev = OutEvent::new().data(r#"{"choices":[{"delta":{"content":"tok"}}]}"#);
     let one = enc.encoded_len(&ev).unwrap();
     let mut out = BytesMut::with_capacity(one * 1000);
     let cap = out.capacity();
@@ -293,7 +299,7 @@ fn decoded_event_re_encodes() {
         panic!("no event")
     };
     assert_eq!(
-        encode(&OutEvent::from(&ev)),
+        encode(&OutEvent::from(ev.as_ref())),
         b"event: e\nid: 5\ndata: a\ndata: b\n\n"
     );
 }
@@ -323,7 +329,7 @@ mod json {
         ) {
             let value = Chunk { id, choices: vec![Choice { delta }] };
             let mut out = Vec::new();
-            Encoder::new().json(&OutEvent::new().event("chunk"), &value, &mut out).unwrap();
+            Encoder::new().json(&OutEvent::new().event_type("chunk"), &value, &mut out).unwrap();
             let json = serde_json::to_string(&value).unwrap();
             prop_assert!(!json.contains(['\r', '\n']));
             let body = &out[b"event: chunk\n".len()..];
@@ -345,7 +351,7 @@ mod json {
             .unwrap_err();
         assert!(matches!(
             err,
-            sse_wire::sse::JsonError::Encode(EncodeError::LineBreakInId { at: 1 })
+            sse_wire::sse::JsonError::Encode(EncodeError::ControlInId { byte: b'\n', at: 1 })
         ));
         assert!(out.is_empty());
     }
@@ -364,7 +370,7 @@ fn id_with_a_control_byte_is_refused_naming_the_byte() {
         .chain([0x7f]);
     for byte in controls {
         let id = format!("ab{}c", char::from(byte));
-        let event = OutEvent::data("x").id(&id);
+        let event = OutEvent::new().data("x").id(&id);
         let want = EncodeError::ControlInId { byte, at: 2 };
         let mut out = Vec::new();
         assert_eq!(
@@ -376,12 +382,12 @@ fn id_with_a_control_byte_is_refused_naming_the_byte() {
         assert_eq!(Encoder::new().encoded_len(&event), Err(want));
         assert_eq!(
             Encoder::new()
-                .frame(&OutEvent::new().id(&id), Bytes::from_static(b"x"))
+                .frame(&OutEvent::new().id(&id), Str::from("x"))
                 .err(),
             Some(want)
         );
     }
-    // The first offending byte decides; CR, LF and NUL keep their own errors.
+    // The first offending byte decides, whichever it is (CR, LF and NUL included).
     let first = |id: &str| Encoder::new().encoded_len(&OutEvent::new().id(id)).err();
     assert_eq!(
         first("a\u{1}\n"),
@@ -389,9 +395,12 @@ fn id_with_a_control_byte_is_refused_naming_the_byte() {
     );
     assert_eq!(
         first("a\n\u{1}"),
-        Some(EncodeError::LineBreakInId { at: 1 })
+        Some(EncodeError::ControlInId { byte: b'\n', at: 1 })
     );
-    assert_eq!(first("\0\u{1}"), Some(EncodeError::NulInId { at: 0 }));
+    assert_eq!(
+        first("\0\u{1}"),
+        Some(EncodeError::ControlInId { byte: 0, at: 0 })
+    );
     // HTAB, SP and every printable or non-ASCII character stay allowed.
     assert_eq!(
         encode(&OutEvent::new().id("a\tb c~\u{e9}\u{80}")),
@@ -400,28 +409,31 @@ fn id_with_a_control_byte_is_refused_naming_the_byte() {
 }
 
 // WHATWG SSE "Interpreting an event stream": "Streams must be decoded using the UTF-8 decode
-// algorithm", which turns invalid bytes into U+FFFD. A payload handed to `frame` as bytes is
-// checked once, without a copy, so that readers never see replacement characters the caller
-// did not write.
+// algorithm", which turns invalid bytes into U+FFFD. `frame` takes its payload as a `Str`: bytes
+// are checked once on the way in (`Str::from_utf8`), without a copy, so that readers never see
+// replacement characters the caller did not write.
 #[test]
 fn frame_refuses_a_payload_that_is_not_utf8() {
     let enc = Encoder::new();
     for (payload, valid_up_to) in [(&b"\xff"[..], 0), (b"ok\xc3", 2), (b"a\nb\xe2\x82", 3)] {
         assert_eq!(
-            enc.frame(&OutEvent::new(), Bytes::copy_from_slice(payload))
+            Str::from_utf8(Bytes::copy_from_slice(payload))
+                .map_err(|e| e.valid_up_to())
                 .err(),
-            Some(EncodeError::InvalidUtf8 { valid_up_to }),
+            Some(valid_up_to),
             "{payload:?}"
         );
     }
     // Valid payloads are framed without a copy: the data segment points into the payload.
     let payload = Bytes::from("h\u{e9}llo");
-    let mut framed = enc.frame(&OutEvent::new(), payload.clone()).unwrap();
+    let mut framed = enc
+        .frame(&OutEvent::new(), Str::from_utf8(payload.clone()).unwrap())
+        .unwrap();
     framed.advance(6); // "data: "
     assert_eq!(framed.chunk().as_ptr(), payload.as_ptr());
     // A `Str` payload needs no check at all.
     let mut framed = enc
-        .frame_str(&OutEvent::new(), sse_wire::Str::from("\u{e9}"))
+        .frame(&OutEvent::new(), sse_wire::Str::from("\u{e9}"))
         .unwrap();
     assert_eq!(
         &framed.copy_to_bytes(framed.remaining())[..],
@@ -435,7 +447,7 @@ fn frame_refuses_a_payload_that_is_not_utf8() {
 #[cfg(target_pointer_width = "32")]
 fn encoded_size_past_usize_max_is_an_error_on_32_bit_targets() {
     let lfs = "\n".repeat(613_566_757);
-    let event = OutEvent::data(&lfs);
+    let event = OutEvent::new().data(&lfs);
     assert_eq!(
         Encoder::new().encoded_len(&event),
         Err(EncodeError::LengthOverflow)

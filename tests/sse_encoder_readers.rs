@@ -33,10 +33,10 @@ impl Ev {
     fn out(&self) -> OutEvent<'static> {
         let mut ev = OutEvent::new();
         if let Some(d) = self.data {
-            ev = ev.with_data(d);
+            ev = ev.data(d);
         }
         if let Some(t) = self.event {
-            ev = ev.event(t);
+            ev = ev.event_type(t);
         }
         if let Some(i) = self.id {
             ev = ev.id(i);
@@ -143,9 +143,9 @@ fn encode_all(writes: &[Write]) -> Vec<u8> {
     for w in writes {
         match *w {
             Write::Event(ev) => enc.encode(&ev.out(), &mut out),
-            Write::Comment(text) => enc.comment(text, &mut out),
-            Write::KeepAlive => enc.keep_alive(&mut out),
-            Write::Retry(r) => enc.retry(r, &mut out),
+            Write::Comment(text) => enc.encode(&OutEvent::comment(text), &mut out),
+            Write::KeepAlive => enc.encode(&OutEvent::comment(""), &mut out),
+            Write::Retry(r) => enc.encode(&OutEvent::new().retry(r), &mut out),
         }
         .unwrap_or_else(|e| panic!("{w:?}: {e}"));
     }

@@ -97,9 +97,14 @@ fn stream() -> impl Strategy<Value = Vec<u8>> {
 
 /// Small limits, around the lengths `line()` makes, now and then none at all.
 fn limits() -> impl Strategy<Value = Limits> {
-    let line = prop_oneof![6 => 0..30usize, 1 => Just(Limits::DEFAULT_MAX_LINE_LEN)];
-    let event = prop_oneof![6 => 0..50usize, 1 => Just(Limits::DEFAULT_MAX_EVENT_SIZE)];
-    (line, event).prop_map(|(l, e)| Limits::default().max_line_len(l).max_event_size(e))
+    let line = prop_oneof![6 => 0..30usize, 1 => Just(Limits::new().max_line_len)];
+    let event = prop_oneof![6 => 0..50usize, 1 => Just(Limits::new().max_event_size)];
+    (line, event).prop_map(|(l, e)| {
+        let mut limits = Limits::default();
+        limits.max_line_len = l;
+        limits.max_event_size = e;
+        limits
+    })
 }
 
 fn config() -> ProptestConfig {
@@ -158,7 +163,7 @@ proptest! {
         assert_matches_limited_reference(&run_decode_buf_on(&mut decoder, &first_pieces), &before, &first);
         assert_matches_limited_reference(&run_decode_buf_on(&mut decoder, &second_pieces), &after, &second);
 
-        let mut decoder = BytesDecoder::from_decoder(proto);
+        let mut decoder = BytesDecoder::from(proto);
         assert_matches_limited_reference(&run_bytes_decoder_on(&mut decoder, &first_pieces), &before, &first);
         assert_matches_limited_reference(&run_bytes_decoder_on(&mut decoder, &second_pieces), &after, &second);
     }
@@ -171,7 +176,12 @@ proptest! {
 #[test]
 fn limit_corners() {
     let limited = |line, event| {
-        Decoder::with_limits(Limits::default().max_line_len(line).max_event_size(event))
+        Decoder::with_limits({
+            let mut limits = Limits::default();
+            limits.max_line_len = line;
+            limits.max_event_size = event;
+            limits
+        })
     };
     for input in [
         &b"\n\n\n"[..],

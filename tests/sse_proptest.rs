@@ -283,7 +283,7 @@ proptest! {
         assert_matches_reference(&run_decode_buf_on(&mut decoder, &first_pieces), &before, &first);
         assert_matches_reference(&run_decode_buf_on(&mut decoder, &second_pieces), &after, &second);
 
-        let mut decoder = BytesDecoder::from_decoder(Decoder::new().comments(comments));
+        let mut decoder = BytesDecoder::from(Decoder::new().comments(comments));
         assert_matches_reference(&run_bytes_decoder_on(&mut decoder, &first_pieces), &before, &first);
         assert_matches_reference(&run_bytes_decoder_on(&mut decoder, &second_pieces), &after, &second);
     }
@@ -304,9 +304,7 @@ proptest! {
         max_event_size in 4..80usize,
     ) {
         let input = input.0;
-        let limits = Limits::default()
-            .max_line_len(max_line_len)
-            .max_event_size(max_event_size);
+        let limits = { let mut limits = Limits::default(); limits.max_line_len = max_line_len; limits.max_event_size = max_event_size; limits };
         let proto = Decoder::with_limits(limits);
         let whole = run_borrowed(&proto, &[&input]);
         let pieces = cut(&input, &points);

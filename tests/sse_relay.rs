@@ -54,20 +54,26 @@ fn relay_owned(upstream: &[u8], cuts: &[usize]) -> Vec<u8> {
     for item in &seen.items {
         match item {
             Item::Event(event) => {
-                encoder.encode(&OutEvent::from(event), &mut out).unwrap();
+                encoder
+                    .encode(&OutEvent::from(event.as_ref()), &mut out)
+                    .unwrap();
                 forwarded_retry = event.retry();
             }
             Item::Control(control) => {
-                encoder.encode(&OutEvent::from(control), &mut out).unwrap();
-                forwarded_retry = control.retry();
+                encoder
+                    .encode(&OutEvent::from(control.as_ref()), &mut out)
+                    .unwrap();
+                forwarded_retry = control.as_ref().retry();
             }
-            Item::Comment(text) => encoder.comment(text, &mut out).unwrap(),
+            Item::Comment(text) => encoder.encode(&OutEvent::comment(text), &mut out).unwrap(),
             other => panic!("unexpected item {other:?}"),
         }
     }
     // A `retry` line of a block the stream was cut in took effect upstream.
     if seen.retry != forwarded_retry {
-        encoder.retry(seen.retry.unwrap(), &mut out).unwrap();
+        encoder
+            .encode(&OutEvent::new().retry(seen.retry.unwrap()), &mut out)
+            .unwrap();
     }
     out.to_vec()
 }
@@ -84,21 +90,25 @@ fn relay_borrowed(upstream: &[u8]) -> Vec<u8> {
         buf = &buf[decoded.consumed..];
         match decoded.item {
             Some(ItemRef::Event(event)) => {
-                encoder.encode(&OutEvent::from(&event), &mut out).unwrap();
+                encoder.encode(&OutEvent::from(event), &mut out).unwrap();
                 forwarded_retry = event.retry();
             }
             Some(ItemRef::Control(control)) => {
-                encoder.encode(&OutEvent::from(&control), &mut out).unwrap();
+                encoder.encode(&OutEvent::from(control), &mut out).unwrap();
                 forwarded_retry = control.retry();
             }
-            Some(ItemRef::Comment(text)) => encoder.comment(text, &mut out).unwrap(),
+            Some(ItemRef::Comment(text)) => {
+                encoder.encode(&OutEvent::comment(text), &mut out).unwrap()
+            }
             Some(other) => panic!("unexpected item {other:?}"),
             None => break,
         }
     }
     let _ = decoder.finish();
     if decoder.retry() != forwarded_retry {
-        encoder.retry(decoder.retry().unwrap(), &mut out).unwrap();
+        encoder
+            .encode(&OutEvent::new().retry(decoder.retry().unwrap()), &mut out)
+            .unwrap();
     }
     out
 }
@@ -170,7 +180,7 @@ proptest! {
             let Some(Item::Control(c)) = &added else {
                 panic!("only a control item may be added, got {added:?}");
             };
-            prop_assert_eq!((c.id_field(), c.retry_field()), (None, original.retry));
+            prop_assert_eq!((c.as_ref().id_field(), c.as_ref().retry_field()), (None, original.retry));
         }
         prop_assert_eq!(&seen, &original, "relayed: {:?}", String::from_utf8_lossy(&relayed));
         // Twice relayed is relayed: nothing drifts.

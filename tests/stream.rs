@@ -19,8 +19,8 @@ use sse_wire::sse::{
     BytesDecoder, Decoder, EncodeError, Encoder, Event, Item, Limits, OutEvent, Truncated,
 };
 use sse_wire::stream::{
-    encode_events, ChunkedError, ChunkedStreamExt, Error, EventStream, Message, Outgoing,
-    SendError, SseStreamExt,
+    encode_events, ChunkedError, ChunkedStreamExt, EventStream, Message, SendError, SseError,
+    SseStreamExt,
 };
 
 const CHAT: &[u8] = include_bytes!("../examples/data/chat-completion.sse");
@@ -137,9 +137,9 @@ fn item_stream_keeps_comments_and_controls() {
         else {
             panic!("{items:?}")
         };
-        assert_eq!((c1.as_str(), c2.as_str()), (" hi", ""));
+        assert_eq!((&**c1, &**c2), (" hi", ""));
         assert_eq!(
-            (ctl.id_field(), ctl.retry_field()),
+            (ctl.as_ref().id_field(), ctl.as_ref().retry_field()),
             (Some("9"), Some(Duration::from_millis(250)))
         );
         assert_eq!((ev.data(), ev.id()), ("a", "9"));
@@ -151,9 +151,12 @@ fn comments_and_controls_are_absorbed_into_the_decoder() {
     let body = Bytes::from_static(b": ping\n\nid: 3\nretry: 700\n\n: ping\n\n");
     let mut events = Script::<()>::ok([body]).sse_events();
     assert!(block_on(events.next()).is_none());
-    assert_eq!(events.last_event_id(), "3");
-    assert_eq!(events.retry(), Some(Duration::from_millis(700)));
-    assert!(events.is_ended());
+    assert_eq!(events.decoder().decoder().last_event_id(), "3");
+    assert_eq!(
+        events.decoder().decoder().retry(),
+        Some(Duration::from_millis(700))
+    );
+    assert_eq!(events.size_hint(), (0, Some(0))); // ended: never polled again
 }
 
 #[test]
@@ -179,29 +182,37 @@ fn not_unpin_inner_stream() {
 #[test]
 fn limit_error_is_followed_by_the_next_event() {
     let body = Bytes::from_static(b"data: small\n\ndata: 0123456789abcdef\n\ndata: next\n\n");
-    let limits = Limits::default().max_event_size(8);
+    let limits = {
+        let mut limits = Limits::default();
+        limits.max_event_size = 8;
+        limits
+    };
     for pieces in cuttings(&body) {
-        let decoder = BytesDecoder::from_decoder(Decoder::with_limits(limits));
+        let decoder = BytesDecoder::from(Decoder::with_limits(limits));
         let got: Vec<_> =
-            block_on(EventStream::with_decoder(Script::<()>::ok(pieces), decoder).collect());
-        let [Ok(a), Err(Error::Limit(limit)), Ok(b)] = &got[..] else {
+            block_on(EventStream::<_>::with_decoder(Script::<()>::ok(pieces), decoder).collect());
+        let [Ok(a), Err(SseError::Limit(limit)), Ok(b)] = &got[..] else {
             panic!("{got:?}")
         };
         assert_eq!((a.data(), b.data()), ("small", "next"));
-        assert!(!Error::<()>::Limit(*limit).is_final());
+        assert!(!SseError::<()>::Limit(*limit).is_final());
     }
 }
 
 #[test]
 fn line_limit_mid_stream_goes_on() {
     let body = Bytes::from(format!("data: a\n\n: {}\n\ndata: b\n\n", "x".repeat(100)));
-    let limits = Limits::default().max_line_len(32);
+    let limits = {
+        let mut limits = Limits::default();
+        limits.max_line_len = 32;
+        limits
+    };
     for pieces in cuttings(&body) {
-        let decoder = BytesDecoder::from_decoder(Decoder::with_limits(limits));
+        let decoder = BytesDecoder::from(Decoder::with_limits(limits));
         let got: Vec<_> =
-            block_on(EventStream::with_decoder(Script::<()>::ok(pieces), decoder).collect());
+            block_on(EventStream::<_>::with_decoder(Script::<()>::ok(pieces), decoder).collect());
         assert!(
-            matches!(&got[..], [Ok(_), Err(Error::Limit(_)), Ok(_)]),
+            matches!(&got[..], [Ok(_), Err(SseError::Limit(_)), Ok(_)]),
             "{got:?}"
         );
     }
@@ -226,7 +237,7 @@ fn transport_error_is_final() {
             panic!("{got:?}")
         };
         assert_eq!((a.data(), b.data()), ("a", "b"));
-        assert_eq!(err, &Error::Transport("reset"));
+        assert_eq!(err, &SseError::Transport("reset"));
         assert!(err.is_final());
         assert_eq!(taken.get(), n + 1);
         assert!(block_on(events.next()).is_none());
@@ -240,7 +251,7 @@ fn truncated_end_is_final() {
     for pieces in cuttings(&body) {
         let mut events = Script::<()>::ok(pieces).sse_events();
         let got: Vec<_> = block_on((&mut events).collect());
-        let [Ok(a), Err(Error::Truncated(t))] = &got[..] else {
+        let [Ok(a), Err(SseError::Truncated(t))] = &got[..] else {
             panic!("{got:?}")
         };
         assert_eq!(a.data(), "a");
@@ -262,7 +273,7 @@ fn truncated_end_is_final() {
     );
     assert!(matches!(
         &got[..],
-        [Err(Error::Truncated(Truncated {
+        [Err(SseError::Truncated(Truncated {
             fields: 1,
             data_len: 1,
             partial_line: 0
@@ -285,7 +296,7 @@ fn clean_end_is_none() {
 #[test]
 fn error_display_and_source() {
     let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "peer reset");
-    let err: Error<std::io::Error> = Error::Transport(io);
+    let err: SseError<std::io::Error> = SseError::Transport(io);
     assert_eq!(err.to_string(), "peer reset");
     let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(err);
     assert_eq!(boxed.to_string(), "peer reset");
@@ -294,10 +305,10 @@ fn error_display_and_source() {
         data_len: 2,
         partial_line: 0,
     };
-    assert_eq!(Error::<&str>::Truncated(t).to_string(), t.to_string());
+    assert_eq!(SseError::<&str>::Truncated(t).to_string(), t.to_string());
     assert_eq!(
-        Error::Transport(1).map_transport(|n| n + 1),
-        Error::Transport(2)
+        SseError::Transport(1).map_transport(|n| n + 1),
+        SseError::Transport(2)
     );
 }
 
@@ -313,11 +324,14 @@ fn reconnect_keeps_last_event_id_and_drops_the_half_line() {
         let mut events = Script::new(steps).sse_events();
         let got: Vec<_> = block_on((&mut events).collect());
         assert!(
-            matches!(&got[..], [Ok(_), Err(Error::Transport("reset"))]),
+            matches!(&got[..], [Ok(_), Err(SseError::Transport("reset"))]),
             "{got:?}"
         );
-        assert_eq!(events.last_event_id(), "17");
-        assert_eq!(events.retry(), Some(Duration::from_millis(1500)));
+        assert_eq!(events.decoder().decoder().last_event_id(), "17");
+        assert_eq!(
+            events.decoder().decoder().retry(),
+            Some(Duration::from_millis(1500))
+        );
 
         // The new response starts with a line that would otherwise continue `{"cut`.
         let second = Script::<&str>::ok([Bytes::from_static(b"\"}\ndata: b\n\n")]);
@@ -338,12 +352,12 @@ fn reconnect_in_three_steps_after_a_truncated_end() {
     let first = Script::<()>::ok([Bytes::from_static(b"id: 5\ndata: a\n\ndata: par")]);
     let mut events = first.sse_events();
     let got: Vec<_> = block_on((&mut events).collect());
-    assert!(matches!(&got[..], [Ok(_), Err(Error::Truncated(_))]));
-    let mut decoder = events.into_decoder();
-    decoder.reconnect();
+    assert!(matches!(&got[..], [Ok(_), Err(SseError::Truncated(_))]));
+    let (_, mut decoder) = events.into_parts();
+    decoder.reset();
     assert_eq!(decoder.decoder().last_event_id(), "5");
     let second = Script::<()>::ok([Bytes::from_static(b"tial\n\ndata: b\n\n")]);
-    let got: Vec<_> = block_on(EventStream::with_decoder(second, decoder).collect());
+    let got: Vec<_> = block_on(EventStream::<_>::with_decoder(second, decoder).collect());
     // `tial` is a field line of its own now (an unknown field, ignored): only `b` comes out.
     let [Ok(ev)] = &got[..] else {
         panic!("{got:?}")
@@ -387,7 +401,7 @@ fn nothing_is_read_after_the_sentinel() {
     assert_eq!(taken.get(), 2);
     assert!(block_on(events.next()).is_none());
     assert_eq!(taken.get(), 2);
-    assert_eq!(events.take_outcome(), Some(Outcome::Sentinel));
+    assert_eq!(events.into_parts().1, Some(Outcome::Sentinel));
 }
 
 #[test]
@@ -408,7 +422,8 @@ fn until_anthropic_event_type() {
         assert_eq!(events.outcome(), Some(&Outcome::Sentinel));
     }
     // Either marker.
-    let either = Sentinel::openai().or_event_type("message_stop");
+    let mut either = Sentinel::openai();
+    either.event_type = Some("message_stop".into());
     let s = Script::<()>::ok([Bytes::from_static(b"event: message_stop\ndata: x\n\n")]);
     let mut events = s.sse_events().until(either);
     assert!(block_on((&mut events).collect::<Vec<_>>()).is_empty());
@@ -426,7 +441,7 @@ fn without_the_sentinel_the_end_is_clean_but_cut() {
             .until(Sentinel::openai());
         let got: Vec<_> = block_on((&mut events).collect());
         assert_eq!(got.len(), 52);
-        let outcome = events.take_outcome().unwrap();
+        let outcome = events.into_parts().1.unwrap();
         assert_eq!(outcome, Outcome::Clean);
         assert!(outcome.is_cut() && !outcome.is_complete());
     }
@@ -459,17 +474,21 @@ fn transport_error_outcome() {
     assert_eq!(data_of(got), ["a"]);
     let (inner, outcome) = events.into_parts();
     assert_eq!(outcome, Some(Outcome::Transport("reset")));
-    assert!(inner.is_ended());
+    assert_eq!(inner.size_hint(), (0, Some(0))); // ended: never polled again
 }
 
 #[test]
 fn limit_errors_pass_through_until() {
-    let limits = Limits::default().max_event_size(6); // `[DONE]` fits
-    let decoder = BytesDecoder::from_decoder(Decoder::with_limits(limits));
+    let limits = {
+        let mut limits = Limits::default();
+        limits.max_event_size = 6;
+        limits
+    }; // `[DONE]` fits
+    let decoder = BytesDecoder::from(Decoder::with_limits(limits));
     let s = Script::<()>::ok([Bytes::from_static(
         b"data: toolong\n\ndata: ok\n\ndata: [DONE]\n\n",
     )]);
-    let mut events = EventStream::with_decoder(s, decoder).until(Sentinel::openai());
+    let mut events = EventStream::<_>::with_decoder(s, decoder).until(Sentinel::openai());
     let got: Vec<_> = block_on((&mut events).collect());
     assert!(
         matches!(&got[..], [Err(_), Ok(e)] if e.data() == "ok"),
@@ -489,7 +508,7 @@ fn tracker_in_a_plain_loop() {
             decoder.push(piece.clone());
             while let Some(item) = decoder.next_ref() {
                 if let Ok(sse_wire::sse::ItemRef::Event(event)) = item {
-                    if tracker.observe_ref(&event) {
+                    if tracker.observe(event) {
                         break 'body;
                     }
                     data.push(event.data().to_owned());
@@ -503,7 +522,7 @@ fn tracker_in_a_plain_loop() {
             .sse_events()
             .until(Sentinel::openai());
         let got = block_on((&mut events).collect::<Vec<_>>());
-        (data_of(got), events.take_outcome().unwrap())
+        (data_of(got), events.into_parts().1.unwrap())
     }
     let full = Bytes::from_static(CHAT);
     for end in [CHAT.len(), CHAT.len() - 14, CHAT.len() - 5, 1000, 0] {
@@ -646,12 +665,14 @@ fn chunked_framing_and_transport_errors_are_final() {
 
 fn messages() -> Vec<Message> {
     vec![
-        Message::data("hello").id("1"),
-        Message::keep_alive(),
-        Message::data("two\r\nlines\rand\nmore").event("multi"),
+        Message::new().data("hello").id("1"),
+        Message::comment(""),
+        Message::new()
+            .data("two\r\nlines\rand\nmore")
+            .event_type("multi"),
         Message::new().retry(Duration::from_millis(2500)),
-        Message::comment("note").with_data(""),
-        Message::data(String::from("é and ☃")).id(""),
+        Message::comment("note").data(""),
+        Message::new().data(String::from("é and ☃")).id(""),
     ]
 }
 
@@ -667,22 +688,31 @@ fn encode_stream_matches_the_encoder_and_decodes_back() {
     let encoder = Encoder::new();
     let mut want = Vec::new();
     encoder
-        .encode(&OutEvent::data("hello").id("1"), &mut want)
+        .encode(&OutEvent::new().data("hello").id("1"), &mut want)
         .unwrap();
-    encoder.keep_alive(&mut want).unwrap();
+    encoder.encode(&OutEvent::comment(""), &mut want).unwrap();
     encoder
         .encode(
-            &OutEvent::data("two\r\nlines\rand\nmore").event("multi"),
+            &OutEvent::new()
+                .data("two\r\nlines\rand\nmore")
+                .event_type("multi"),
             &mut want,
         )
         .unwrap();
     encoder
-        .retry(Duration::from_millis(2500), &mut want)
+        .encode(
+            &OutEvent::new().retry(Duration::from_millis(2500)),
+            &mut want,
+        )
         .unwrap();
-    encoder.comment("note", &mut want).unwrap();
-    encoder.data("", &mut want).unwrap();
     encoder
-        .encode(&OutEvent::data("é and ☃").id(""), &mut want)
+        .encode(&OutEvent::comment("note"), &mut want)
+        .unwrap();
+    encoder
+        .encode(&OutEvent::new().data(""), &mut want)
+        .unwrap();
+    encoder
+        .encode(&OutEvent::new().data("é and ☃").id(""), &mut want)
         .unwrap();
     assert_eq!(chunks.concat(), want);
 
@@ -698,7 +728,7 @@ fn encode_stream_matches_the_encoder_and_decodes_back() {
         .map(|item| match item {
             Item::Event(e) => format!("{}|{}|{}", e.event_type(), e.data(), e.id()),
             Item::Comment(c) => format!(":{c}"),
-            Item::Control(c) => format!("control {:?}", c.retry_field()),
+            Item::Control(c) => format!("control {:?}", c.as_ref().retry_field()),
             _ => unreachable!(),
         })
         .collect();
@@ -771,25 +801,28 @@ fn relay_items_unchanged() {
 #[test]
 fn encode_errors_are_typed_and_the_stream_goes_on() {
     let steps = [
-        Ok(Message::data("a")),
-        Ok(Message::comment("c").with_data("x").id("bad\nid")),
+        Ok(Message::new().data("a")),
+        Ok(Message::comment("c").data("x").id("bad\nid")),
         Err("source failed"),
-        Ok(Message::data("b")),
+        Ok(Message::new().data("b")),
     ];
     let got: Vec<_> = block_on(encode_events(stream::iter(steps)).collect());
     assert_eq!(got.len(), 4);
     assert_eq!(got[0].as_ref().unwrap(), "data: a\n\n");
     assert_eq!(
         got[1],
-        Err(SendError::Encode(EncodeError::LineBreakInId { at: 3 }))
+        Err(SendError::Encode(EncodeError::ControlInId {
+            byte: b'\n',
+            at: 3
+        }))
     );
     assert_eq!(got[2], Err(SendError::Source("source failed")));
     assert_eq!(got[3].as_ref().unwrap(), "data: b\n\n");
 
     // A failed message writes nothing, its comment included.
     let mut out = BytesMut::from("kept");
-    let bad = Message::comment("c").event("a\rb");
-    assert!(bad.encode(&Encoder::new(), &mut out).is_err());
+    let bad = Message::comment("c").event_type("a\rb");
+    assert!(Encoder::new().encode(&bad, &mut out).is_err());
     assert_eq!(out, "kept");
 }
 
@@ -802,10 +835,10 @@ async fn keep_alive_recipe() {
     // Events at 0 s and 40 s; the stream ends at 50 s.
     let events = stream::unfold(0, |step| async move {
         match step {
-            0 => Some((Ok::<_, Infallible>(Message::data("first")), 1)),
+            0 => Some((Ok::<_, Infallible>(Message::new().data("first")), 1)),
             1 => {
                 sleep(Duration::from_secs(40)).await;
-                Some((Ok(Message::data("second")), 2))
+                Some((Ok(Message::new().data("second")), 2))
             }
             2 => {
                 sleep(Duration::from_secs(10)).await;
@@ -820,7 +853,7 @@ async fn keep_alive_recipe() {
     let with_pings =
         tokio_stream::StreamExt::timeout_repeating(events, ticks).map(|item| match item {
             Ok(event) => event,
-            Err(_silent) => Ok(Message::keep_alive()),
+            Err(_silent) => Ok(Message::comment("")),
         });
     let body = encode_events(with_pings);
     let timed: Vec<(u64, Bytes)> = body

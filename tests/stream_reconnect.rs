@@ -12,7 +12,7 @@ use futures::stream::{self, Stream, StreamExt};
 use sse_wire::outcome::Sentinel;
 use sse_wire::reconnect::{Config, Method, Reconnect, Request, Resumption, Stopped, Verdict};
 use sse_wire::sse::{BytesDecoder, Decoder, Limits};
-use sse_wire::stream::{reconnecting, Error, Opened, Reconnecting};
+use sse_wire::stream::{reconnecting, Opened, Reconnecting, SseError};
 
 /// One scripted answer: a response, or a failed request.
 #[derive(Clone)]
@@ -30,7 +30,7 @@ struct Log {
 }
 
 /// The adapter's items, with the event data as text.
-type Items = Vec<Result<String, Error<&'static str>>>;
+type Items = Vec<Result<String, SseError<&'static str>>>;
 
 type Body = stream::Iter<std::vec::IntoIter<Result<&'static str, &'static str>>>;
 
@@ -124,10 +124,10 @@ fn a_cut_body_and_a_failed_request_are_reported_and_not_final() {
     assert_eq!(items.len(), 5, "{items:?}");
     assert_eq!(items[0], Ok("a".to_owned()));
     // The half event `data: lo` is dropped, and said to be.
-    assert!(matches!(items[1], Err(Error::Truncated(_))), "{items:?}");
-    assert_eq!(items[2], Err(Error::Transport("connection refused")));
+    assert!(matches!(items[1], Err(SseError::Truncated(_))), "{items:?}");
+    assert_eq!(items[2], Err(SseError::Transport("connection refused")));
     assert_eq!(items[3], Ok("b".to_owned()));
-    assert_eq!(items[4], Err(Error::Transport("connection reset")));
+    assert_eq!(items[4], Err(SseError::Transport("connection reset")));
     // The sentinel ends the session and is not yielded.
     assert_eq!(stopped, Some(Stopped::Done));
     let ids: Vec<_> = log.requests.iter().map(|(_, id)| id.as_deref()).collect();
@@ -199,14 +199,17 @@ fn a_response_that_is_not_an_event_stream_fails_without_reconnecting() {
 
 #[test]
 fn an_event_over_the_limits_is_skipped_and_the_stream_goes_on() {
-    let decoder =
-        BytesDecoder::from_decoder(Decoder::with_limits(Limits::default().max_event_size(4)));
+    let decoder = BytesDecoder::from(Decoder::with_limits({
+        let mut limits = Limits::default();
+        limits.max_event_size = 4;
+        limits
+    }));
     let answers = vec![
         Answer::Response(200, SSE, vec!["data: too large\n\ndata: ok\n\n"], false),
         Answer::Response(204, "", vec![], false),
     ];
     let (items, _, _) = run(Reconnect::new(Config::new()), decoder, answers);
-    assert!(matches!(items[0], Err(Error::Limit(_))), "{items:?}");
+    assert!(matches!(items[0], Err(SseError::Limit(_))), "{items:?}");
     assert_eq!(items[1], Ok("ok".to_owned()));
 }
 

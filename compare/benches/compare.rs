@@ -135,7 +135,7 @@ use futures::executor::block_on;
 use futures::StreamExt;
 use http_body_util::BodyExt;
 use sse_wire::chunked::{self, Chunk, ChunkRef};
-use sse_wire::sse::{BytesDecoder, Decoder, Encoder, Item, ItemRef};
+use sse_wire::sse::{BytesDecoder, Decoder, Encoder, Item, ItemRef, OutEvent};
 
 const KIB: usize = 1 << 10;
 const MIB: usize = 1 << 20;
@@ -779,7 +779,7 @@ fn encode_sse_wire(tokens: &[&str], out: &mut BytesMut) -> usize {
     let encoder = Encoder::new();
     out.clear();
     for token in tokens {
-        encoder.data(token, out).unwrap();
+        encoder.encode(&OutEvent::new().data(token), out).unwrap();
     }
     black_box(&out[..]).len()
 }
@@ -788,7 +788,7 @@ fn encode_sse_wire_frames(tokens: &[&str], out: &mut BytesMut) -> usize {
     let encoder = Encoder::new();
     let mut len = 0;
     for token in tokens {
-        encoder.data(token, out).unwrap();
+        encoder.encode(&OutEvent::new().data(token), out).unwrap();
         len += black_box(out.split().freeze()).len();
     }
     len
@@ -842,7 +842,9 @@ fn encoded_outputs(tokens: &'static [&'static str]) -> Vec<(&'static str, Vec<u8
     let mut out = BytesMut::new();
     let encoder = Encoder::new();
     for token in tokens {
-        encoder.data(token, &mut out).unwrap();
+        encoder
+            .encode(&OutEvent::new().data(token), &mut out)
+            .unwrap();
         frames.extend_from_slice(&out.split());
     }
     let sse_stream: Vec<u8> = tokens.iter().flat_map(|t| sse_stream_frame(t)).collect();

@@ -218,7 +218,7 @@ impl Checker {
                     Some(other) => panic!("unexpected {other:?}"),
                 }
                 // A new connection: a new body.
-                decoder.reconnect();
+                decoder.reset();
             }
             None => assert!(self.stop.is_none(), "None after {:?}", self.stop),
         }

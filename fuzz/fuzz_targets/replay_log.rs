@@ -321,11 +321,11 @@ fuzz_target!(|case: Case| {
                 let event_type = event_type.map(|t| EVENT_TYPES[usize::from(t % 5)]);
                 let retry = retry.map(|ms| Duration::from_millis(ms.into()));
                 let mut event = match &data {
-                    Some(d) => OutEvent::data(d),
+                    Some(d) => OutEvent::new().data(d),
                     None => OutEvent::new(),
                 };
                 if let Some(t) = event_type {
-                    event = event.event(t);
+                    event = event.event_type(t);
                 }
                 if let Some(r) = retry {
                     event = event.retry(r);
@@ -347,7 +347,7 @@ fuzz_target!(|case: Case| {
             Op::PushSeq(data) => {
                 let data = data_text(data);
                 let event = match &data {
-                    Some(d) => OutEvent::data(d),
+                    Some(d) => OutEvent::new().data(d),
                     None => OutEvent::new(),
                 };
                 let seq = log.end();
@@ -417,7 +417,7 @@ fuzz_target!(|case: Case| {
                 let data = data_text(data).unwrap_or_default();
                 let seq = streams.log(name).map_or(0, EventLog::end);
                 let id = format!("{name}-{seq}");
-                match streams.push(name, OutEvent::data(&data)) {
+                match streams.push(name, OutEvent::new().data(&data)) {
                     Ok(frame) => check_decodes(&frame, &id, None, Some(&data), None),
                     Err(Error::EmptyStream) => assert!(name.is_empty()),
                     Err(Error::TooLarge { len, max }) => assert!(len > max && max == max_bytes),

@@ -108,7 +108,7 @@ impl Guard {
 /// Limits from three bits each: small ones most of the time, so that every limit path runs.
 #[must_use]
 pub fn sse_limits(line_bits: u8, event_bits: u8) -> Limits {
-    const LINE: [usize; 8] = [0, 3, 8, 16, 64, 256, 1024, Limits::DEFAULT_MAX_LINE_LEN];
+    const LINE: [usize; 8] = [0, 3, 8, 16, 64, 256, 1024, Limits::new().max_line_len];
     const EVENT: [usize; 8] = [
         0,
         4,
@@ -117,11 +117,12 @@ pub fn sse_limits(line_bits: u8, event_bits: u8) -> Limits {
         256,
         1024,
         8192,
-        Limits::DEFAULT_MAX_EVENT_SIZE,
+        Limits::new().max_event_size,
     ];
-    Limits::default()
-        .max_line_len(LINE[usize::from(line_bits & 7)])
-        .max_event_size(EVENT[usize::from(event_bits & 7)])
+    let mut limits = Limits::default();
+    limits.max_line_len = LINE[usize::from(line_bits & 7)];
+    limits.max_event_size = EVENT[usize::from(event_bits & 7)];
+    limits
 }
 
 /// Limits for `sse_differential`, from three bits each: choice 0 is the default limits (so that a
@@ -129,11 +130,12 @@ pub fn sse_limits(line_bits: u8, event_bits: u8) -> Limits {
 /// that the lines of a short input cross, with steps of a few bytes.
 #[must_use]
 pub fn sse_differential_limits(line_bits: u8, event_bits: u8) -> Limits {
-    const LINE: [usize; 8] = [Limits::DEFAULT_MAX_LINE_LEN, 0, 1, 2, 5, 8, 16, 64];
-    const EVENT: [usize; 8] = [Limits::DEFAULT_MAX_EVENT_SIZE, 0, 1, 3, 6, 10, 32, 128];
-    Limits::default()
-        .max_line_len(LINE[usize::from(line_bits & 7)])
-        .max_event_size(EVENT[usize::from(event_bits & 7)])
+    const LINE: [usize; 8] = [Limits::new().max_line_len, 0, 1, 2, 5, 8, 16, 64];
+    const EVENT: [usize; 8] = [Limits::new().max_event_size, 0, 1, 3, 6, 10, 32, 128];
+    let mut limits = Limits::default();
+    limits.max_line_len = LINE[usize::from(line_bits & 7)];
+    limits.max_event_size = EVENT[usize::from(event_bits & 7)];
+    limits
 }
 
 /// The engine's retention cap (`MAX_RETAINED_WASTE` in `src/sse/engine.rs`): unreferenced bytes
@@ -172,7 +174,8 @@ pub enum SsePath {
     Borrowed,
     /// `Decoder::decode_buf` over one `BytesMut`.
     DecodeBuf,
-    /// `Decoder::decode_bytes`, joining the unconsumed rest with the next piece.
+    /// Input held as one `Bytes` (what the removed `Decoder::decode_bytes` took) through
+    /// `decode_buf`, joining the unconsumed rest with the next piece.
     DecodeBytes,
     /// `BytesDecoder::push` and its iterator.
     BytesDecoder,
@@ -223,12 +226,12 @@ pub fn from_item(item: Item) -> RefItem {
             retry: e.retry(),
         }),
         Item::Control(c) => RefItem::Control {
-            id: c.id().to_owned(),
-            retry: c.retry(),
-            id_set: c.id_field().is_some(),
-            retry_set: c.retry_field().is_some(),
+            id: c.as_ref().id().to_owned(),
+            retry: c.as_ref().retry(),
+            id_set: c.as_ref().id_field().is_some(),
+            retry_set: c.as_ref().retry_field().is_some(),
         },
-        Item::Comment(c) => RefItem::Comment(c.as_str().to_owned()),
+        Item::Comment(c) => RefItem::Comment(c.to_string()),
         other => panic!("unknown item kind {other:?}"),
     }
 }
@@ -359,7 +362,12 @@ pub fn run_sse(proto: &Decoder, path: SsePath, streams: &[Vec<&[u8]>]) -> SseRun
                     fed += piece.len() as u64;
                     loop {
                         guard.call("decode_bytes");
-                        match decoder.decode_bytes(&mut buf) {
+                        // What the removed `Decoder::decode_bytes` did: the input held as one
+                        // `Bytes`, decoded through `decode_buf`.
+                        let mut owned = BytesMut::from(core::mem::take(&mut buf));
+                        let result = decoder.decode_buf(&mut owned);
+                        buf = owned.freeze();
+                        match result {
                             Ok(Some(item)) => push(&mut run, Ok(from_item(item))),
                             Ok(None) => {
                                 assert!(buf.len() <= bound, "decode_bytes holds {}", buf.len());
@@ -376,7 +384,7 @@ pub fn run_sse(proto: &Decoder, path: SsePath, streams: &[Vec<&[u8]>]) -> SseRun
             }
         }
         SsePath::BytesDecoder => {
-            let mut decoder = BytesDecoder::from_decoder(proto.clone());
+            let mut decoder = BytesDecoder::from(proto.clone());
             for stream in streams {
                 for piece in stream {
                     decoder.push(Bytes::copy_from_slice(piece));
@@ -395,7 +403,7 @@ pub fn run_sse(proto: &Decoder, path: SsePath, streams: &[Vec<&[u8]>]) -> SseRun
             }
         }
         SsePath::BytesDecoderViews => {
-            let mut decoder = BytesDecoder::from_decoder(proto.clone());
+            let mut decoder = BytesDecoder::from(proto.clone());
             let mut turn = false;
             for stream in streams {
                 for piece in stream {
@@ -867,7 +875,7 @@ pub fn run_pipeline(
     let chunked_end;
     let sse_end;
     if owned {
-        let mut events = BytesDecoder::from_decoder(sse_proto.clone());
+        let mut events = BytesDecoder::from(sse_proto.clone());
         let mut buf = BytesMut::new();
         chunked_end = loop {
             guard.call("pipeline decode_buf");

@@ -222,7 +222,10 @@ fn start_answer(app: &App) -> (String, Bytes, Cursor) {
     tokio::spawn(async move {
         let push = |data: &str, last: bool| {
             let mut answers = app.answers.lock().unwrap();
-            answers.streams.push(&name, OutEvent::data(data)).unwrap();
+            answers
+                .streams
+                .push(&name, OutEvent::new().data(data))
+                .unwrap();
             if last {
                 answers.finished.insert(name.clone());
             }
@@ -256,18 +259,23 @@ async fn browser_events(State(app): State<App>, headers: HeaderMap) -> Response 
     let messages = if first {
         vec![
             Message::new().retry(RETRY),
-            Message::data("line one\nline two\n\nline four")
-                .event("greeting")
+            Message::new()
+                .data("line one\nline two\n\nline four")
+                .event_type("greeting")
                 .id("b1"),
-            Message::data("héllo wörld ✓ 日本語 🚀").id("b2"),
-            Message::data("{\"n\":3}").event("token").id("b3"),
+            Message::new().data("héllo wörld ✓ 日本語 🚀").id("b2"),
+            Message::new()
+                .data("{\"n\":3}")
+                .event_type("token")
+                .id("b3"),
         ]
     } else {
         vec![
-            Message::data("after the reconnection")
-                .event("token")
+            Message::new()
+                .data("after the reconnection")
+                .event_type("token")
                 .id("b4"),
-            Message::data("bye").event("end"),
+            Message::new().data("bye").event_type("end"),
         ]
     };
     let visits = app.visits.clone();

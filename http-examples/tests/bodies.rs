@@ -12,12 +12,14 @@ use sse_wire::stream::{encode_events, Message};
 
 fn messages() -> Vec<Message> {
     vec![
-        Message::data("hello").id("1"),
-        Message::keep_alive(),
-        Message::data("two\r\nlines\rand\nmore").event("multi"),
+        Message::new().data("hello").id("1"),
+        Message::comment(""),
+        Message::new()
+            .data("two\r\nlines\rand\nmore")
+            .event_type("multi"),
         Message::new().retry(Duration::from_millis(2500)),
-        Message::comment("note").with_data(""),
-        Message::data(String::from("é and ☃")).id(""),
+        Message::comment("note").data(""),
+        Message::new().data(String::from("é and ☃")).id(""),
     ]
 }
 
@@ -34,7 +36,7 @@ fn encode_stream_as_an_axum_body() {
 
     // An error of the event stream becomes a body error.
     let failing = stream::iter([
-        Ok(Message::data("a")),
+        Ok(Message::new().data("a")),
         Err(std::io::Error::other("db down")),
     ]);
     let body = axum::body::Body::from_stream(encode_events(failing));

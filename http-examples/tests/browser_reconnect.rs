@@ -51,7 +51,7 @@ fn machine(first: &'static [u8]) -> Decision {
         panic!("a wait after the body ended")
     };
     session.on_timeout();
-    decoder.reconnect();
+    decoder.reset();
     let Some(Action::Connect(next)) = session.poll() else {
         panic!("a reconnection")
     };

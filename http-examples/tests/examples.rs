@@ -242,7 +242,10 @@ fn the_answer_has_a_priming_block_ids_keep_alives_and_done() {
     let Item::Control(control) = &items[0] else {
         panic!("{:?}", items[0])
     };
-    assert_eq!((control.id(), control.retry()), ("a1-0", Some(RETRY)));
+    assert_eq!(
+        (control.as_ref().id(), control.as_ref().retry()),
+        ("a1-0", Some(RETRY))
+    );
     // The server is silent for 50 ms before each token: keep-alives fill the silence.
     let keep_alives = items
         .iter()

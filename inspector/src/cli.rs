@@ -154,14 +154,14 @@ fn parse(args: &[String]) -> Result<Parsed, String> {
                 let n = v
                     .parse()
                     .map_err(|_| format!("--limit-line: not a byte count: {v:?}"))?;
-                a.opts.limits = a.opts.limits.max_line_len(n);
+                a.opts.limits.max_line_len = n;
             }
             "--limit-event" => {
                 let v = value("--limit-event")?;
                 let n = v
                     .parse()
                     .map_err(|_| format!("--limit-event: not a byte count: {v:?}"))?;
-                a.opts.limits = a.opts.limits.max_event_size(n);
+                a.opts.limits.max_event_size = n;
             }
             "-X" | "--method" => {
                 a.request.method = value("--method")?;

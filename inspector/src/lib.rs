@@ -76,9 +76,15 @@ impl SentinelCheck {
             "anthropic" => SentinelCheck::Required(Sentinel::anthropic()),
             _ => {
                 if let Some(text) = s.strip_prefix("data:") {
-                    SentinelCheck::Required(Sentinel::data(text.to_owned()))
+                    SentinelCheck::Required(Sentinel {
+                        data: Some(text.to_owned().into()),
+                        event_type: None,
+                    })
                 } else if let Some(ty) = s.strip_prefix("event:") {
-                    SentinelCheck::Required(Sentinel::event_type(ty.to_owned()))
+                    SentinelCheck::Required(Sentinel {
+                        data: None,
+                        event_type: Some(ty.to_owned().into()),
+                    })
                 } else {
                     return None;
                 }
@@ -403,8 +409,8 @@ fn decode_body(body: &[u8], opts: &Options, problems: &mut Vec<Problem>) -> Vec<
             held += decoded.consumed;
             let Some(item) = decoded.item else { break };
             let (offset, item) = match item {
-                ItemRef::Event(ev) => (line.block_start, Item::Event(ev.to_owned_event())),
-                ItemRef::Control(c) => (line.block_start, Item::Control(c.to_owned_control())),
+                ItemRef::Event(ev) => (line.block_start, Item::Event(ev.into_owned())),
+                ItemRef::Control(c) => (line.block_start, Item::Control(c.into_owned())),
                 ItemRef::Comment(text) => (line.start, Item::Comment(Str::from(text))),
                 _ => continue,
             };
@@ -439,9 +445,7 @@ fn decode_body(body: &[u8], opts: &Options, problems: &mut Vec<Problem>) -> Vec<
 fn decoder_limit(e: sse_wire::sse::DecodeError) -> Problem {
     use sse_wire::sse::DecodeError;
     let offset = match e {
-        DecodeError::LineTooLong { offset, .. } | DecodeError::EventTooLarge { offset, .. } => {
-            offset
-        }
+        DecodeError::LimitExceeded { offset, .. } => offset,
         _ => 0,
     };
     Problem {
@@ -498,9 +502,9 @@ fn check_sentinel(
     };
     let seen = records
         .iter()
-        .any(|r| matches!(&r.item, Item::Event(e) if sentinel.matches(e)));
+        .any(|r| matches!(&r.item, Item::Event(e) if sentinel.matches(e.as_ref())));
     if !seen {
-        let what = match (sentinel.data_text(), sentinel.event_type_name()) {
+        let what = match (sentinel.data.as_deref(), sentinel.event_type.as_deref()) {
             (Some(d), Some(t)) => format!("an event with data {d:?} or of type {t:?}"),
             (Some(d), None) => format!("an event with data {d:?}"),
             (None, Some(t)) => format!("an event of type {t:?}"),

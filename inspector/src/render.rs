@@ -73,10 +73,10 @@ pub fn ndjson(report: &Report, show: Show) -> String {
                     out,
                     r#"{{"kind":"control","offset":{},"lastEventId":{},"retry":{},"setsId":{},"setsRetry":{}}}"#,
                     r.offset,
-                    json(c.id()),
-                    retry_ms(c.retry()),
-                    c.id_field().is_some(),
-                    c.retry_field().is_some()
+                    json(c.as_ref().id()),
+                    retry_ms(c.as_ref().retry()),
+                    c.as_ref().id_field().is_some(),
+                    c.as_ref().retry_field().is_some()
                 );
             }
             Item::Comment(text) if show.comments => {
@@ -172,8 +172,10 @@ pub fn table(report: &Report, show: Show) -> String {
                 r.offset.to_string(),
                 "control".into(),
                 "-".into(),
-                id_cell(c.id()),
-                c.retry().map_or("-".into(), |d| d.as_millis().to_string()),
+                id_cell(c.as_ref().id()),
+                c.as_ref()
+                    .retry()
+                    .map_or("-".into(), |d| d.as_millis().to_string()),
                 "-".into(),
             ],
             Item::Comment(t) if show.comments => [
@@ -274,25 +276,29 @@ pub fn normalize(report: &Report) -> (Vec<u8>, Vec<String>) {
     let mut warnings = Vec::new();
     for r in &report.records {
         let result = match &r.item {
-            Item::Event(e) => encoder.encode(&OutEvent::from(e), &mut out).or_else(|err| {
-                warnings.push(format!("body@{}: id left out: {err}", r.offset));
-                let mut ev = OutEvent::data(e.data());
-                if e.event_type() != "message" {
-                    ev = ev.event(e.event_type());
-                }
-                if let Some(retry) = e.retry_field() {
-                    ev = ev.retry(retry);
-                }
-                encoder.encode(&ev, &mut out)
-            }),
-            Item::Control(c) => encoder.encode(&OutEvent::from(c), &mut out).or_else(|err| {
-                warnings.push(format!("body@{}: id left out: {err}", r.offset));
-                match c.retry_field() {
-                    Some(retry) => encoder.encode(&OutEvent::new().retry(retry), &mut out),
-                    None => Ok(()),
-                }
-            }),
-            Item::Comment(text) => encoder.comment(text, &mut out),
+            Item::Event(e) => encoder
+                .encode(&OutEvent::from(e.as_ref()), &mut out)
+                .or_else(|err| {
+                    warnings.push(format!("body@{}: id left out: {err}", r.offset));
+                    let mut ev = OutEvent::new().data(e.data());
+                    if e.event_type() != "message" {
+                        ev = ev.event_type(e.event_type());
+                    }
+                    if let Some(retry) = e.as_ref().retry_field() {
+                        ev = ev.retry(retry);
+                    }
+                    encoder.encode(&ev, &mut out)
+                }),
+            Item::Control(c) => encoder
+                .encode(&OutEvent::from(c.as_ref()), &mut out)
+                .or_else(|err| {
+                    warnings.push(format!("body@{}: id left out: {err}", r.offset));
+                    match c.as_ref().retry_field() {
+                        Some(retry) => encoder.encode(&OutEvent::new().retry(retry), &mut out),
+                        None => Ok(()),
+                    }
+                }),
+            Item::Comment(text) => encoder.encode(&OutEvent::comment(text), &mut out),
             _ => Ok(()),
         };
         if let Err(err) = result {

@@ -1,7 +1,7 @@
 //! [`tokio_util::codec`] decoders and encoders for both formats, for [`FramedRead`],
 //! [`FramedWrite`] and [`Framed`].
 //!
-//! * [`EventStreamCodec`]: `text/event-stream` bytes to [`sse::Item`](crate::sse::Item)s and
+//! * [`SseCodec`]: `text/event-stream` bytes to [`sse::Item`](crate::sse::Item)s and
 //!   back, over [`sse::Decoder`](crate::sse::Decoder) and [`sse::Encoder`](crate::sse::Encoder).
 //! * [`ChunkedCodec`]: an HTTP/1.1 chunked body to its data and trailer fields, and payloads
 //!   to chunks, over [`chunked::Decoder`](crate::chunked::Decoder) and
@@ -16,24 +16,24 @@
 //! so only what cannot be recovered from is an `Err` here: I/O errors, an event stream cut
 //! inside an event ([`Truncated`](crate::sse::Truncated)), a chunked body that breaks the
 //! grammar. An event over a [`Limits`](crate::sse::Limits) bound is not: the SSE decoder drops
-//! that event and goes on, so [`EventStreamCodec`] hands the limit error out as an item and
+//! that event and goes on, so [`SseCodec`] hands the limit error out as an item and
 //! the next event follows.
 //!
 //! ```
 //! use futures::{executor::block_on, SinkExt, StreamExt};
-//! use sse_wire::codec::EventStreamCodec;
+//! use sse_wire::codec::SseCodec;
 //! use sse_wire::sse::{Item, OutEvent};
 //! use tokio_util::codec::{FramedRead, FramedWrite};
 //!
 //! block_on(async {
 //!     // A server writes events...
-//!     let mut wire = FramedWrite::new(Vec::new(), EventStreamCodec::new());
-//!     wire.send(OutEvent::data("Hello").id("1")).await?;
-//!     wire.send(OutEvent::data("[DONE]")).await?;
+//!     let mut wire = FramedWrite::new(Vec::new(), SseCodec::new());
+//!     wire.send(OutEvent::new().data("Hello").id("1")).await?;
+//!     wire.send(OutEvent::new().data("[DONE]")).await?;
 //!     let body = wire.into_inner();
 //!
 //!     // ...and a client reads them (any `AsyncRead`: a socket, a body turned into a reader).
-//!     let mut events = FramedRead::new(&body[..], EventStreamCodec::new());
+//!     let mut events = FramedRead::new(&body[..], SseCodec::new());
 //!     let mut data = Vec::new();
 //!     while let Some(item) = events.next().await {
 //!         // Outer: I/O error or truncation, final. Inner: a limit error, the stream goes on.
@@ -56,4 +56,4 @@ mod chunked;
 mod event_stream;
 
 pub use chunked::{ChunkedCodec, ChunkedCodecError, LastChunk};
-pub use event_stream::{Comment, EventStreamCodec, EventStreamError};
+pub use event_stream::{SseCodec, SseCodecError};

@@ -16,7 +16,7 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::time::Duration;
 
-use crate::sse::{DecodeError, Limits};
+use crate::sse::{DecodeError, Limit, Limits};
 
 // ---------------------------------------------------------------------------------------------
 // Items in a form both the reference and the real decoder can be compared in
@@ -308,11 +308,11 @@ fn ascii_digits_to_u64(value: &str) -> Option<u64> {
 // * both limits count raw bytes, so this decoder splits the raw stream into lines first and
 //   decodes each line to text afterwards (splitting at CR and LF, which are ASCII, gives the same
 //   text as decoding the whole stream first);
-// * a line longer than `max_line_len` (line end excluded) is `LineTooLong` at the offset of its
+// * a line longer than `max_line_len` (line end excluded) is `LimitExceeded { limit: LineLen }` at the offset of its
 //   byte number `max_line_len` (0-based). A comment outside any event (no field line since the
 //   last blank line) costs only itself; any other line costs the event it belongs to;
 // * an event whose data (the `data` values joined with LF, raw) would pass `max_event_size` is
-//   `EventTooLarge` at the offset of the first byte past the limit (the start of the value when
+//   `LimitExceeded { limit: EventSize }` at the offset of the first byte past the limit (the start of the value when
 //   that byte is the LF joining it to the previous line), and costs that event;
 // * an event that a limit cost is dropped: its pending fields are forgotten (an `id` line in it
 //   is not committed; a `retry` line before the error has already taken effect), and every line
@@ -436,8 +436,8 @@ pub fn reference_limited_from(
         }
         let mut error = None;
         if line.len() > limits.max_line_len {
-            error = Some(DecodeError::LineTooLong {
-                limit: limits.max_line_len,
+            error = Some(DecodeError::LimitExceeded {
+                limit: Limit::LineLen,
                 offset: offset_of(at, limits.max_line_len),
             });
             if line[0] == b':' && fields == 0 {
@@ -505,8 +505,8 @@ pub fn reference_limited_from(
                             // It is the LF before this value: the value's start.
                             offset_of(at + value_at, 0)
                         };
-                        error = Some(DecodeError::EventTooLarge {
-                            limit: limits.max_event_size,
+                        error = Some(DecodeError::LimitExceeded {
+                            limit: Limit::EventSize,
                             offset,
                         });
                     } else {
@@ -545,8 +545,8 @@ pub fn reference_limited_from(
     let cut_bom = bom_len == 0 && !input.is_empty() && input.len() < 3 && BOM.starts_with(input);
     let mut oversized = false;
     if !dropping && last_line.len() > limits.max_line_len && !cut_bom {
-        items.push(Err(DecodeError::LineTooLong {
-            limit: limits.max_line_len,
+        items.push(Err(DecodeError::LimitExceeded {
+            limit: Limit::LineLen,
             offset: offset_of(line_start, limits.max_line_len),
         }));
         oversized = true;

@@ -28,8 +28,8 @@
 //! // A POST opens a stream: send the priming event first.
 //! let priming = streams.open("req7", Duration::from_secs(3))?;
 //! assert_eq!(priming, "id: req7-0\nretry: 3000\n\n");
-//! streams.push("req7", OutEvent::data(r#"{"jsonrpc":"2.0","method":"notifications/progress"}"#))?;
-//! streams.push("req7", OutEvent::data(r#"{"jsonrpc":"2.0","id":7,"result":{}}"#))?;
+//! streams.push("req7", OutEvent::new().data(r#"{"jsonrpc":"2.0","method":"notifications/progress"}"#))?;
+//! streams.push("req7", OutEvent::new().data(r#"{"jsonrpc":"2.0","id":7,"result":{}}"#))?;
 //!
 //! // The connection dropped after the first message; the client resumes with a GET.
 //! let (stream, replay) = streams.since("req7-1")?;
@@ -85,7 +85,7 @@ pub fn priming(id: &str, retry: Duration) -> Result<Bytes, EncodeError> {
 ///
 /// As for [`priming`].
 pub fn priming_with_empty_data(id: &str, retry: Duration) -> Result<Bytes, EncodeError> {
-    encode(&OutEvent::data("").id(id).retry(retry))
+    encode(&OutEvent::new().data("").id(id).retry(retry))
 }
 
 /// The resumable streams of one MCP session, each an [`EventLog`] with ids

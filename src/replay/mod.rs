@@ -33,7 +33,7 @@
 //! let mut log = EventLog::new();
 //! let mut live = log.subscribe();
 //! for token in ["Hel", "lo", "!"] {
-//!     log.push_seq(OutEvent::data(token))?;
+//!     log.push_seq(OutEvent::new().data(token))?;
 //! }
 //! // A live subscriber reads the frames as they were encoded.
 //! let first = log.read(&mut live).unwrap().unwrap();
@@ -82,7 +82,7 @@
 //!     })
 //!     .collect();
 //! for token in ["Hel", "lo", "[DONE]"] {
-//!     shared.0.lock().unwrap().push_seq(OutEvent::data(token)).unwrap();
+//!     shared.0.lock().unwrap().push_seq(OutEvent::new().data(token)).unwrap();
 //!     shared.1.notify_all();
 //! }
 //! for connection in connections {
@@ -293,10 +293,10 @@ impl Cursor {
 /// let mut log = EventLog::with_bounds(Bounds::default().max_events(2));
 /// let mut slow = log.subscribe();
 /// let mut fast = log.subscribe();
-/// log.push("a", OutEvent::data("1"))?;
+/// log.push("a", OutEvent::new().data("1"))?;
 /// let to_fast = log.read(&mut fast).unwrap().unwrap();
-/// log.push("b", OutEvent::data("2"))?;
-/// log.push("c", OutEvent::data("3"))?; // evicts "a"
+/// log.push("b", OutEvent::new().data("2"))?;
+/// log.push("c", OutEvent::new().data("3"))?; // evicts "a"
 /// assert_eq!(log.read(&mut slow), Err(Lagged { missed: 1 }));
 /// assert_eq!(log.read(&mut slow).unwrap().unwrap(), "id: b\ndata: 2\n\n");
 /// assert_eq!(to_fast, "id: a\ndata: 1\n\n");

@@ -3,7 +3,9 @@ use core::time::Duration;
 use bytes::{Buf, BufMut, Bytes};
 use thiserror::Error;
 
-use super::{Control, ControlRef, Event, EventRef};
+use alloc::boxed::Box;
+
+use super::{Control, ControlRef, Event, EventRef, Item, ItemRef};
 use crate::Str;
 
 /// Why an event could not be encoded. Nothing is written when encoding fails.
@@ -20,38 +22,20 @@ pub enum EncodeError {
         /// Byte offset in the event type.
         at: usize,
     },
-    /// The id holds a CR or LF (at this byte offset of the value).
-    #[error("event id contains a line break (CR or LF) at byte {at}")]
-    LineBreakInId {
-        /// Byte offset in the id.
-        at: usize,
-    },
-    /// The id holds U+0000 NULL, which makes every reader ignore the whole `id` field.
-    #[error("event id contains NUL at byte {at}; readers would ignore it")]
-    NulInId {
-        /// Byte offset in the id.
-        at: usize,
-    },
-    /// The id holds a control byte other than HTAB, CR, LF and NUL (0x01 to 0x08, 0x0B, 0x0C,
-    /// 0x0E to 0x1F, or DEL).
+    /// The id holds a control byte other than HTAB (0x00 to 0x08, 0x0A to 0x1F, or DEL), the
+    /// first one at `at`.
     ///
-    /// The standard lets a reader keep such an id, but no `Last-Event-ID` header can carry it
-    /// (RFC 9110 section 5.5: a field value holds no control byte but HTAB): Chromium's
-    /// `EventSource` and the undici-based `eventsource` client store it and then never manage
-    /// to reconnect.
-    #[error("event id contains control byte 0x{byte:02x} at byte {at}; no Last-Event-ID header can carry it")]
+    /// A CR or LF would end the field early and turn the rest into a new line (field
+    /// injection); NUL makes every reader ignore the whole `id` field; any other control byte
+    /// the standard lets a reader keep, but no `Last-Event-ID` header can carry it (RFC 9110
+    /// section 5.5: a field value holds no control byte but HTAB): Chromium's `EventSource` and
+    /// the undici-based `eventsource` client store it and then never manage to reconnect.
+    #[error("event id contains control byte 0x{byte:02x} at byte {at}: {}", id_problem(*.byte))]
     ControlInId {
         /// The byte.
         byte: u8,
         /// Byte offset in the id.
         at: usize,
-    },
-    /// The payload given to [`Encoder::frame`] is not valid UTF-8; readers would show U+FFFD in
-    /// its place.
-    #[error("event data is not valid UTF-8 after byte {valid_up_to}")]
-    InvalidUtf8 {
-        /// Length of the payload's valid UTF-8 prefix.
-        valid_up_to: usize,
     },
     /// The encoded event would be larger than `usize::MAX` bytes (possible on 16- and 32-bit
     /// targets only).
@@ -83,19 +67,33 @@ pub enum EncodeError {
 /// use core::time::Duration;
 /// use sse_wire::sse::{Encoder, OutEvent};
 ///
-/// let event = OutEvent::data("line one\nline two")
-///     .event("update")
+/// let event = OutEvent::new().data("line one\nline two")
+///     .event_type("update")
 ///     .id("42")
 ///     .retry(Duration::from_secs(3));
 /// let mut out = Vec::new();
 /// Encoder::new().encode(&event, &mut out).unwrap();
 /// assert_eq!(out, b"event: update\nid: 42\nretry: 3000\ndata: line one\ndata: line two\n\n");
 /// ```
+///
+/// A comment ([`OutEvent::comment`]) is written before the fields; alone, it is only the
+/// comment lines, with no blank line (the keep-alive is the empty comment, `:\n`):
+///
+/// ```
+/// use sse_wire::sse::{Encoder, OutEvent};
+///
+/// let mut out = Vec::new();
+/// Encoder::new().encode(&OutEvent::comment(""), &mut out)?;
+/// Encoder::new().encode(&OutEvent::comment(" two\nlines").data("x"), &mut out)?;
+/// assert_eq!(out, b":\n: two\n:lines\ndata: x\n\n");
+/// # Ok::<(), sse_wire::sse::EncodeError>(())
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[must_use]
 pub struct OutEvent<'a> {
+    comment: Option<&'a str>,
     data: Option<&'a str>,
-    event: Option<&'a str>,
+    event_type: Option<&'a str>,
     id: Option<&'a str>,
     retry: Option<Duration>,
 }
@@ -104,33 +102,38 @@ impl<'a> OutEvent<'a> {
     /// An event with no fields (encodes as a lone blank line, which dispatches nothing).
     pub const fn new() -> Self {
         OutEvent {
+            comment: None,
             data: None,
-            event: None,
+            event_type: None,
             id: None,
             retry: None,
         }
     }
 
-    /// An event carrying `data`. Line breaks (CR, LF, CRLF) in it become separate `data:`
-    /// lines, which a reader joins back with LF.
-    pub const fn data(data: &'a str) -> Self {
+    /// A comment: `:` and the text, one comment line per line of it (the text is written as
+    /// given; a decoder hands it back unchanged). Readers ignore comments; proxies and load
+    /// balancers see traffic, so an idle stream sends the empty comment now and then as a
+    /// keep-alive (`:\n`).
+    ///
+    /// Alone it writes only the comment lines. Fields set after it make it an event preceded by
+    /// the comment.
+    pub const fn comment(text: &'a str) -> Self {
         OutEvent {
-            data: Some(data),
-            event: None,
-            id: None,
-            retry: None,
+            comment: Some(text),
+            ..OutEvent::new()
         }
     }
 
-    /// Sets the data (replacing any set before).
-    pub const fn with_data(mut self, data: &'a str) -> Self {
+    /// Sets the data (replacing any set before). Line breaks (CR, LF, CRLF) in it become
+    /// separate `data:` lines, which a reader joins back with LF.
+    pub const fn data(mut self, data: &'a str) -> Self {
         self.data = Some(data);
         self
     }
 
     /// Sets the event type (readers default to `message`). Must hold no CR or LF.
-    pub const fn event(mut self, event_type: &'a str) -> Self {
-        self.event = Some(event_type);
+    pub const fn event_type(mut self, event_type: &'a str) -> Self {
+        self.event_type = Some(event_type);
         self
     }
 
@@ -150,7 +153,7 @@ impl<'a> OutEvent<'a> {
     /// use sse_wire::sse::{Encoder, OutEvent};
     ///
     /// let mut out = Vec::new();
-    /// Encoder::new().encode(&OutEvent::data("x").id("7").without_id(), &mut out)?;
+    /// Encoder::new().encode(&OutEvent::new().data("x").id("7").without_id(), &mut out)?;
     /// assert_eq!(out, b"data: x\n\n");
     /// # Ok::<(), sse_wire::sse::EncodeError>(())
     /// ```
@@ -171,17 +174,24 @@ impl<'a> OutEvent<'a> {
         self
     }
 
-    /// The data, if set.
-    #[must_use]
-    pub const fn get_data(&self) -> Option<&'a str> {
-        self.data
+    /// A comment and nothing else: written without the blank line that ends an event.
+    fn is_comment_only(&self) -> bool {
+        self.comment.is_some()
+            && self.data.is_none()
+            && self.event_type.is_none()
+            && self.id.is_none()
+            && self.retry.is_none()
     }
 
     /// Checks the fields a reader could misread, and returns the encoded length of everything
     /// but the data lines.
     fn check(&self) -> Result<usize, EncodeError> {
-        let mut len: usize = 1; // the blank line that ends the event
-        if let Some(t) = self.event {
+        // The blank line that ends the event.
+        let mut len = usize::from(!self.is_comment_only());
+        if let Some(c) = self.comment {
+            len = sum(&[len, lines_len(1, c.as_bytes())?])?;
+        }
+        if let Some(t) = self.event_type {
             if let Some(at) = memchr::memchr2(b'\r', b'\n', t.as_bytes()) {
                 return Err(EncodeError::LineBreakInEventType { at });
             }
@@ -196,6 +206,38 @@ impl<'a> OutEvent<'a> {
         }
         Ok(len)
     }
+
+    /// Writes the comment and the field lines other than `data` (the fields were checked).
+    fn put_head<B: BufMut>(&self, dst: &mut B) -> Result<(), EncodeError> {
+        if let Some(c) = self.comment {
+            put_lines(dst, b":", c.as_bytes(), b"\n");
+        }
+        if let Some(t) = self.event_type {
+            dst.put_slice(EVENT);
+            dst.put_slice(t.as_bytes());
+            dst.put_u8(b'\n');
+        }
+        if let Some(id) = self.id {
+            dst.put_slice(ID);
+            dst.put_slice(id.as_bytes());
+            dst.put_u8(b'\n');
+        }
+        if let Some(r) = self.retry {
+            dst.put_slice(RETRY);
+            put_decimal(dst, retry_ms(r)?);
+            dst.put_u8(b'\n');
+        }
+        Ok(())
+    }
+}
+
+/// Why a control byte in an id is refused, for [`EncodeError::ControlInId`]'s message.
+fn id_problem(byte: u8) -> &'static str {
+    match byte {
+        b'\r' | b'\n' => "a line break would end the field early",
+        0 => "readers would ignore the id",
+        _ => "no Last-Event-ID header can carry it",
+    }
 }
 
 /// Refuses an id that a reader would misread or could not send back as a header: the first
@@ -207,11 +249,7 @@ fn check_id(id: &[u8]) -> Result<(), EncodeError> {
     else {
         return Ok(());
     };
-    Err(match id[at] {
-        b'\r' | b'\n' => EncodeError::LineBreakInId { at },
-        0 => EncodeError::NulInId { at },
-        byte => EncodeError::ControlInId { byte, at },
-    })
+    Err(EncodeError::ControlInId { byte: id[at], at })
 }
 
 /// `parts` added up, or [`EncodeError::LengthOverflow`] past `usize::MAX`.
@@ -228,22 +266,19 @@ fn relayed<'a>(
     id: Option<&'a str>,
     retry: Option<Duration>,
 ) -> OutEvent<'a> {
-    if let Some(id) = id {
-        out = out.id(id);
-    }
-    if let Some(retry) = retry {
-        out = out.retry(retry);
-    }
+    out.id = id;
+    out.retry = retry;
     out
 }
 
-impl<'a> From<&'a Event> for OutEvent<'a> {
+impl<'a> From<EventRef<'a>> for OutEvent<'a> {
     /// The event exactly as it came, for a relay: its data, its type unless `message`, and the
-    /// `id` and `retry` fields its own block carried ([`Event::id_field`],
-    /// [`Event::retry_field`]), an empty `id` that reset the last event ID included. A reader
+    /// `id` and `retry` fields its own block carried ([`EventRef::id_field`],
+    /// [`EventRef::retry_field`]), an empty `id` that reset the last event ID included. A reader
     /// of the re-encoded stream sees the same events, with the same id and reconnection time in
     /// force, as a reader of the original. Pass blocks without data on with
-    /// [`Control`](super::Control).
+    /// [`ControlRef`](super::ControlRef). An owned [`Event`] converts through its
+    /// [`as_ref`](Event::as_ref) (or is given to the [`Encoder`] as it is: it is [`Encode`]).
     ///
     /// ```
     /// use bytes::Bytes;
@@ -254,44 +289,130 @@ impl<'a> From<&'a Event> for OutEvent<'a> {
     /// let mut relayed = Vec::new();
     /// for item in &mut decoder {
     ///     if let Item::Event(event) = item? {
-    ///         Encoder::new().encode(&OutEvent::from(&event), &mut relayed)?;
+    ///         Encoder::new().encode(&OutEvent::from(event.as_ref()), &mut relayed)?;
     ///     }
     /// }
     /// assert_eq!(relayed, b"id: 5\ndata: a\n\nid: \ndata: b\n\n");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    fn from(event: &'a Event) -> Self {
-        let mut out = OutEvent::data(event.data());
+    fn from(event: EventRef<'a>) -> Self {
+        let mut out = OutEvent::new().data(event.data());
         if event.event_type() != "message" {
-            out = out.event(event.event_type());
+            out = out.event_type(event.event_type());
         }
         relayed(out, event.id_field(), event.retry_field())
     }
 }
 
-impl<'a> From<&EventRef<'a>> for OutEvent<'a> {
-    /// As `From<&Event>`, for an event borrowed from the input.
-    fn from(event: &EventRef<'a>) -> Self {
-        let mut out = OutEvent::data(event.data());
-        if event.event_type() != "message" {
-            out = out.event(event.event_type());
-        }
-        relayed(out, event.id_field(), event.retry_field())
-    }
-}
-
-impl<'a> From<&'a Control> for OutEvent<'a> {
+impl<'a> From<ControlRef<'a>> for OutEvent<'a> {
     /// The block's `id` and `retry` fields without data: it dispatches nothing downstream
-    /// either, but sets the same state.
-    fn from(control: &'a Control) -> Self {
+    /// either, but sets the same state. An owned [`Control`] converts through its
+    /// [`as_ref`](Control::as_ref).
+    fn from(control: ControlRef<'a>) -> Self {
         relayed(OutEvent::new(), control.id_field(), control.retry_field())
     }
 }
 
-impl<'a> From<&ControlRef<'a>> for OutEvent<'a> {
-    /// As `From<&Control>`, for a block borrowed from the decoder.
-    fn from(control: &ControlRef<'a>) -> Self {
-        relayed(OutEvent::new(), control.id_field(), control.retry_field())
+/// Anything [`Encoder`] can write: the one encodable trait of the crate.
+///
+/// It hands the encoder its fields as an [`OutEvent`] borrowing from `self`. Implemented for
+/// [`OutEvent`] itself, the decoded items (owned and borrowed: [`Item`], [`ItemRef`],
+/// [`Event`], [`EventRef`], [`Control`], [`ControlRef`], passed on exactly as they came, as
+/// [`OutEvent::from`] does), `stream::Message` (with the `stream` feature), and `&T` and
+/// `Box<T>` of any of these. [`Encoder::encode`], [`Encoder::encoded_len`], the `tokio_util`
+/// codec (`codec::SseCodec`, one blanket impl) and `stream::encode_events` all take it.
+///
+/// Design: a trait whose one method returns the borrowed view, rather than one that writes
+/// bytes, keeps it object safe (`&dyn Encode` and `Box<dyn Encode>` work, so a stream can mix
+/// kinds) and leaves every check, size and write to the one encoder, so no implementation can
+/// write a malformed stream or get [`Encoder::encoded_len`] wrong.
+///
+/// ```
+/// use sse_wire::sse::{Encode, Encoder, OutEvent};
+///
+/// struct Token<'a>(&'a str);
+///
+/// impl Encode for Token<'_> {
+///     fn as_out_event(&self) -> OutEvent<'_> {
+///         OutEvent::new().data(self.0).event_type("token")
+///     }
+/// }
+///
+/// let mut out = Vec::new();
+/// Encoder::new().encode(&Token("hi"), &mut out)?;
+/// let boxed: Vec<Box<dyn Encode>> = vec![Box::new(Token("a")), Box::new(OutEvent::comment(""))];
+/// for item in &boxed {
+///     Encoder::new().encode(item, &mut out)?;
+/// }
+/// assert_eq!(out, b"event: token\ndata: hi\n\nevent: token\ndata: a\n\n:\n");
+/// # Ok::<(), sse_wire::sse::EncodeError>(())
+/// ```
+pub trait Encode {
+    /// The fields to write, borrowed from `self`.
+    fn as_out_event(&self) -> OutEvent<'_>;
+}
+
+impl Encode for OutEvent<'_> {
+    fn as_out_event(&self) -> OutEvent<'_> {
+        *self
+    }
+}
+
+impl Encode for EventRef<'_> {
+    fn as_out_event(&self) -> OutEvent<'_> {
+        OutEvent::from(*self)
+    }
+}
+
+impl Encode for Event {
+    fn as_out_event(&self) -> OutEvent<'_> {
+        OutEvent::from(self.as_ref())
+    }
+}
+
+impl Encode for ControlRef<'_> {
+    fn as_out_event(&self) -> OutEvent<'_> {
+        OutEvent::from(*self)
+    }
+}
+
+impl Encode for Control {
+    fn as_out_event(&self) -> OutEvent<'_> {
+        OutEvent::from(self.as_ref())
+    }
+}
+
+impl Encode for ItemRef<'_> {
+    /// An event or control block as it came, a comment as [`OutEvent::comment`].
+    fn as_out_event(&self) -> OutEvent<'_> {
+        match self {
+            ItemRef::Event(event) => event.as_out_event(),
+            ItemRef::Control(control) => control.as_out_event(),
+            ItemRef::Comment(text) => OutEvent::comment(text),
+        }
+    }
+}
+
+impl Encode for Item {
+    /// An event or control block as it came, a comment as [`OutEvent::comment`].
+    fn as_out_event(&self) -> OutEvent<'_> {
+        match self {
+            Item::Event(event) => event.as_out_event(),
+            Item::Control(control) => control.as_out_event(),
+            Item::Comment(text) => OutEvent::comment(text),
+        }
+    }
+}
+
+impl<T: Encode + ?Sized> Encode for &T {
+    fn as_out_event(&self) -> OutEvent<'_> {
+        (**self).as_out_event()
+    }
+}
+
+impl<T: Encode + ?Sized> Encode for Box<T> {
+    fn as_out_event(&self) -> OutEvent<'_> {
+        (**self).as_out_event()
     }
 }
 
@@ -395,6 +516,8 @@ fn put_lines<B: BufMut>(dst: &mut B, prefix: &[u8], text: &[u8], end: &[u8]) {
 /// The encoder is stateless and writes into any [`BufMut`] (a `BytesMut`, a `Vec<u8>`, a fixed
 /// `&mut [u8]`) without allocating. It checks that the destination has room first, so it never
 /// hits `BufMut::put_slice`'s out-of-room panic, and it writes nothing when it returns an error.
+/// It writes anything [`Encode`]: an [`OutEvent`] built for sending, or a decoded item passed
+/// on as it came.
 ///
 /// What the format can carry, and how:
 ///
@@ -404,19 +527,18 @@ fn put_lines<B: BufMut>(dst: &mut B, prefix: &[u8], text: &[u8], end: &[u8]) {
 /// | empty data, or data ending in a line break | an empty last `data:` line | exactly that |
 /// | data starting with a space | `data: ` then the value | the value (a reader strips only the one space) |
 /// | CR or LF in `event` or `id` | nothing: [`EncodeError`] | |
-/// | NUL in `id` | nothing: [`EncodeError::NulInId`] | |
+/// | NUL in `id` | nothing: [`EncodeError::ControlInId`] | |
 /// | comment with line breaks | one `:` line per line | one comment item per line |
 ///
 /// ```
 /// use bytes::BytesMut;
-/// use sse_wire::sse::Encoder;
+/// use sse_wire::sse::{Encoder, OutEvent};
 ///
 /// let encoder = Encoder::new();
 /// let mut out = BytesMut::new();
-/// for token in ["Hel", "lo"] {
-///     encoder.data(token, &mut out).unwrap();
+/// for token in ["Hel", "lo", "[DONE]"] {
+///     encoder.encode(&OutEvent::new().data(token), &mut out).unwrap();
 /// }
-/// encoder.data("[DONE]", &mut out).unwrap();
 /// assert_eq!(&out[..], b"data: Hel\n\ndata: lo\n\ndata: [DONE]\n\n");
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
@@ -431,12 +553,13 @@ impl Encoder {
         Encoder { _private: () }
     }
 
-    /// Exactly how many bytes [`encode`](Encoder::encode) writes for `event`.
+    /// Exactly how many bytes [`encode`](Encoder::encode) writes for `item`.
     ///
     /// # Errors
     ///
     /// The [`EncodeError`] that `encode` would return.
-    pub fn encoded_len(&self, event: &OutEvent<'_>) -> Result<usize, EncodeError> {
+    pub fn encoded_len<T: Encode + ?Sized>(&self, item: &T) -> Result<usize, EncodeError> {
+        let event = item.as_out_event();
         let head = event.check()?;
         let data = match event.data {
             Some(d) => lines_len(DATA.len(), d.as_bytes())?,
@@ -445,13 +568,18 @@ impl Encoder {
         sum(&[head, data])
     }
 
-    /// Writes `event` to `dst`.
+    /// Writes `item` to `dst`.
     ///
     /// # Errors
     ///
     /// An invalid `event`/`id`/`retry` field, or a destination without room; nothing is written
     /// then.
-    pub fn encode<B: BufMut>(&self, event: &OutEvent<'_>, dst: &mut B) -> Result<(), EncodeError> {
+    pub fn encode<T: Encode + ?Sized, B: BufMut>(
+        &self,
+        item: &T,
+        dst: &mut B,
+    ) -> Result<(), EncodeError> {
+        let event = item.as_out_event();
         let head = event.check()?;
         let data = event.data.map(str::as_bytes);
         // A break costs at most `DATA.len()` extra bytes: skip the exact count when there is room
@@ -464,204 +592,84 @@ impl Encoder {
         });
         let available = dst.remaining_mut();
         if worst.is_none_or(|worst| available < worst) {
-            let needed = self.encoded_len(event)?;
+            let needed = self.encoded_len(&event)?;
             if available < needed {
                 return Err(EncodeError::BufferTooSmall { needed, available });
             }
         }
-        if let Some(t) = event.event {
-            dst.put_slice(EVENT);
-            dst.put_slice(t.as_bytes());
-            dst.put_u8(b'\n');
-        }
-        if let Some(id) = event.id {
-            dst.put_slice(ID);
-            dst.put_slice(id.as_bytes());
-            dst.put_u8(b'\n');
-        }
-        if let Some(r) = event.retry {
-            dst.put_slice(RETRY);
-            put_decimal(dst, retry_ms(r)?);
-            dst.put_u8(b'\n');
-        }
+        event.put_head(dst)?;
         match data {
             // The blank line that ends the event goes out with the last data line.
             Some(d) => put_lines(dst, DATA, d, b"\n\n"),
+            None if event.is_comment_only() => {}
             None => dst.put_u8(b'\n'),
         }
         Ok(())
     }
 
-    /// Writes an event that carries only `data` (the LLM-token case).
-    ///
-    /// # Errors
-    ///
-    /// A destination without room; nothing is written then.
-    pub fn data<B: BufMut>(&self, data: &str, dst: &mut B) -> Result<(), EncodeError> {
-        self.encode(&OutEvent::data(data), dst)
-    }
-
-    /// Writes a comment: `:` and the text, one comment line per line of it. Readers ignore
-    /// comments; proxies and load balancers see traffic. The text is written as given (a
-    /// decoder hands it back unchanged).
-    ///
-    /// ```
-    /// use sse_wire::sse::Encoder;
-    ///
-    /// let mut out = Vec::new();
-    /// Encoder::new().comment(" two\nlines", &mut out).unwrap();
-    /// assert_eq!(out, b": two\n:lines\n");
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// A destination without room; nothing is written then.
-    pub fn comment<B: BufMut>(&self, text: &str, dst: &mut B) -> Result<(), EncodeError> {
-        let needed = lines_len(1, text.as_bytes())?;
-        room(dst, needed)?;
-        put_lines(dst, b":", text.as_bytes(), b"\n");
-        Ok(())
-    }
-
-    /// Writes the smallest keep-alive: an empty comment line, `:\n`.
-    ///
-    /// # Errors
-    ///
-    /// A destination without room; nothing is written then.
-    pub fn keep_alive<B: BufMut>(&self, dst: &mut B) -> Result<(), EncodeError> {
-        room(dst, 2)?;
-        dst.put_slice(b":\n");
-        Ok(())
-    }
-
-    /// Writes a lone `retry:` block, setting the reader's reconnection time without an event.
-    ///
-    /// ```
-    /// use core::time::Duration;
-    /// use sse_wire::sse::Encoder;
-    ///
-    /// let mut out = Vec::new();
-    /// Encoder::new().retry(Duration::from_millis(2500), &mut out).unwrap();
-    /// assert_eq!(out, b"retry: 2500\n\n");
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// A time beyond `u64` milliseconds, or a destination without room.
-    pub fn retry<B: BufMut>(&self, retry: Duration, dst: &mut B) -> Result<(), EncodeError> {
-        self.encode(&OutEvent::new().retry(retry), dst)
-    }
-
     /// Frames `data` as an event without copying it: the returned [`EncodedEvent`] is a [`Buf`]
-    /// that yields the field lines, then slices of `data` between its line breaks, each with its
-    /// `data: ` prefix and line end. Hand it to a vectored write (`chunks_vectored`) or chain it.
+    /// that yields the comment and field lines, then slices of `data` between its line breaks,
+    /// each with its `data: ` prefix and line end. Hand it to a vectored write
+    /// (`chunks_vectored`) or chain it.
     ///
-    /// `event.data` is ignored: `data` is the payload. Line breaks in `data` are handled as by
-    /// [`encode`](Encoder::encode), and the bytes are identical.
+    /// `event`'s own data is ignored: `data` is the payload. Line breaks in `data` are handled
+    /// as by [`encode`](Encoder::encode), and the bytes are identical. The payload is a [`Str`],
+    /// so it is UTF-8 already (readers decode the stream as UTF-8): a decoded event's data
+    /// ([`Event::data_str`]) as it is, `Bytes` through [`Str::from_utf8`] (checked once,
+    /// without a copy).
     ///
     /// ```
     /// use bytes::{Buf, Bytes};
-    /// use sse_wire::sse::{Encoder, OutEvent};
+    /// use sse_wire::{sse::{Encoder, OutEvent}, Str};
     ///
-    /// let payload = Bytes::from(vec![b'x'; 64 * 1024]);
-    /// let mut framed = Encoder::new().frame(&OutEvent::new().id("7"), payload.clone()).unwrap();
+    /// let payload = Str::from_utf8(Bytes::from(vec![b'x'; 64 * 1024]))?;
+    /// let mut framed = Encoder::new().frame(&OutEvent::new().id("7"), payload)?;
     /// assert_eq!(framed.remaining(), 4 + 1 + 1 + 6 + 64 * 1024 + 1 + 1);
     /// let out = framed.copy_to_bytes(framed.remaining());
     /// assert!(out.starts_with(b"id: 7\ndata: xxx"));
-    /// ```
     ///
-    /// The payload is checked to be UTF-8 (once, without copying it): readers decode the stream
-    /// as UTF-8, so other bytes would reach them as U+FFFD. A payload already held as a [`Str`]
-    /// skips the check: see [`frame_str`](Encoder::frame_str).
-    ///
-    /// # Errors
-    ///
-    /// An invalid `event`/`id`/`retry` field, or [`EncodeError::InvalidUtf8`].
-    pub fn frame(&self, event: &OutEvent<'_>, data: Bytes) -> Result<EncodedEvent, EncodeError> {
-        if let Err(e) = crate::utf8::from_utf8(&data) {
-            return Err(EncodeError::InvalidUtf8 {
-                valid_up_to: e.valid_up_to(),
-            });
-        }
-        self.frame_checked(event, data)
-    }
-
-    /// [`frame`](Encoder::frame) for a payload that is already known to be UTF-8, such as the
-    /// data of a decoded [`Event`] ([`Event::data_str`]): no check, no copy.
-    ///
-    /// ```
-    /// use bytes::Buf;
-    /// use sse_wire::{sse::{Encoder, OutEvent}, Str};
-    ///
-    /// let mut framed = Encoder::new().frame_str(&OutEvent::new(), Str::from("a\nb")).unwrap();
+    /// let mut framed = Encoder::new().frame(&OutEvent::new(), Str::from("a\nb"))?;
     /// assert_eq!(&framed.copy_to_bytes(framed.remaining())[..], b"data: a\ndata: b\n\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
     /// # Errors
     ///
     /// An invalid `event`/`id`/`retry` field.
-    pub fn frame_str(&self, event: &OutEvent<'_>, data: Str) -> Result<EncodedEvent, EncodeError> {
-        self.frame_checked(event, data.into_bytes())
-    }
-
-    fn frame_checked(
-        &self,
-        event: &OutEvent<'_>,
-        data: Bytes,
-    ) -> Result<EncodedEvent, EncodeError> {
-        let head_len = event.check()?;
-        let mut head = HeadBuf::default();
-        // `check` bounded every field, but not their total: a head that does not fit inline is
-        // written through the copying path into the payload's place instead.
+    pub fn frame(&self, event: &OutEvent<'_>, data: Str) -> Result<EncodedEvent, EncodeError> {
+        let data = data.into_bytes();
+        // `event` with the payload's data in place of its own, for the sizes and the head.
         let meta = OutEvent {
-            data: None,
+            data: Some(""),
             ..*event
         };
+        let head_len = meta.check()?;
         let total = sum(&[head_len, lines_len(DATA.len(), &data)?])?;
-        if head_len - 1 + DATA.len() <= HEAD_CAP {
+        let mut head = HeadBuf::default();
+        // `check` bounded every field, but not their total: a head that does not fit inline is
+        // written into a buffer of its own instead.
+        let spill = if head_len - 1 + DATA.len() <= HEAD_CAP {
             let mut w = &mut head.bytes[..];
             let before = w.len();
-            if let Some(t) = meta.event {
-                w.put_slice(EVENT);
-                w.put_slice(t.as_bytes());
-                w.put_u8(b'\n');
-            }
-            if let Some(id) = meta.id {
-                w.put_slice(ID);
-                w.put_slice(id.as_bytes());
-                w.put_u8(b'\n');
-            }
-            if let Some(r) = meta.retry {
-                w.put_slice(RETRY);
-                put_decimal(&mut w, retry_ms(r)?);
-                w.put_u8(b'\n');
-            }
+            meta.put_head(&mut w)?;
             w.put_slice(DATA);
             head.len = (before - w.len()) as u8;
-            Ok(EncodedEvent {
-                head,
-                head_pos: 0,
-                spill: Bytes::new(),
-                data,
-                seg: 0,
-                state: State::Head,
-                remaining: total,
-            })
+            Bytes::new()
         } else {
-            let mut spill = alloc::vec::Vec::with_capacity(head_len + DATA.len());
-            self.encode(&meta, &mut spill)?;
-            spill.pop(); // the blank line comes after the data
+            let mut spill = alloc::vec::Vec::with_capacity(head_len - 1 + DATA.len());
+            meta.put_head(&mut spill)?;
             spill.extend_from_slice(DATA);
-            Ok(EncodedEvent {
-                head,
-                head_pos: 0,
-                spill: Bytes::from(spill),
-                data,
-                seg: 0,
-                state: State::Head,
-                remaining: total,
-            })
-        }
+            Bytes::from(spill)
+        };
+        Ok(EncodedEvent {
+            head,
+            head_pos: 0,
+            spill,
+            data,
+            seg: 0,
+            state: State::Head,
+            remaining: total,
+        })
     }
 }
 
@@ -695,7 +703,7 @@ impl Encoder {
     /// struct Delta<'a> { content: &'a str }
     ///
     /// let mut out = Vec::new();
-    /// Encoder::new().json(&OutEvent::new().event("delta"), &Delta { content: "a\nb" }, &mut out).unwrap();
+    /// Encoder::new().json(&OutEvent::new().event_type("delta"), &Delta { content: "a\nb" }, &mut out).unwrap();
     /// assert_eq!(out, b"event: delta\ndata: {\"content\":\"a\\nb\"}\n\n");
     /// ```
     ///
@@ -709,17 +717,9 @@ impl Encoder {
         B: BufMut,
     {
         let json = serde_json::to_string(value)?;
-        self.encode(&event.with_data(&json), dst)?;
+        self.encode(&event.data(&json), dst)?;
         Ok(())
     }
-}
-
-fn room<B: BufMut>(dst: &B, needed: usize) -> Result<(), EncodeError> {
-    let available = dst.remaining_mut();
-    if available < needed {
-        return Err(EncodeError::BufferTooSmall { needed, available });
-    }
-    Ok(())
 }
 
 const HEAD_CAP: usize = 96;
@@ -891,36 +891,31 @@ impl Buf for EncodedEvent {
         if self.remaining == 0 || !push(self.chunk(), &mut n) {
             return n;
         }
-        // What follows the current piece: the rest of the payload, segment by segment.
+        // What follows the current piece: the rest of the payload, segment by segment. After
+        // the head or a break, `data` starts with a segment; inside one, with its rest.
         let mut rest: &'a [u8] = match self.state {
-            State::Head => {
-                let seg = segment_len(&self.data);
-                if !push(&self.data[..seg], &mut n) {
-                    return n;
-                }
-                &self.data[seg..]
-            }
+            State::Head | State::Break(_) => &self.data,
             State::Segment => &self.data[self.seg..],
-            State::Break(_) => {
-                let seg = segment_len(&self.data);
-                if !push(&self.data[..seg], &mut n) {
-                    return n;
-                }
-                &self.data[seg..]
-            }
             State::Tail(_) => return n,
         };
+        let mut at_segment = self.state != State::Segment;
         loop {
+            if at_segment {
+                let seg = segment_len(rest);
+                if !push(&rest[..seg], &mut n) {
+                    return n;
+                }
+                rest = &rest[seg..];
+            }
             if rest.is_empty() {
                 push(TAIL, &mut n);
                 return n;
             }
             rest = &rest[break_len(rest)..];
-            let seg = segment_len(rest);
-            if !push(BREAK, &mut n) || !push(&rest[..seg], &mut n) {
+            if !push(BREAK, &mut n) {
                 return n;
             }
-            rest = &rest[seg..];
+            at_segment = true;
         }
     }
 }

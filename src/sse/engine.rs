@@ -18,7 +18,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::{ops::Range, time::Duration};
 
-use super::{DecodeError, Limits};
+use super::{DecodeError, Limit, Limits};
 
 /// UTF-8 byte order mark, stripped once at the start of the stream (WHATWG SSE: the stream is
 /// decoded with "UTF-8 decode", which removes one leading BOM).
@@ -192,6 +192,7 @@ impl Engine {
             return Step {
                 consumed: 0,
                 item: Err(DecodeError::InputShrunk {
+                    offset: self.offset(),
                     retained: self.scan,
                     given: buf.len(),
                 }),
@@ -293,8 +294,8 @@ impl Engine {
             self.skipping = true;
             self.skip_line = true;
         }
-        DecodeError::LineTooLong {
-            limit: self.limits.max_line_len,
+        DecodeError::LimitExceeded {
+            limit: Limit::LineLen,
             offset,
         }
     }
@@ -424,9 +425,11 @@ impl Engine {
         if total - 1 > self.limits.max_event_size {
             let within = self.limits.max_event_size.saturating_sub(self.data_len);
             let offset = offset_past(self.base, value, within);
-            let limit = self.limits.max_event_size;
             self.abandon_event();
-            return Err(DecodeError::EventTooLarge { limit, offset });
+            return Err(DecodeError::LimitExceeded {
+                limit: Limit::EventSize,
+                offset,
+            });
         }
         self.data_len = total;
         match self.data {

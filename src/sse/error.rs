@@ -6,35 +6,84 @@ use thiserror::Error;
 /// discarded whole, and decoding resumes after the next blank line. Items decoded before the
 /// error have already been returned. Offsets count bytes from the start of the stream (a leading
 /// BOM included).
+///
+/// ```
+/// use sse_wire::sse::{DecodeError, Decoder, Limit, Limits};
+///
+/// let mut limits = Limits::default();
+/// limits.max_line_len = 4;
+/// let err = Decoder::with_limits(limits).decode(b"data: long\n\n").unwrap_err();
+/// assert_eq!(err, DecodeError::LimitExceeded { limit: Limit::LineLen, offset: 4 });
+/// assert_eq!(err.offset(), 4);
+/// assert_eq!(err.to_string(), "line exceeds the max_line_len limit at byte 4 of the stream");
+/// ```
 #[derive(Error, Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DecodeError {
-    /// A line (of any kind: field, comment or unterminated last line) exceeded
-    /// [`Limits::max_line_len`](super::Limits::max_line_len).
-    #[error("line exceeds the max_line_len limit of {limit} bytes at byte {offset} of the stream")]
-    LineTooLong {
-        /// The limit in force.
-        limit: usize,
-        /// Stream offset of the first byte past the limit.
-        offset: u64,
-    },
-    /// An event's data exceeded [`Limits::max_event_size`](super::Limits::max_event_size).
-    #[error("event data exceeds the max_event_size limit of {limit} bytes at byte {offset} of the stream")]
-    EventTooLarge {
-        /// The limit in force.
-        limit: usize,
-        /// Stream offset of the first data byte past the limit.
+    /// A bound of [`Limits`](super::Limits) was exceeded: a line (of any kind: field, comment
+    /// or unterminated last line) longer than `max_line_len`, or an event's data larger than
+    /// `max_event_size`.
+    #[error("{} exceeds the {limit} limit at byte {offset} of the stream", limit.what())]
+    LimitExceeded {
+        /// The [`Limits`](super::Limits) field exceeded.
+        limit: Limit,
+        /// Stream offset of the first byte past the limit (for `max_event_size`, the first data
+        /// byte past it).
         offset: u64,
     },
     /// The borrowed [`Decoder::decode`](super::Decoder::decode) was given fewer bytes than it had
     /// asked the caller to keep: the caller dropped more than `consumed` bytes.
     #[error("input holds {given} bytes but the decoder had not released {retained}: more than `consumed` bytes were dropped")]
     InputShrunk {
+        /// Stream offset of the input's first byte.
+        offset: u64,
         /// Bytes the decoder expected at the front of the input.
         retained: usize,
         /// Bytes given.
         given: usize,
     },
+}
+
+impl DecodeError {
+    /// The stream offset the error is reported at.
+    #[must_use]
+    pub fn offset(&self) -> u64 {
+        match *self {
+            DecodeError::LimitExceeded { offset, .. } | DecodeError::InputShrunk { offset, .. } => {
+                offset
+            }
+        }
+    }
+}
+
+/// A bound of [`Limits`](super::Limits), named in [`DecodeError::LimitExceeded`]. Its `Display`
+/// is the field's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Limit {
+    /// [`Limits::max_line_len`](super::Limits::max_line_len).
+    LineLen,
+    /// [`Limits::max_event_size`](super::Limits::max_event_size).
+    EventSize,
+}
+
+impl Limit {
+    /// What the limit bounds, for [`DecodeError`]'s message.
+    fn what(self) -> &'static str {
+        match self {
+            Limit::LineLen => "line",
+            Limit::EventSize => "event data",
+        }
+    }
+}
+
+impl core::fmt::Display for Limit {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Limit::LineLen => "max_line_len",
+            Limit::EventSize => "max_event_size",
+        })
+    }
 }
 
 #[cfg(feature = "std")]

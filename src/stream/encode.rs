@@ -1,6 +1,5 @@
 //! A stream of events to send, encoded as a stream of `Bytes` for a response body.
 
-use alloc::boxed::Box;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 use core::time::Duration;
@@ -10,104 +9,27 @@ use futures_core::Stream;
 use pin_project_lite::pin_project;
 use thiserror::Error;
 
-use crate::sse::{Control, EncodeError, Encoder, Event, Item, OutEvent};
+use crate::sse::{Encode, EncodeError, Encoder, Event, OutEvent};
 use crate::Str;
-
-/// Something an [`EncodeStream`] can send: it writes its own `text/event-stream` form.
-///
-/// Implemented for [`Message`] (an owned event built for sending), the decoder's [`Event`],
-/// [`Control`] and [`Item`] (a relay sends them on as they came, as
-/// [`OutEvent::from`](OutEvent) does), [`OutEvent`] itself (for borrowed or `'static`
-/// fields), and references and boxes of these. Implement it for an application's own
-/// message type to stream it without building a [`Message`] first.
-///
-/// ```
-/// use bytes::BytesMut;
-/// use sse_wire::sse::{EncodeError, Encoder, OutEvent};
-/// use sse_wire::stream::Outgoing;
-///
-/// struct Token<'a>(&'a str);
-///
-/// impl Outgoing for Token<'_> {
-///     fn encode(&self, encoder: &Encoder, dst: &mut BytesMut) -> Result<(), EncodeError> {
-///         encoder.encode(&OutEvent::data(self.0).event("token"), dst)
-///     }
-/// }
-///
-/// let mut out = BytesMut::new();
-/// Token("hi").encode(&Encoder::new(), &mut out)?;
-/// assert_eq!(out, "event: token\ndata: hi\n\n");
-/// # Ok::<(), EncodeError>(())
-/// ```
-#[cfg_attr(docsrs, doc(cfg(feature = "stream")))]
-pub trait Outgoing {
-    /// Appends the encoded form to `dst`.
-    ///
-    /// # Errors
-    ///
-    /// The [`EncodeError`] of a field a reader would misread; nothing is written then.
-    fn encode(&self, encoder: &Encoder, dst: &mut BytesMut) -> Result<(), EncodeError>;
-}
-
-impl Outgoing for OutEvent<'_> {
-    fn encode(&self, encoder: &Encoder, dst: &mut BytesMut) -> Result<(), EncodeError> {
-        dst.reserve(encoder.encoded_len(self)?);
-        encoder.encode(self, dst)
-    }
-}
-
-impl Outgoing for Event {
-    fn encode(&self, encoder: &Encoder, dst: &mut BytesMut) -> Result<(), EncodeError> {
-        OutEvent::from(self).encode(encoder, dst)
-    }
-}
-
-impl Outgoing for Control {
-    fn encode(&self, encoder: &Encoder, dst: &mut BytesMut) -> Result<(), EncodeError> {
-        OutEvent::from(self).encode(encoder, dst)
-    }
-}
-
-impl Outgoing for Item {
-    fn encode(&self, encoder: &Encoder, dst: &mut BytesMut) -> Result<(), EncodeError> {
-        match self {
-            Item::Event(event) => event.encode(encoder, dst),
-            Item::Control(control) => control.encode(encoder, dst),
-            Item::Comment(text) => encoder.comment(text, dst),
-        }
-    }
-}
-
-impl<T: Outgoing + ?Sized> Outgoing for &T {
-    fn encode(&self, encoder: &Encoder, dst: &mut BytesMut) -> Result<(), EncodeError> {
-        (**self).encode(encoder, dst)
-    }
-}
-
-impl<T: Outgoing + ?Sized> Outgoing for Box<T> {
-    fn encode(&self, encoder: &Encoder, dst: &mut BytesMut) -> Result<(), EncodeError> {
-        (**self).encode(encoder, dst)
-    }
-}
 
 /// An event to send that owns its fields: [`OutEvent`] for a stream, where events outlive the
 /// code that made them. Fields left unset are not written; an invalid `event` or `id` is an
-/// [`EncodeError`] when the message is encoded, never a panic.
+/// [`EncodeError`] when the message is encoded, never a panic. It is [`Encode`], through the
+/// [`OutEvent`] that borrows its fields.
 ///
 /// ```
 /// use core::time::Duration;
-/// use bytes::BytesMut;
 /// use sse_wire::sse::Encoder;
-/// use sse_wire::stream::{Message, Outgoing};
+/// use sse_wire::stream::Message;
 ///
-/// let message = Message::data(format!("{{\"n\":{}}}", 1)).event("tick").id("1").retry(Duration::from_secs(2));
-/// let mut out = BytesMut::new();
-/// message.encode(&Encoder::new(), &mut out)?;
-/// assert_eq!(out, "event: tick\nid: 1\nretry: 2000\ndata: {\"n\":1}\n\n");
+/// let message = Message::new().data(format!("{{\"n\":{}}}", 1)).event_type("tick").id("1").retry(Duration::from_secs(2));
+/// let mut out = Vec::new();
+/// Encoder::new().encode(&message, &mut out)?;
+/// assert_eq!(out, b"event: tick\nid: 1\nretry: 2000\ndata: {\"n\":1}\n\n");
 ///
 /// out.clear();
-/// Message::keep_alive().encode(&Encoder::new(), &mut out)?;
-/// assert_eq!(out, ":\n");
+/// Encoder::new().encode(&Message::comment(""), &mut out)?; // a keep-alive
+/// assert_eq!(out, b":\n");
 /// # Ok::<(), sse_wire::sse::EncodeError>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -116,7 +38,7 @@ impl<T: Outgoing + ?Sized> Outgoing for Box<T> {
 pub struct Message {
     comment: Option<Str>,
     data: Option<Str>,
-    event: Option<Str>,
+    event_type: Option<Str>,
     id: Option<Str>,
     retry: Option<Duration>,
 }
@@ -127,20 +49,14 @@ impl Message {
         Message {
             comment: None,
             data: None,
-            event: None,
+            event_type: None,
             id: None,
             retry: None,
         }
     }
 
-    /// An event carrying `data`; see [`OutEvent::data`].
-    pub fn data(data: impl Into<Str>) -> Self {
-        Message::new().with_data(data)
-    }
-
-    /// A comment line (more than one if `text` holds line breaks) and nothing else: readers
-    /// ignore it, proxies see traffic. Other fields set later make it an event preceded by
-    /// the comment.
+    /// A comment; see [`OutEvent::comment`]. `Message::comment("")` is the smallest keep-alive,
+    /// `:\n`.
     pub fn comment(text: impl Into<Str>) -> Self {
         Message {
             comment: Some(text.into()),
@@ -148,26 +64,15 @@ impl Message {
         }
     }
 
-    /// The smallest keep-alive, an empty comment: `:\n`.
-    pub const fn keep_alive() -> Self {
-        Message {
-            comment: Some(Str::new()),
-            data: None,
-            event: None,
-            id: None,
-            retry: None,
-        }
-    }
-
-    /// Sets the data (replacing any set before).
-    pub fn with_data(mut self, data: impl Into<Str>) -> Self {
+    /// Sets the data (replacing any set before); see [`OutEvent::data`].
+    pub fn data(mut self, data: impl Into<Str>) -> Self {
         self.data = Some(data.into());
         self
     }
 
-    /// Sets the event type; see [`OutEvent::event`].
-    pub fn event(mut self, event_type: impl Into<Str>) -> Self {
-        self.event = Some(event_type.into());
+    /// Sets the event type; see [`OutEvent::event_type`].
+    pub fn event_type(mut self, event_type: impl Into<Str>) -> Self {
+        self.event_type = Some(event_type.into());
         self
     }
 
@@ -182,25 +87,20 @@ impl Message {
         self.retry = Some(retry);
         self
     }
+}
 
-    /// The fields other than the comment, as an [`OutEvent`] borrowing them; `None` for a
-    /// comment alone.
-    #[must_use]
-    pub fn as_out_event(&self) -> Option<OutEvent<'_>> {
-        if self.comment.is_some()
-            && self.data.is_none()
-            && self.event.is_none()
-            && self.id.is_none()
-            && self.retry.is_none()
-        {
-            return None;
-        }
-        let mut out = OutEvent::new();
+impl Encode for Message {
+    /// The fields, borrowed.
+    fn as_out_event(&self) -> OutEvent<'_> {
+        let mut out = match &self.comment {
+            Some(text) => OutEvent::comment(text),
+            None => OutEvent::new(),
+        };
         if let Some(data) = &self.data {
-            out = out.with_data(data);
+            out = out.data(data);
         }
-        if let Some(event) = &self.event {
-            out = out.event(event);
+        if let Some(event_type) = &self.event_type {
+            out = out.event_type(event_type);
         }
         if let Some(id) = &self.id {
             out = out.id(id);
@@ -208,38 +108,22 @@ impl Message {
         if let Some(retry) = self.retry {
             out = out.retry(retry);
         }
-        Some(out)
-    }
-}
-
-impl Outgoing for Message {
-    fn encode(&self, encoder: &Encoder, dst: &mut BytesMut) -> Result<(), EncodeError> {
-        let event = self.as_out_event();
-        let start = dst.len();
-        if let Some(text) = &self.comment {
-            encoder.comment(text, dst)?;
-        }
-        if let Some(event) = event {
-            if let Err(e) = event.encode(encoder, dst) {
-                dst.truncate(start); // nothing written on error, the comment included
-                return Err(e);
-            }
-        }
-        Ok(())
+        out
     }
 }
 
 impl From<Event> for Message {
     /// The event as a relay sends it on; see [`OutEvent::from`](OutEvent).
     fn from(event: Event) -> Self {
-        let mut message = Message::data(event.data_str().clone());
-        if event.event_type() != "message" {
-            message = message.event(event.event_type());
+        let view = event.as_ref();
+        let mut message = Message::new().data(event.data_str().clone());
+        if view.event_type() != "message" {
+            message = message.event_type(view.event_type());
         }
-        if let Some(id) = event.id_field() {
+        if let Some(id) = view.id_field() {
             message = message.id(id);
         }
-        if let Some(retry) = event.retry_field() {
+        if let Some(retry) = view.retry_field() {
             message = message.retry(retry);
         }
         message
@@ -287,7 +171,7 @@ pin_project! {
     ///
     /// This crate has no clock. With tokio, `tokio_stream::StreamExt::timeout_repeating`
     /// yields an `Err(Elapsed)` whenever the event stream was silent for a whole interval, and
-    /// ends with it; map those to [`Message::keep_alive`] before encoding (the interval restarts
+    /// ends with it; map those to a keep-alive (`Message::comment("")`) before encoding (the interval restarts
     /// at every event, as axum's `KeepAlive` does):
     ///
     /// ```no_run
@@ -309,14 +193,14 @@ pin_project! {
     ///     let ticks = interval_at(Instant::now() + every, every);
     ///     let with_pings = events.timeout_repeating(ticks).map(|item| match item {
     ///         Ok(event) => event,
-    ///         Err(_silent) => Ok(Message::keep_alive()),
+    ///         Err(_silent) => Ok(Message::comment("")),
     ///     });
     ///     encode_events(with_pings)
     /// }
     /// ```
     ///
     /// `tests/stream.rs` runs this recipe on tokio's paused clock. With another runtime, merge
-    /// the events with a stream of timer ticks mapped to [`Message::keep_alive`] (for instance
+    /// the events with a stream of timer ticks mapped to `Message::comment("")` (for instance
     /// `futures::stream::select`), and end the ticks when the events end.
     #[derive(Debug)]
     #[must_use = "streams do nothing unless polled"]
@@ -329,26 +213,10 @@ pin_project! {
     }
 }
 
-impl<S> EncodeStream<S> {
-    /// Encodes the events of `inner`.
-    pub fn new(inner: S) -> Self {
-        EncodeStream {
-            inner,
-            encoder: Encoder::new(),
-            ended: false,
-        }
-    }
-
-    /// The event stream.
-    #[must_use]
-    pub fn into_inner(self) -> S {
-        self.inner
-    }
-}
-
 /// Encodes a stream of events to send as a stream of [`Bytes`], one per event, for a
-/// response body; see [`EncodeStream`]. The events are any [`Outgoing`] type: [`Message`],
-/// the decoder's [`Event`] or [`Item`] (to relay a stream), [`OutEvent<'static>`](OutEvent).
+/// response body; see [`EncodeStream`]. The events are any [`Encode`] type: [`Message`],
+/// the decoder's [`Event`] or [`Item`](crate::sse::Item) (to relay a stream),
+/// [`OutEvent<'static>`](OutEvent), or boxes of any (`Box<dyn Encode + Send>`).
 ///
 /// ```
 /// use core::convert::Infallible;
@@ -356,9 +224,9 @@ impl<S> EncodeStream<S> {
 /// use sse_wire::stream::{encode_events, Message};
 ///
 /// let events = stream::iter([
-///     Message::data("hello").id("1"),
-///     Message::keep_alive(),
-///     Message::data("a\nb").event("multi"),
+///     Message::new().data("hello").id("1"),
+///     Message::comment(""),
+///     Message::new().data("a\nb").event_type("multi"),
 /// ].map(Ok::<_, Infallible>));
 /// let body: Vec<_> = block_on(encode_events(events).map(Result::unwrap).collect());
 /// assert_eq!(body, ["id: 1\ndata: hello\n\n", ":\n", "event: multi\ndata: a\ndata: b\n\n"]);
@@ -367,15 +235,19 @@ impl<S> EncodeStream<S> {
 pub fn encode_events<S, T, E>(events: S) -> EncodeStream<S>
 where
     S: Stream<Item = Result<T, E>>,
-    T: Outgoing,
+    T: Encode,
 {
-    EncodeStream::new(events)
+    EncodeStream {
+        inner: events,
+        encoder: Encoder::new(),
+        ended: false,
+    }
 }
 
 impl<S, T, E> Stream for EncodeStream<S>
 where
     S: Stream<Item = Result<T, E>>,
-    T: Outgoing,
+    T: Encode,
 {
     type Item = Result<Bytes, SendError<E>>;
 
@@ -394,9 +266,16 @@ where
         };
         Poll::Ready(Some(match item {
             Ok(event) => {
+                let event = event.as_out_event();
                 let mut buf = BytesMut::new();
-                match event.encode(this.encoder, &mut buf) {
-                    Ok(()) => Ok(buf.freeze()),
+                match this.encoder.encoded_len(&event) {
+                    Ok(len) => {
+                        buf.reserve(len);
+                        match this.encoder.encode(&event, &mut buf) {
+                            Ok(()) => Ok(buf.freeze()),
+                            Err(e) => Err(SendError::Encode(e)),
+                        }
+                    }
                     Err(e) => Err(SendError::Encode(e)),
                 }
             }

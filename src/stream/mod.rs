@@ -6,9 +6,9 @@
 //! * [`EventStream`] (from [`SseStreamExt::sse_events`]): SSE events out of any
 //!   `Stream<Item = Result<B, E>>` of body pieces, `B: Into<Bytes>`: `reqwest`'s
 //!   `Response::bytes_stream()`, `http_body_util::BodyDataStream`, `tokio_util`'s
-//!   `ReaderStream`. Its [`Error`] tells a transport error, a limit error (the oversized event is
-//!   skipped, the stream goes on) and a body cut inside an event apart. [`ItemStream`] yields
-//!   comments and id/retry-only blocks too, for relays.
+//!   `ReaderStream`. Its [`SseError`] tells a transport error, a limit error (the oversized event
+//!   is skipped, the stream goes on) and a body cut inside an event apart. From
+//!   [`SseStreamExt::sse_items`], it yields comments and id/retry-only blocks too, for relays.
 //! * [`Until`] (from [`EventStream::until`]): ends at a [`Sentinel`] such as `data: [DONE]` and
 //!   says how the stream ended ([`Outcome`]): complete, cut, or failed.
 //! * [`ChunkedBody`] (from [`ChunkedStreamExt::chunked_body`]): body bytes out of a stream of
@@ -61,16 +61,17 @@
 //!
 //! The decoder keeps the last event ID and the reconnection time across connections. When a
 //! connection drops (a final error, or the end of the body), send the ID as `Last-Event-ID`,
-//! wait [`retry`](EventStream::retry), and hand the new response's stream to
+//! wait the [`retry`](crate::sse::Decoder::retry) its [`decoder`](EventStream::decoder) holds,
+//! and hand the new response's stream to
 //! [`EventStream::reconnect`], which keeps that state and drops the old connection's half
-//! line. [`into_decoder`](EventStream::into_decoder), [`BytesDecoder::reconnect`] and
+//! line. [`into_parts`](EventStream::into_parts), [`BytesDecoder::reset`] and
 //! [`EventStream::with_decoder`] do the same in three steps.
 //!
-//! [`BytesDecoder::reconnect`]: crate::sse::BytesDecoder::reconnect
+//! [`BytesDecoder::reset`]: crate::sse::BytesDecoder::reset
 //!
 //! ```
 //! use futures::{executor::block_on, stream, StreamExt};
-//! use sse_wire::stream::{Error, SseStreamExt};
+//! use sse_wire::stream::{SseError, SseStreamExt};
 //!
 //! let first = stream::iter([
 //!     Ok("retry: 2000\nid: 41\ndata: a\n\ndata: {\"cut"),
@@ -79,12 +80,13 @@
 //! let mut events = first.sse_events();
 //! block_on(async {
 //!     assert_eq!(events.next().await.unwrap().unwrap().data(), "a");
-//!     assert!(matches!(events.next().await, Some(Err(Error::Transport("connection reset")))));
+//!     assert!(matches!(events.next().await, Some(Err(SseError::Transport("connection reset")))));
 //!     assert!(events.next().await.is_none());
 //! });
 //! // Ask again with `Last-Event-ID: 41`, after 2 seconds.
-//! assert_eq!(events.last_event_id(), "41");
-//! assert_eq!(events.retry(), Some(std::time::Duration::from_secs(2)));
+//! let decoder = events.decoder().decoder();
+//! assert_eq!(decoder.last_event_id(), "41");
+//! assert_eq!(decoder.retry(), Some(std::time::Duration::from_secs(2)));
 //! let second = stream::iter([Ok::<_, &str>("data: b\n\n")]);
 //! let mut events = events.reconnect(second);
 //! block_on(async {
@@ -100,10 +102,10 @@ mod reconnect;
 mod sse;
 
 pub use self::chunked::{ChunkedBody, ChunkedError, ChunkedStreamExt};
-pub use self::encode::{encode_events, EncodeStream, Message, Outgoing, SendError};
+pub use self::encode::{encode_events, EncodeStream, Message, SendError};
 #[cfg(feature = "reconnect")]
 pub use self::reconnect::{reconnecting, Opened, Reconnecting};
-pub use self::sse::{Error, EventStream, ItemStream, SseStreamExt, Until};
+pub use self::sse::{EventStream, SseError, SseStreamExt, Until};
 
 #[doc(no_inline)]
 pub use futures_core::Stream;

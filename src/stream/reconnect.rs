@@ -13,7 +13,7 @@ use pin_project_lite::pin_project;
 use crate::reconnect::{Action, Connect, Jitter, NoJitter, Reconnect, Stopped, Verdict};
 use crate::sse::{BytesDecoder, Event, Item};
 
-use super::Error;
+use super::SseError;
 
 /// A response head and its body, as the `connect` function of [`reconnecting`] returns it.
 #[derive(Debug)]
@@ -72,8 +72,8 @@ pin_project! {
 ///
 /// * `Ok(event)` for every dispatched event (comments and blocks that only set `id` or `retry`
 ///   are absorbed; a configured sentinel is not yielded: it ends the session);
-/// * `Err(Error::Limit(_))` for an event over the decoder's limits, skipped;
-/// * `Err(Error::Transport(_))` when a request or a body failed, and `Err(Error::Truncated(_))`
+/// * `Err(SseError::Limit(_))` for an event over the decoder's limits, skipped;
+/// * `Err(SseError::Transport(_))` when a request or a body failed, and `Err(SseError::Truncated(_))`
 ///   when a body ended inside an event: here **neither is final**, the session reconnects after
 ///   them if its policy allows, as an `EventSource` fires `error` and reconnects.
 ///
@@ -87,7 +87,7 @@ pin_project! {
 /// use futures::{executor::block_on, future, stream, StreamExt};
 /// use sse_wire::outcome::Sentinel;
 /// use sse_wire::reconnect::{Config, Reconnect, Stopped, Verdict};
-/// use sse_wire::stream::{reconnecting, Error, Opened};
+/// use sse_wire::stream::{reconnecting, Opened, SseError};
 ///
 /// // Two connections as a server would answer them: the first breaks inside an event.
 /// let mut answers = VecDeque::from([
@@ -111,7 +111,7 @@ pin_project! {
 ///     while let Some(event) = events.next().await {
 ///         match event {
 ///             Ok(event) => text.push_str(event.data()),
-///             Err(Error::Truncated(_)) => {} // the first body was cut: it reconnects
+///             Err(SseError::Truncated(_)) => {} // the first body was cut: it reconnects
 ///             Err(e) => panic!("{e}"),
 ///         }
 ///     }
@@ -188,7 +188,7 @@ where
     T: Into<Bytes>,
     J: Jitter,
 {
-    type Item = Result<Event, Error<E>>;
+    type Item = Result<Event, SseError<E>>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let mut this = self.project();
@@ -199,7 +199,7 @@ where
                     Some(Action::Connect(request)) => {
                         // A new body: the old one's half line and event go, the last event
                         // ID and reconnection time stay.
-                        this.decoder.reconnect();
+                        this.decoder.reset();
                         let response = (this.connect)(&request);
                         this.state.set(State::Connecting { response });
                     }
@@ -232,7 +232,7 @@ where
                     Poll::Ready(Err(e)) => {
                         this.session.on_error(&*this.decoder);
                         this.state.set(State::Idle);
-                        return Poll::Ready(Some(Err(Error::Transport(e))));
+                        return Poll::Ready(Some(Err(SseError::Transport(e))));
                     }
                 },
                 StateProj::Reading { mut body } => {
@@ -248,7 +248,7 @@ where
                                 return Poll::Ready(Some(Ok(event)));
                             }
                             Ok(_) => continue,
-                            Err(e) => return Poll::Ready(Some(Err(Error::Limit(e)))),
+                            Err(e) => return Poll::Ready(Some(Err(SseError::Limit(e)))),
                         }
                     }
                     match body.as_mut().poll_next(cx) {
@@ -257,14 +257,14 @@ where
                         Poll::Ready(Some(Err(e))) => {
                             this.session.on_error(&*this.decoder);
                             this.state.set(State::Idle);
-                            return Poll::Ready(Some(Err(Error::Transport(e))));
+                            return Poll::Ready(Some(Err(SseError::Transport(e))));
                         }
                         Poll::Ready(None) => {
                             let end = this.decoder.finish();
                             this.session.on_body_end(&*this.decoder);
                             this.state.set(State::Idle);
                             if let Err(cut) = end {
-                                return Poll::Ready(Some(Err(Error::Truncated(cut))));
+                                return Poll::Ready(Some(Err(SseError::Truncated(cut))));
                             }
                         }
                     }

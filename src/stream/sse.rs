@@ -1,8 +1,8 @@
 //! SSE events out of a stream of body pieces.
 
+use core::marker::PhantomData;
 use core::pin::Pin;
 use core::task::{Context, Poll};
-use core::time::Duration;
 
 use bytes::Bytes;
 use futures_core::Stream;
@@ -12,16 +12,16 @@ use thiserror::Error;
 use crate::outcome::{Outcome, Sentinel};
 use crate::sse::{BytesDecoder, DecodeError, Event, Item, Truncated};
 
-/// Why an [`EventStream`] or [`ItemStream`] yielded an error. `E` is the transport's error type.
+/// Why an [`EventStream`] yielded an error. `E` is the transport's error type.
 ///
-/// [`Limit`](Error::Limit) is not final: the event that crossed the limit was skipped and the
-/// stream goes on with the next one. [`Transport`](Error::Transport) and
-/// [`Truncated`](Error::Truncated) are final: the stream returns `None` after them and never
-/// polls its inner stream again. See [`is_final`](Error::is_final).
+/// [`Limit`](SseError::Limit) is not final: the event that crossed the limit was skipped and the
+/// stream goes on with the next one. [`Transport`](SseError::Transport) and
+/// [`Truncated`](SseError::Truncated) are final: the stream returns `None` after them and never
+/// polls its inner stream again. See [`is_final`](SseError::is_final).
 #[derive(Error, Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 #[cfg_attr(docsrs, doc(cfg(feature = "stream")))]
-pub enum Error<E> {
+pub enum SseError<E> {
     /// The inner stream yielded an error. Final.
     #[error(transparent)]
     Transport(E),
@@ -34,215 +34,164 @@ pub enum Error<E> {
     Truncated(Truncated),
 }
 
-impl<E> Error<E> {
-    /// `true` when the stream ends after this error ([`Transport`](Error::Transport),
-    /// [`Truncated`](Error::Truncated)), `false` when it goes on ([`Limit`](Error::Limit)).
+impl<E> SseError<E> {
+    /// `true` when the stream ends after this error ([`Transport`](SseError::Transport),
+    /// [`Truncated`](SseError::Truncated)), `false` when it goes on ([`Limit`](SseError::Limit)).
     ///
     /// ```
     /// use sse_wire::sse::Truncated;
-    /// use sse_wire::stream::Error;
+    /// use sse_wire::stream::SseError;
     ///
-    /// assert!(Error::Transport("reset").is_final());
+    /// assert!(SseError::Transport("reset").is_final());
     /// let t = Truncated { fields: 1, data_len: 3, partial_line: 0 };
-    /// assert!(Error::<()>::Truncated(t).is_final());
+    /// assert!(SseError::<()>::Truncated(t).is_final());
     /// ```
     #[must_use]
     pub fn is_final(&self) -> bool {
-        !matches!(self, Error::Limit(_))
+        !matches!(self, SseError::Limit(_))
     }
 
     /// Maps the transport error.
-    pub fn map_transport<F>(self, f: impl FnOnce(E) -> F) -> Error<F> {
+    pub fn map_transport<F>(self, f: impl FnOnce(E) -> F) -> SseError<F> {
         match self {
-            Error::Transport(e) => Error::Transport(f(e)),
-            Error::Limit(e) => Error::Limit(e),
-            Error::Truncated(t) => Error::Truncated(t),
+            SseError::Transport(e) => SseError::Transport(f(e)),
+            SseError::Limit(e) => SseError::Limit(e),
+            SseError::Truncated(t) => SseError::Truncated(t),
         }
     }
 }
 
-/// The decoder and where the inner stream is, shared by [`EventStream`] and [`ItemStream`].
-#[derive(Debug, Clone)]
-struct Core {
-    decoder: BytesDecoder,
-    /// The inner stream returned `None` or an error: it is never polled again.
-    ended: bool,
-}
+mod private {
+    use crate::sse::{Event, Item};
 
-impl Core {
-    fn new(decoder: BytesDecoder) -> Self {
-        Core {
-            decoder,
-            ended: false,
+    /// What an [`EventStream`](super::EventStream) yields: [`Event`] (other items absorbed) or
+    /// [`Item`] (every item). Sealed.
+    pub trait StreamItem: Sized {
+        /// `item` as yielded, or `None` when it is absorbed (its state stays in the decoder).
+        fn from_item(item: Item) -> Option<Self>;
+    }
+
+    impl StreamItem for Event {
+        #[inline]
+        fn from_item(item: Item) -> Option<Self> {
+            match item {
+                Item::Event(event) => Some(event),
+                _ => None,
+            }
         }
     }
 
-    /// The next item `keep` lets through; items it turns into `None` are absorbed (their
-    /// state stays in the decoder).
-    fn poll<S, B, E, T>(
-        &mut self,
-        mut inner: Pin<&mut S>,
-        cx: &mut Context<'_>,
-        mut keep: impl FnMut(Item) -> Option<T>,
-    ) -> Poll<Option<Result<T, Error<E>>>>
-    where
-        S: Stream<Item = Result<B, E>>,
-        B: Into<Bytes>,
-    {
-        loop {
-            // Everything the queued pieces hold comes out before the inner stream is polled:
-            // an error or the end from it cannot overtake an event already received.
-            for item in self.decoder.by_ref() {
-                match item {
-                    Ok(item) => {
-                        if let Some(t) = keep(item) {
-                            return Poll::Ready(Some(Ok(t)));
-                        }
-                    }
-                    Err(e) => return Poll::Ready(Some(Err(Error::Limit(e)))),
-                }
-            }
-            if self.ended {
-                return Poll::Ready(None);
-            }
-            match inner.as_mut().poll_next(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Some(Ok(piece))) => self.decoder.push(piece.into()),
-                Poll::Ready(Some(Err(e))) => {
-                    self.ended = true;
-                    return Poll::Ready(Some(Err(Error::Transport(e))));
-                }
-                Poll::Ready(None) => {
-                    self.ended = true;
-                    // Every queued item was taken above, so this only judges the end.
-                    return Poll::Ready(
-                        self.decoder
-                            .finish()
-                            .err()
-                            .map(|t| Err(Error::Truncated(t))),
-                    );
-                }
-            }
+    impl StreamItem for Item {
+        #[inline]
+        fn from_item(item: Item) -> Option<Self> {
+            Some(item)
         }
     }
-}
-
-/// The constructor and accessors [`EventStream`] and [`ItemStream`] share, written once: both
-/// are an inner stream and a [`Core`].
-macro_rules! shared_accessors {
-    ($stream:ident) => {
-        /// Decodes `inner` with a [`BytesDecoder::new()`].
-        pub fn new(inner: S) -> Self {
-            Self::with_decoder(inner, BytesDecoder::new())
-        }
-
-        /// The decoder.
-        #[must_use]
-        pub fn decoder(&self) -> &BytesDecoder {
-            &self.core.decoder
-        }
-
-        /// The last event ID: send it as `Last-Event-ID` when reconnecting (when not empty).
-        #[must_use]
-        pub fn last_event_id(&self) -> &str {
-            self.core.decoder.decoder().last_event_id()
-        }
-
-        /// The reconnection time the stream asked for, if any.
-        #[must_use]
-        pub fn retry(&self) -> Option<Duration> {
-            self.core.decoder.decoder().retry()
-        }
-
-        /// `true` once the inner stream returned `None` or an error: it is not polled again.
-        #[must_use]
-        pub fn is_ended(&self) -> bool {
-            self.core.ended
-        }
-
-        /// The inner stream.
-        #[must_use]
-        pub fn get_ref(&self) -> &S {
-            &self.inner
-        }
-
-        /// Takes the decoder, for a reconnect: call [`BytesDecoder::reconnect`] on it and pass
-        /// it to [`with_decoder`](Self::with_decoder) with the new response's stream.
-        #[must_use]
-        pub fn into_decoder(self) -> BytesDecoder {
-            self.core.decoder
-        }
-
-        /// The inner stream and the decoder (holding the pieces not decoded yet).
-        #[must_use]
-        pub fn into_parts(self) -> (S, BytesDecoder) {
-            (self.inner, self.core.decoder)
-        }
-
-        /// Goes on with a new connection's stream: the decoder is readied with
-        /// [`BytesDecoder::reconnect`] (the last event ID and the reconnection time stay, the
-        /// old connection's unfinished line and event are dropped) and decodes `inner`. The
-        /// old inner stream is dropped. See the [module docs](super#reconnecting).
-        pub fn reconnect<T>(self, inner: T) -> $stream<T> {
-            let mut decoder = self.core.decoder;
-            decoder.reconnect();
-            $stream::with_decoder(inner, decoder)
-        }
-    };
 }
 
 pin_project! {
     /// The events of a `text/event-stream` body, out of a [`Stream`] of its pieces; see
-    /// [`SseStreamExt::sse_events`].
+    /// [`SseStreamExt::sse_events`] and [`SseStreamExt::sse_items`].
     ///
     /// `S` yields `Result<B, E>` with `B: Into<Bytes>` (`Bytes`, `Vec<u8>`, `String`,
-    /// `&'static str`, ...) and `E` the transport's error. The stream yields
-    /// `Result<Event, Error<E>>`: every dispatched [`Event`], in order, however the body was
-    /// cut into pieces; comments (keep-alives) and blocks that only set `id` or `retry` are
-    /// absorbed, and their effect (the last event ID, the reconnection time) stays in the
-    /// [`decoder`](EventStream::decoder). A clean end of the body ends the stream (`None`); see
-    /// [`Error`] for the rest.
+    /// `&'static str`, ...) and `E` the transport's error. `T` says what comes out:
     ///
-    /// The inner stream is polled only when the pieces received so far hold no complete event,
-    /// and never again after it returned `None` or an error.
+    /// * `EventStream<S>` (`T` = [`Event`], from `sse_events`) yields `Result<Event,
+    ///   SseError<E>>`: every dispatched event, in order, however the body was cut into pieces;
+    ///   comments (keep-alives) and blocks that only set `id` or `retry` are absorbed, and their
+    ///   effect (the last event ID, the reconnection time) stays in the
+    ///   [`decoder`](EventStream::decoder).
+    /// * `EventStream<S, Item>` (from `sse_items`) yields every [`Item`]: events, comments and
+    ///   the blocks that only set `id` or `retry`, as a relay needs to pass the stream on
+    ///   unchanged.
     ///
-    /// An `S` that is not `Unpin` can be polled once the adapter is pinned (`Box::pin`, `pin!`);
-    /// to get the decoder back by value from such a stream, `Box::pin` the inner stream instead.
+    /// A clean end of the body ends the stream (`None`); see [`SseError`] for the rest. The
+    /// inner stream is polled only when the pieces received so far hold no complete item, and
+    /// never again after it returned `None` or an error (`size_hint` is then `(0, Some(0))`).
+    ///
+    /// The decoder ([`decoder`](EventStream::decoder)) holds the last event ID and the
+    /// reconnection time; [`reconnect`](EventStream::reconnect) goes on with a new connection,
+    /// [`into_parts`](EventStream::into_parts) takes the inner stream and the decoder back. An
+    /// `S` that is not `Unpin` can be polled once the adapter is pinned (`Box::pin`, `pin!`); to
+    /// get the decoder back by value from such a stream, `Box::pin` the inner stream instead.
+    ///
+    /// ```
+    /// use futures::{executor::block_on, stream, StreamExt};
+    /// use sse_wire::sse::Item;
+    /// use sse_wire::stream::SseStreamExt;
+    ///
+    /// let body = stream::iter([Ok::<_, ()>(": ping\n\nretry: 500\n\ndata: a\n\n")]);
+    /// let items: Vec<_> = block_on(body.sse_items().collect());
+    /// assert!(matches!(&items[..], [Ok(Item::Comment(_)), Ok(Item::Control(_)), Ok(Item::Event(_))]));
+    /// ```
     #[derive(Debug)]
     #[must_use = "streams do nothing unless polled"]
     #[cfg_attr(docsrs, doc(cfg(feature = "stream")))]
-    pub struct EventStream<S> {
+    pub struct EventStream<S, T = Event> {
         #[pin]
         inner: S,
-        core: Core,
+        decoder: BytesDecoder,
+        // The inner stream returned `None` or an error: it is never polled again.
+        ended: bool,
+        item: PhantomData<fn() -> T>,
     }
 }
 
-impl<S> EventStream<S> {
-    shared_accessors!(EventStream);
-
+impl<S, T> EventStream<S, T> {
     /// Decodes `inner` with `decoder`: one with other [`Limits`](crate::sse::Limits), or the
-    /// decoder of an earlier connection (after [`BytesDecoder::reconnect`]), whose last event
-    /// ID and reconnection time then carry over.
+    /// decoder of an earlier connection (after [`BytesDecoder::reset`]), whose last event ID and
+    /// reconnection time then carry over. [`SseStreamExt`] makes one with
+    /// [`BytesDecoder::new()`].
     ///
     /// ```
     /// use futures::{executor::block_on, stream, StreamExt};
     /// use sse_wire::sse::{BytesDecoder, Decoder, Limits};
-    /// use sse_wire::stream::{Error, EventStream};
+    /// use sse_wire::stream::{EventStream, SseError};
     ///
-    /// let decoder = BytesDecoder::from_decoder(Decoder::with_limits(Limits::default().max_event_size(4)));
+    /// let mut limits = Limits::default();
+    /// limits.max_event_size = 4;
+    /// let decoder = BytesDecoder::from(Decoder::with_limits(limits));
     /// let body = stream::iter([Ok::<_, ()>("data: too large\n\ndata: ok\n\n")]);
-    /// let got: Vec<_> = block_on(EventStream::with_decoder(body, decoder).collect());
-    /// assert!(matches!(got[0], Err(Error::Limit(_))));
+    /// let events: EventStream<_> = EventStream::with_decoder(body, decoder);
+    /// let got: Vec<_> = block_on(events.collect());
+    /// assert!(matches!(got[0], Err(SseError::Limit(_))));
     /// assert_eq!(got[1].as_ref().unwrap().data(), "ok");
     /// ```
     pub fn with_decoder(inner: S, decoder: BytesDecoder) -> Self {
         EventStream {
             inner,
-            core: Core::new(decoder),
+            decoder,
+            ended: false,
+            item: PhantomData,
         }
     }
 
+    /// The decoder: its [`last_event_id`](crate::sse::Decoder::last_event_id) (send it as
+    /// `Last-Event-ID` when reconnecting) and [`retry`](crate::sse::Decoder::retry) (the
+    /// reconnection time the stream asked for) through [`BytesDecoder::decoder`].
+    #[must_use]
+    pub fn decoder(&self) -> &BytesDecoder {
+        &self.decoder
+    }
+
+    /// The inner stream and the decoder (holding the pieces not decoded yet).
+    #[must_use]
+    pub fn into_parts(self) -> (S, BytesDecoder) {
+        (self.inner, self.decoder)
+    }
+
+    /// Goes on with a new connection's stream: the decoder is readied with
+    /// [`BytesDecoder::reset`] (the last event ID and the reconnection time stay, the old
+    /// connection's unfinished line and event are dropped) and decodes `inner`. The old inner
+    /// stream is dropped. See the [module docs](super#reconnecting).
+    pub fn reconnect<S2>(self, inner: S2) -> EventStream<S2, T> {
+        let mut decoder = self.decoder;
+        decoder.reset();
+        EventStream::with_decoder(inner, decoder)
+    }
+}
+
+impl<S> EventStream<S> {
     /// Ends the stream at the first event `sentinel` matches, without yielding it, and records
     /// how the stream ended; see [`Until`].
     pub fn until<B, E>(self, sentinel: Sentinel) -> Until<S, E>
@@ -257,77 +206,55 @@ impl<S> EventStream<S> {
     }
 }
 
-impl<S, B, E> Stream for EventStream<S>
+impl<S, B, E, T> Stream for EventStream<S, T>
 where
     S: Stream<Item = Result<B, E>>,
     B: Into<Bytes>,
+    T: private::StreamItem,
 {
-    type Item = Result<Event, Error<E>>;
+    type Item = Result<T, SseError<E>>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.project();
-        this.core.poll(this.inner, cx, |item| match item {
-            Item::Event(event) => Some(event),
-            _ => None,
-        })
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (0, if self.core.ended { Some(0) } else { None })
-    }
-}
-
-pin_project! {
-    /// Every item of a `text/event-stream` body, out of a [`Stream`] of its pieces: events,
-    /// comments and the blocks that only set `id` or `retry` ([`Item`]), as a relay needs to
-    /// pass the stream on unchanged; see [`SseStreamExt::sse_items`]. Otherwise as
-    /// [`EventStream`].
-    ///
-    /// ```
-    /// use futures::{executor::block_on, stream, StreamExt};
-    /// use sse_wire::sse::Item;
-    /// use sse_wire::stream::SseStreamExt;
-    ///
-    /// let body = stream::iter([Ok::<_, ()>(": ping\n\nretry: 500\n\ndata: a\n\n")]);
-    /// let items: Vec<_> = block_on(body.sse_items().collect());
-    /// assert!(matches!(&items[..], [Ok(Item::Comment(_)), Ok(Item::Control(_)), Ok(Item::Event(_))]));
-    /// ```
-    #[derive(Debug)]
-    #[must_use = "streams do nothing unless polled"]
-    #[cfg_attr(docsrs, doc(cfg(feature = "stream")))]
-    pub struct ItemStream<S> {
-        #[pin]
-        inner: S,
-        core: Core,
-    }
-}
-
-impl<S> ItemStream<S> {
-    shared_accessors!(ItemStream);
-
-    /// Decodes `inner` with `decoder`; see [`EventStream::with_decoder`].
-    pub fn with_decoder(inner: S, decoder: BytesDecoder) -> Self {
-        ItemStream {
-            inner,
-            core: Core::new(decoder),
+        let mut this = self.project();
+        loop {
+            // Everything the queued pieces hold comes out before the inner stream is polled:
+            // an error or the end from it cannot overtake an event already received.
+            for item in this.decoder.by_ref() {
+                match item {
+                    Ok(item) => {
+                        if let Some(t) = T::from_item(item) {
+                            return Poll::Ready(Some(Ok(t)));
+                        }
+                    }
+                    Err(e) => return Poll::Ready(Some(Err(SseError::Limit(e)))),
+                }
+            }
+            if *this.ended {
+                return Poll::Ready(None);
+            }
+            match this.inner.as_mut().poll_next(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Some(Ok(piece))) => this.decoder.push(piece.into()),
+                Poll::Ready(Some(Err(e))) => {
+                    *this.ended = true;
+                    return Poll::Ready(Some(Err(SseError::Transport(e))));
+                }
+                Poll::Ready(None) => {
+                    *this.ended = true;
+                    // Every queued item was taken above, so this only judges the end.
+                    return Poll::Ready(
+                        this.decoder
+                            .finish()
+                            .err()
+                            .map(|t| Err(SseError::Truncated(t))),
+                    );
+                }
+            }
         }
     }
-}
-
-impl<S, B, E> Stream for ItemStream<S>
-where
-    S: Stream<Item = Result<B, E>>,
-    B: Into<Bytes>,
-{
-    type Item = Result<Item, Error<E>>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.project();
-        this.core.poll(this.inner, cx, Some)
-    }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (0, if self.core.ended { Some(0) } else { None })
+        (0, if self.ended { Some(0) } else { None })
     }
 }
 
@@ -360,23 +287,6 @@ impl<S, E> Until<S, E> {
         self.outcome.as_ref()
     }
 
-    /// Takes the outcome (later calls return `None`).
-    pub fn take_outcome(&mut self) -> Option<Outcome<E>> {
-        self.outcome.take()
-    }
-
-    /// The event stream underneath, for [`last_event_id`](EventStream::last_event_id) and the
-    /// rest.
-    pub fn events(&self) -> &EventStream<S> {
-        &self.events
-    }
-
-    /// The sentinel waited for.
-    #[must_use]
-    pub fn sentinel(&self) -> &Sentinel {
-        &self.sentinel
-    }
-
     /// The event stream and the outcome. The event stream may hold the pieces after the
     /// sentinel, undecoded; a later poll of it reads on from there.
     pub fn into_parts(self) -> (EventStream<S>, Option<Outcome<E>>) {
@@ -398,11 +308,13 @@ where
         }
         let end = match this.events.poll_next(cx) {
             Poll::Pending => return Poll::Pending,
-            Poll::Ready(Some(Ok(event))) if this.sentinel.matches(&event) => Outcome::Sentinel,
+            Poll::Ready(Some(Ok(event))) if this.sentinel.matches(event.as_ref()) => {
+                Outcome::Sentinel
+            }
             Poll::Ready(Some(Ok(event))) => return Poll::Ready(Some(Ok(event))),
-            Poll::Ready(Some(Err(Error::Limit(e)))) => return Poll::Ready(Some(Err(e))),
-            Poll::Ready(Some(Err(Error::Transport(e)))) => Outcome::Transport(e),
-            Poll::Ready(Some(Err(Error::Truncated(t)))) => Outcome::Truncated(t),
+            Poll::Ready(Some(Err(SseError::Limit(e)))) => return Poll::Ready(Some(Err(e))),
+            Poll::Ready(Some(Err(SseError::Transport(e)))) => Outcome::Transport(e),
+            Poll::Ready(Some(Err(SseError::Truncated(t)))) => Outcome::Truncated(t),
             Poll::Ready(None) => Outcome::Clean,
         };
         *this.outcome = Some(end);
@@ -426,12 +338,12 @@ where
 pub trait SseStreamExt: Sized {
     /// The events; see [`EventStream`].
     fn sse_events(self) -> EventStream<Self> {
-        EventStream::new(self)
+        EventStream::with_decoder(self, BytesDecoder::new())
     }
 
-    /// Every item, comments and id/retry-only blocks included; see [`ItemStream`].
-    fn sse_items(self) -> ItemStream<Self> {
-        ItemStream::new(self)
+    /// Every item, comments and id/retry-only blocks included; see [`EventStream`].
+    fn sse_items(self) -> EventStream<Self, Item> {
+        EventStream::with_decoder(self, BytesDecoder::new())
     }
 }
 

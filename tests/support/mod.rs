@@ -154,12 +154,12 @@ pub fn from_item(item: Item) -> RefItem {
             retry: e.retry(),
         }),
         Item::Control(c) => RefItem::Control {
-            id: c.id().to_owned(),
-            retry: c.retry(),
-            id_set: c.id_field().is_some(),
-            retry_set: c.retry_field().is_some(),
+            id: c.as_ref().id().to_owned(),
+            retry: c.as_ref().retry(),
+            id_set: c.as_ref().id_field().is_some(),
+            retry_set: c.as_ref().retry_field().is_some(),
         },
-        Item::Comment(c) => RefItem::Comment(c.as_str().to_owned()),
+        Item::Comment(c) => RefItem::Comment(c.to_string()),
         other => panic!("unknown item kind {other:?}"),
     }
 }
@@ -304,8 +304,17 @@ pub fn run_decode_buf_on(decoder: &mut Decoder, pieces: &[&[u8]]) -> Run {
     Run::ended(items, finish, decoder)
 }
 
-/// `Decoder::decode_bytes`: when a call returns `Ok(None)`, the bytes left in the `Bytes` are
-/// joined with the next piece, as its documentation asks.
+/// What the removed `Decoder::decode_bytes` did, through `decode_buf`: input held as one
+/// `Bytes`, made a `BytesMut` for the call (without a copy when it is not shared).
+pub fn decode_bytes(decoder: &mut Decoder, buf: &mut Bytes) -> Result<Option<Item>, DecodeError> {
+    let mut owned = BytesMut::from(core::mem::take(buf));
+    let result = decoder.decode_buf(&mut owned);
+    *buf = owned.freeze();
+    result
+}
+
+/// `decode_bytes` (above): when a call returns `Ok(None)`, the bytes left in the `Bytes` are
+/// joined with the next piece.
 pub fn run_decode_bytes(proto: &Decoder, pieces: &[&[u8]]) -> Run {
     let mut decoder = proto.clone();
     let mut guard = Guard::new(pieces);
@@ -321,7 +330,7 @@ pub fn run_decode_bytes(proto: &Decoder, pieces: &[&[u8]]) -> Run {
         };
         loop {
             guard.call("decode_bytes");
-            match decoder.decode_bytes(&mut buf).transpose() {
+            match decode_bytes(&mut decoder, &mut buf).transpose() {
                 Some(result) => guard.record("decode_bytes", &mut items, result.map(from_item)),
                 None => {
                     guard.ok();
@@ -336,7 +345,7 @@ pub fn run_decode_bytes(proto: &Decoder, pieces: &[&[u8]]) -> Run {
 
 /// `BytesDecoder`: push each piece as a `Bytes`, then drain the iterator.
 pub fn run_bytes_decoder(proto: &Decoder, pieces: &[&[u8]]) -> Run {
-    run_bytes_decoder_on(&mut BytesDecoder::from_decoder(proto.clone()), pieces)
+    run_bytes_decoder_on(&mut BytesDecoder::from(proto.clone()), pieces)
 }
 
 /// As [`run_bytes_decoder`], on a decoder that may already have decoded other streams.
@@ -357,7 +366,7 @@ pub fn run_bytes_decoder_on(decoder: &mut BytesDecoder, pieces: &[&[u8]]) -> Run
 /// `BytesDecoder`: push each piece as a `Bytes`, then take items with `next_ref` (views), or,
 /// with `mixed`, with `next_ref` and the iterator in turn.
 fn run_bytes_decoder_views(proto: &Decoder, pieces: &[&[u8]], mixed: bool) -> Run {
-    let mut decoder = BytesDecoder::from_decoder(proto.clone());
+    let mut decoder = BytesDecoder::from(proto.clone());
     let mut guard = Guard::new(pieces);
     let mut items = Vec::new();
     let mut turn = false;
@@ -387,7 +396,7 @@ fn run_bytes_decoder_views(proto: &Decoder, pieces: &[&[u8]], mixed: bool) -> Ru
 /// `BytesDecoder`: every piece pushed first, then the iterator drained (a caller that queues a
 /// whole burst of reads before looking).
 pub fn run_bytes_decoder_queued(proto: &Decoder, pieces: &[&[u8]]) -> Run {
-    let mut decoder = BytesDecoder::from_decoder(proto.clone());
+    let mut decoder = BytesDecoder::from(proto.clone());
     let mut guard = Guard::new(pieces);
     for piece in pieces {
         decoder.push(Bytes::copy_from_slice(piece));
