@@ -363,7 +363,7 @@ proptest! {
 #[cfg(feature = "reconnect")]
 mod end_to_end {
     use super::*;
-    use sse_wire::reconnect::{Action, Config, Reconnect};
+    use sse_wire::reconnect::{Action, Config, Reconnect, Verdict};
 
     fn run(cuts: &[usize]) -> Vec<String> {
         let mut log = EventLog::new();
@@ -388,7 +388,7 @@ mod end_to_end {
                 }
                 other => panic!("{other:?}"),
             };
-            let body: Vec<u8> = match connect.last_event_id() {
+            let body: Vec<u8> = match connect.last_event_id.as_deref() {
                 None => {
                     let mut c = log.oldest();
                     std::iter::from_fn(|| log.read(&mut c).unwrap())
@@ -402,7 +402,7 @@ mod end_to_end {
             }
             let cut = cuts.get(round).map_or(body.len(), |c| 1 + c % body.len());
             decoder.reconnect();
-            session.on_response(200, Some(b"text/event-stream"));
+            session.on_response(Verdict::of(200, Some(b"text/event-stream")));
             decoder.push(Bytes::copy_from_slice(&body[..cut]));
             for item in &mut decoder {
                 if let Item::Event(e) = item.unwrap() {

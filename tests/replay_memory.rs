@@ -12,7 +12,7 @@ use std::mem::size_of;
 use std::time::Duration;
 
 use bytes::Bytes;
-use sse_wire::reconnect::{Action, Config, Reconnect};
+use sse_wire::reconnect::{Action, Config, Reconnect, Verdict};
 use sse_wire::replay::{Bounds, Cursor, EventLog};
 use sse_wire::sse::{BytesDecoder, OutEvent};
 
@@ -178,12 +178,14 @@ fn a_reconnect_session_is_small() {
         size_of::<BytesDecoder>(),
     );
     let ((session, decoder), _, held) = measure(|| {
-        let mut session = Reconnect::new(Config::new().max_attempts(5));
+        let mut config = Config::new();
+        config.max_attempts = Some(5);
+        let mut session = Reconnect::new(config);
         let mut decoder = BytesDecoder::new();
         let Some(Action::Connect(_)) = session.poll() else {
             panic!()
         };
-        session.on_response(200, Some(b"text/event-stream"));
+        session.on_response(Verdict::of(200, Some(b"text/event-stream")));
         decoder.push(Bytes::from_static(
             b"retry: 1000\nid: req7-12\ndata: token\n\n",
         ));
