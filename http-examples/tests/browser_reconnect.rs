@@ -200,7 +200,9 @@ async fn events(
     })
     .filter_map(|()| async { None });
     let body = stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(body))]).chain(end);
-    (sse_wire::http::response_headers(), Body::from_stream(body)).into_response()
+    let mut response = Body::from_stream(body).into_response();
+    sse_wire::http::insert_response_headers(response.headers_mut());
+    response
 }
 
 /// Runs every scenario in turn, each with a new `EventSource`; resolves to what each saw.
