@@ -137,7 +137,7 @@ async fn completion(
             match answers.streams.cursor_after(id) {
                 Ok((answer, cursor)) => {
                     let log = answers.streams.log(answer).expect("the answer's log");
-                    if answers.finished.contains(answer) && log.pending(cursor) == 0 {
+                    if answers.finished.contains(answer) && cursor.position() == log.seqs().end {
                         // It has the whole answer: 204 tells an EventSource to stop for good.
                         return StatusCode::NO_CONTENT.into_response();
                     }
