@@ -58,7 +58,9 @@ fn bench(c: &mut Criterion) {
     );
 
     let mut g = c.benchmark_group("fanout");
-    let mut log = EventLog::with_bounds(Bounds::default().max_events(1024));
+    let mut bounds = Bounds::new();
+    bounds.max_events = 1024;
+    let mut log = EventLog::with_bounds(bounds);
     for _ in 0..2048 {
         log.push_seq(OutEvent::new().data(&data)).unwrap();
     }

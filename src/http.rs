@@ -3,13 +3,11 @@
 //! Nothing here does I/O. The helpers answer the questions an `EventSource`-like client and an
 //! SSE server ask of headers, the way the standards answer them:
 //!
-//! * a client checks the response with [`content_type_is_event_stream`] (or
-//!   [`is_event_stream`] on one value) and makes its request headers with [`request_headers`] (or
-//!   fills them with [`insert_request_headers`]),
-//!   which sends `Last-Event-ID` only when there is one that a header can carry
-//!   ([`last_event_id`]);
-//! * a server starts its response with [`response_headers`] (or
-//!   [`insert_response_headers`]) and reads the client's ID with [`request_last_event_id`];
+//! * a client checks the response with [`is_event_stream`] and fills its request headers with
+//!   [`insert_request_headers`], which sends `Last-Event-ID` only when there is one that a
+//!   header can carry;
+//! * a server fills its response headers with [`insert_response_headers`] and reads the
+//!   client's ID with [`last_event_id`];
 //! * a proxy that reads the raw body checks [`is_chunked`] to know whether to put a
 //!   [`chunked::Decoder`](crate::chunked::Decoder) in front of the
 //!   [`sse::Decoder`](crate::sse::Decoder).
@@ -25,12 +23,14 @@
 //! assert_eq!(request[sse_http::LAST_EVENT_ID], "41");
 //!
 //! // Server: the response headers, and the ID to replay from.
-//! let response = sse_http::response_headers();
-//! assert_eq!(sse_http::request_last_event_id(&request), Some("41"));
+//! let mut response = HeaderMap::new();
+//! sse_http::insert_response_headers(&mut response);
+//! assert_eq!(sse_http::last_event_id(&request), Some("41"));
 //!
 //! // Client: is it an event stream?
-//! assert!(sse_http::content_type_is_event_stream(&response));
-//! let html = HeaderValue::from_static("text/html");
+//! assert!(sse_http::is_event_stream(&response));
+//! let mut html = HeaderMap::new();
+//! html.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
 //! assert!(!sse_http::is_event_stream(&html));
 //! ```
 
@@ -48,24 +48,26 @@ pub const LAST_EVENT_ID: HeaderName = HeaderName::from_static("last-event-id");
 /// The `X-Accel-Buffering` response header name. nginx (and proxies that copy its behaviour)
 /// read it from the upstream response: with the value [`NO`], they pass each event on as it
 /// comes instead of buffering the response.
-pub const X_ACCEL_BUFFERING: HeaderName = HeaderName::from_static("x-accel-buffering");
+const X_ACCEL_BUFFERING: HeaderName = HeaderName::from_static("x-accel-buffering");
 
 /// `text/event-stream`: the `Content-Type` of an event stream, and the `Accept` of a request
 /// for one.
-pub const TEXT_EVENT_STREAM: HeaderValue = HeaderValue::from_static("text/event-stream");
+const TEXT_EVENT_STREAM: HeaderValue = HeaderValue::from_static("text/event-stream");
 
 /// `no-cache`: the `Cache-Control` that both sides of an event stream send (browsers send it
 /// on `EventSource` requests; a response that a cache kept would replay old events).
-pub const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
+const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
 
 /// `no`: the value of [`X_ACCEL_BUFFERING`] that turns proxy buffering off.
-pub const NO: HeaderValue = HeaderValue::from_static("no");
+const NO: HeaderValue = HeaderValue::from_static("no");
 
-/// Whether a `Content-Type` value names an event stream that a browser would read: its MIME
-/// type's essence is `text/event-stream`, and its `charset`, if any, is `utf-8`.
+/// Whether a response's headers name an event stream that a browser would read: its
+/// `Content-Type`'s MIME type essence is `text/event-stream`, and its `charset`, if any, is
+/// `utf-8`. `false` without a `Content-Type`.
 ///
 /// The value is parsed as the Fetch standard's "extract a MIME type" parses a `Content-Type`
-/// field holding it: split on commas outside quoted strings, each part parsed by the WHATWG
+/// field: several fields are combined as Fetch combines them (joined with `, `), split on
+/// commas outside quoted strings, each part parsed by the WHATWG
 /// MIME Sniffing standard ("parse a MIME type": whitespace around the type is trimmed, type and
 /// subtype compare ASCII case-insensitively, parameters are ignored, a malformed parameter does
 /// not spoil the type), and the last part that parses wins. Comparing strings
@@ -82,48 +84,38 @@ pub const NO: HeaderValue = HeaderValue::from_static("no");
 /// quoted or not) counts as UTF-8, as in Chromium; an empty charset counts as none.
 ///
 /// ```
-/// use http::HeaderValue;
+/// use http::{header::CONTENT_TYPE, HeaderMap, HeaderValue};
 /// use sse_wire::http::is_event_stream;
 ///
 /// let yes = ["text/event-stream", "TEXT/Event-Stream; charset=utf-8", "text/event-stream;",
 ///            " text/event-stream ; charset=\"UTF-8\"", "text/event-stream;;x"];
 /// let no = ["text/event-streams", "text/x-bogus", "x bogus", "text/plain",
 ///           "text/event-stream; charset=iso-8859-1", "text/event-stream, text/html", ""];
+/// let mut headers = HeaderMap::new();
+/// assert!(!is_event_stream(&headers));
 /// for v in yes {
-///     assert!(is_event_stream(&HeaderValue::from_static(v)), "{v}");
+///     headers.insert(CONTENT_TYPE, HeaderValue::from_static(v));
+///     assert!(is_event_stream(&headers), "{v}");
 /// }
 /// for v in no {
-///     assert!(!is_event_stream(&HeaderValue::from_static(v)), "{v}");
+///     headers.insert(CONTENT_TYPE, HeaderValue::from_static(v));
+///     assert!(!is_event_stream(&headers), "{v}");
 /// }
-/// ```
-#[must_use]
-pub fn is_event_stream(value: &HeaderValue) -> bool {
-    crate::mime::is_event_stream(value.as_bytes())
-}
-
-/// [`is_event_stream`] for a response's headers: `false` without a `Content-Type`. Several
-/// `Content-Type` fields are combined as Fetch combines them (joined with `, `, so the last
-/// valid type wins).
 ///
-/// ```
-/// use http::{header::CONTENT_TYPE, HeaderMap, HeaderValue};
-/// use sse_wire::http::content_type_is_event_stream;
-///
-/// let mut headers = HeaderMap::new();
-/// assert!(!content_type_is_event_stream(&headers));
+/// // Several fields: the last valid type wins.
 /// headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream; charset=utf-8"));
-/// assert!(content_type_is_event_stream(&headers));
+/// assert!(is_event_stream(&headers));
 /// headers.append(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-/// assert!(!content_type_is_event_stream(&headers));
+/// assert!(!is_event_stream(&headers));
 /// ```
 #[must_use]
-pub fn content_type_is_event_stream(headers: &HeaderMap) -> bool {
+pub fn is_event_stream(headers: &HeaderMap) -> bool {
     let mut values = headers.get_all(CONTENT_TYPE).iter().peekable();
     let Some(first) = values.next() else {
         return false;
     };
     if values.peek().is_none() {
-        return is_event_stream(first);
+        return crate::mime::is_event_stream(first.as_bytes());
     }
     let mut combined = Vec::from(first.as_bytes());
     for v in values {
@@ -133,11 +125,18 @@ pub fn content_type_is_event_stream(headers: &HeaderMap) -> bool {
     verdict(extract_mime(&combined))
 }
 
-/// The `Last-Event-ID` value a client sends for `id` (a decoder's
-/// [`last_event_id`](crate::sse::Decoder::last_event_id)), or `None` when it sends none:
+/// Fills a client's request headers for an event stream: `Accept: text/event-stream` and
+/// `Cache-Control: no-cache` unless the request already has those fields (an MCP client, say,
+/// accepts `application/json, text/event-stream`), and `Last-Event-ID: {id}`, replacing any the
+/// request had, or removing it when there is no ID to send (so that a request reused for a
+/// reconnection never sends a stale one). On an empty map, this makes the request headers of
+/// an event stream.
 ///
-/// * when `id` is empty: the standard sends the header only "if the last event ID string is not
-///   the empty string";
+/// No `Last-Event-ID` is sent:
+///
+/// * when `id` is empty (a decoder's [`last_event_id`](crate::sse::Decoder::last_event_id)
+///   before any, or after an empty `id` reset it): the standard sends the header only "if the
+///   last event ID string is not the empty string";
 /// * when no header value can hold `id`: it has a control byte other than HTAB (U+0001 to
 ///   U+0008, U+000A to U+001F) or DEL (RFC 9110 section 5.5). The standard lets a reader keep
 ///   such an ID (only NUL makes it ignore an `id` field), so a client has to decide what to do;
@@ -147,44 +146,25 @@ pub fn content_type_is_event_stream(headers: &HeaderMap) -> bool {
 ///
 /// Any other ID is sent byte for byte, as UTF-8, non-ASCII included (the `http` crate accepts
 /// bytes 0x80 to 0xFF in a value, though [`HeaderValue::to_str`] refuses them: read it back with
-/// [`request_last_event_id`]).
+/// [`last_event_id`]).
 ///
 /// SP or HTAB at the start or end of the ID is sent too, as browsers send it, but a receiver
 /// trims it off every field value (RFC 9110 section 5.5), so the server sees `7` for ` 7`.
 /// Trimming here would change nothing for such a server, and dropping the ID would lose it;
 /// a server must simply not issue IDs with surrounding whitespace.
 ///
-/// ```
-/// use sse_wire::http::last_event_id;
-///
-/// assert_eq!(last_event_id("42").unwrap(), "42");
-/// assert_eq!(last_event_id("évé").unwrap().as_bytes(), "évé".as_bytes());
-/// assert_eq!(last_event_id("a\tb").unwrap(), "a\tb");
-/// assert!(last_event_id("").is_none());
-/// assert!(last_event_id("a\u{1}b").is_none());
-/// assert!(last_event_id("a\u{7f}").is_none());
-/// ```
-#[must_use]
-pub fn last_event_id(id: &str) -> Option<HeaderValue> {
-    if id.is_empty() {
-        return None;
-    }
-    // `from_str` refuses exactly the bytes below 0x20 but HTAB, and DEL.
-    HeaderValue::from_str(id).ok()
-}
-
-/// Fills a client's request headers for an event stream: `Accept: text/event-stream` and
-/// `Cache-Control: no-cache` unless the request already has those fields (an MCP client, say,
-/// accepts `application/json, text/event-stream`), and `Last-Event-ID` from
-/// [`last_event_id`], replacing any the request had, or removing it when there is no ID to
-/// send (so that a request reused for a reconnection never sends a stale one).
-///
-/// Returns `false` when `id` was not empty but could not be sent (see [`last_event_id`]): the
-/// server will start the stream afresh. `true` otherwise.
+/// Returns `false` when `id` was not empty but could not be sent: the server will start the
+/// stream afresh. `true` otherwise.
 ///
 /// ```
 /// use http::{header, HeaderMap, HeaderValue};
 /// use sse_wire::http::{insert_request_headers, LAST_EVENT_ID};
+///
+/// let mut first = HeaderMap::new();
+/// assert!(insert_request_headers(&mut first, ""));
+/// assert_eq!(first[header::ACCEPT], "text/event-stream");
+/// assert_eq!(first[header::CACHE_CONTROL], "no-cache");
+/// assert_eq!(first.len(), 2);
 ///
 /// let mut headers = HeaderMap::new();
 /// headers.insert(header::ACCEPT, HeaderValue::from_static("application/json, text/event-stream"));
@@ -197,11 +177,17 @@ pub fn last_event_id(id: &str) -> Option<HeaderValue> {
 /// assert!(!headers.contains_key(LAST_EVENT_ID));
 /// assert!(!insert_request_headers(&mut headers, "bad\nid"));
 /// assert!(!headers.contains_key(LAST_EVENT_ID));
+///
+/// for (id, sent) in [("évé", true), ("a\tb", true), ("a\u{1}b", false), ("a\u{7f}", false)] {
+///     let mut h = HeaderMap::new();
+///     assert_eq!(insert_request_headers(&mut h, id), sent);
+///     assert_eq!(h.get(LAST_EVENT_ID).map(|v| v.as_bytes()), sent.then_some(id.as_bytes()));
+/// }
 /// ```
 pub fn insert_request_headers(headers: &mut HeaderMap, id: &str) -> bool {
     headers.entry(ACCEPT).or_insert(TEXT_EVENT_STREAM);
     headers.entry(CACHE_CONTROL).or_insert(NO_CACHE);
-    match last_event_id(id) {
+    match id_value(id) {
         Some(value) => {
             headers.insert(LAST_EVENT_ID, value);
             true
@@ -213,73 +199,41 @@ pub fn insert_request_headers(headers: &mut HeaderMap, id: &str) -> bool {
     }
 }
 
-/// The request headers of an event stream: `Accept: text/event-stream`, `Cache-Control:
-/// no-cache`, and `Last-Event-ID` when `last_event_id` is not empty and can be sent (see
-/// [`last_event_id`]). [`insert_request_headers`] fills an existing request's headers instead
-/// and says whether the ID could be sent.
-///
-/// ```
-/// use http::header;
-/// use sse_wire::http::{request_headers, LAST_EVENT_ID};
-///
-/// let first = request_headers("");
-/// assert_eq!(first[header::ACCEPT], "text/event-stream");
-/// assert_eq!(first[header::CACHE_CONTROL], "no-cache");
-/// assert_eq!(first.len(), 2);
-/// assert_eq!(request_headers("41")[LAST_EVENT_ID], "41");
-/// assert!(!request_headers("4\n1").contains_key(LAST_EVENT_ID)); // cannot be a header value
-/// ```
-#[must_use]
-pub fn request_headers(last_event_id: &str) -> HeaderMap {
-    let mut headers = HeaderMap::with_capacity(3);
-    // Whether the ID could be sent is visible in the result.
-    let _ = insert_request_headers(&mut headers, last_event_id);
-    headers
+/// The `Last-Event-ID` value a client sends for `id`, or `None` when it sends none (see
+/// [`insert_request_headers`]).
+fn id_value(id: &str) -> Option<HeaderValue> {
+    if id.is_empty() {
+        return None;
+    }
+    // `from_str` refuses exactly the bytes below 0x20 but HTAB, and DEL.
+    HeaderValue::from_str(id).ok()
 }
 
-/// The `Last-Event-ID` a request carries, as text: `None` when it has none, or when its value
-/// is not UTF-8 (no event stream could have sent such an ID). Surrounding SP/HTAB is trimmed
-/// (RFC 9110 section 5.5). Non-ASCII IDs are read too, unlike with [`HeaderValue::to_str`].
+/// The `Last-Event-ID` a request carries, as text: what a server resumes from. `None` when it
+/// has none, or when its value is not UTF-8 (no event stream could have sent such an ID).
+/// Surrounding SP/HTAB is trimmed (RFC 9110 section 5.5). Non-ASCII IDs are read too, unlike
+/// with [`HeaderValue::to_str`].
 ///
 /// ```
 /// use http::HeaderMap;
-/// use sse_wire::http::{last_event_id, request_last_event_id, LAST_EVENT_ID};
+/// use sse_wire::http::{insert_request_headers, last_event_id};
 ///
 /// let mut headers = HeaderMap::new();
-/// assert_eq!(request_last_event_id(&headers), None);
-/// headers.insert(LAST_EVENT_ID, last_event_id("évé-7").unwrap());
-/// assert_eq!(request_last_event_id(&headers), Some("évé-7"));
+/// assert_eq!(last_event_id(&headers), None);
+/// insert_request_headers(&mut headers, "évé-7");
+/// assert_eq!(last_event_id(&headers), Some("évé-7"));
 /// ```
 #[must_use]
-pub fn request_last_event_id(headers: &HeaderMap) -> Option<&str> {
+pub fn last_event_id(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(LAST_EVENT_ID)?.as_bytes();
     core::str::from_utf8(trim(value, is_tab_or_space)).ok()
-}
-
-/// The response headers of an event stream: `Content-Type: text/event-stream`,
-/// `Cache-Control: no-cache` and `X-Accel-Buffering: no`. See [`insert_response_headers`].
-///
-/// ```
-/// use http::header;
-/// use sse_wire::http::{response_headers, X_ACCEL_BUFFERING};
-///
-/// let headers = response_headers();
-/// assert_eq!(headers[header::CONTENT_TYPE], "text/event-stream");
-/// assert_eq!(headers[header::CACHE_CONTROL], "no-cache");
-/// assert_eq!(headers[X_ACCEL_BUFFERING], "no");
-/// assert_eq!(headers.len(), 3);
-/// ```
-#[must_use]
-pub fn response_headers() -> HeaderMap {
-    let mut headers = HeaderMap::with_capacity(3);
-    insert_response_headers(&mut headers);
-    headers
 }
 
 /// Fills a server's response headers for an event stream: sets `Content-Type:
 /// text/event-stream` (replacing a framework's default), and adds `Cache-Control: no-cache`
 /// and `X-Accel-Buffering: no` unless the response has those fields already (the server's own
-/// caching or buffering choice wins).
+/// caching or buffering choice wins). On an empty map, this makes the response headers of an
+/// event stream.
 ///
 /// Without `X-Accel-Buffering: no`, nginx in front of the server holds events back until its
 /// buffer fills, which looks like a stalled stream. `Content-Type` carries no `charset`: the
@@ -288,6 +242,13 @@ pub fn response_headers() -> HeaderMap {
 /// ```
 /// use http::{header, HeaderMap, HeaderValue};
 /// use sse_wire::http::insert_response_headers;
+///
+/// let mut headers = HeaderMap::new();
+/// insert_response_headers(&mut headers);
+/// assert_eq!(headers[header::CONTENT_TYPE], "text/event-stream");
+/// assert_eq!(headers[header::CACHE_CONTROL], "no-cache");
+/// assert_eq!(headers["x-accel-buffering"], "no");
+/// assert_eq!(headers.len(), 3);
 ///
 /// let mut headers = HeaderMap::new();
 /// headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
@@ -431,9 +392,9 @@ mod tests {
             let id = [b'a', b];
             let id = core::str::from_utf8(&id).unwrap();
             let ok = b == b'\t' || (0x20..0x7f).contains(&b);
-            assert_eq!(last_event_id(id).is_some(), ok, "byte {b:#04x}");
+            assert_eq!(id_value(id).is_some(), ok, "byte {b:#04x}");
         }
-        assert_eq!(last_event_id(" 7 ").unwrap().as_bytes(), b" 7 ");
+        assert_eq!(id_value(" 7 ").unwrap().as_bytes(), b" 7 ");
     }
 
     #[test]
@@ -459,8 +420,8 @@ mod tests {
     fn request_last_event_id_trims_and_needs_utf8() {
         let mut h = HeaderMap::new();
         h.insert(LAST_EVENT_ID, HeaderValue::from_static(" 7\t"));
-        assert_eq!(request_last_event_id(&h), Some("7"));
+        assert_eq!(last_event_id(&h), Some("7"));
         h.insert(LAST_EVENT_ID, HeaderValue::from_bytes(b"\xff").unwrap());
-        assert_eq!(request_last_event_id(&h), None);
+        assert_eq!(last_event_id(&h), None);
     }
 }

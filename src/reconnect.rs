@@ -19,8 +19,8 @@
 //!    * [`Action::Stop`]: the session is over, for the [`Stopped`] reason given.
 //!    * `None`: a request is in flight; feed its outcome first.
 //! 2. When the response head arrives, call [`on_response`](Reconnect::on_response) with its
-//!    status and `Content-Type` (or [`on_verdict`](Reconnect::on_verdict) with your own
-//!    judgement, as fetch-event-source's `onopen` allows). Redirects are the HTTP client's
+//!    [`Verdict`]: the standard's, from its status and `Content-Type` ([`Verdict::of`]), or your
+//!    own judgement, as fetch-event-source's `onopen` allows. Redirects are the HTTP client's
 //!    business, as they are Fetch's for an `EventSource`: report the final response.
 //! 3. Decode the body with one [`sse::Decoder`](crate::sse::Decoder) or
 //!    [`sse::BytesDecoder`](crate::sse::BytesDecoder) kept for the whole session (call its
@@ -35,7 +35,7 @@
 //! ```
 //! use core::time::Duration;
 //! use bytes::Bytes;
-//! use sse_wire::reconnect::{Action, Config, Reconnect, Request, Stopped};
+//! use sse_wire::reconnect::{Action, Config, Reconnect, Request, Stopped, Verdict};
 //! use sse_wire::sse::BytesDecoder;
 //!
 //! let mut session = Reconnect::new(Config::new());
@@ -43,8 +43,8 @@
 //!
 //! // First connection: the original request, no Last-Event-ID.
 //! let Some(Action::Connect(c)) = session.poll() else { panic!() };
-//! assert_eq!((c.request(), c.last_event_id()), (Request::Original, None));
-//! session.on_response(200, Some(b"text/event-stream; charset=utf-8"));
+//! assert_eq!((c.request, c.last_event_id), (Request::Original, None));
+//! session.on_response(Verdict::of(200, Some(b"text/event-stream; charset=utf-8")));
 //! decoder.push(Bytes::from_static(b"retry: 1500\nid: 7\ndata: hi\n\n"));
 //! for item in &mut decoder { let _ = item?; }
 //! session.on_body_end(&decoder);
@@ -54,10 +54,10 @@
 //! session.on_timeout();
 //! decoder.reset();
 //! let Some(Action::Connect(c)) = session.poll() else { panic!() };
-//! assert_eq!(c.last_event_id(), Some("7"));
+//! assert_eq!(c.last_event_id.as_deref(), Some("7"));
 //!
 //! // 204 No Content: the server wants the client to stop for good.
-//! session.on_response(204, None);
+//! session.on_response(Verdict::of(204, None));
 //! assert_eq!(session.poll(), Some(Action::Stop(Stopped::NoContent)));
 //! # Ok::<(), sse_wire::sse::DecodeError>(())
 //! ```
@@ -67,8 +67,8 @@
 //! The base delay is the stream's reconnection time: the last valid `retry` field the server
 //! sent, else [`Config::reconnection_time`] (3 s by default, as in Chromium's
 //! `kDefaultReconnectDelay` in `event_source.cc` and WebKit's `EventSource.cpp`). With
-//! [`Config::backoff`], each further attempt in a row without a successful open multiplies it
-//! by the factor, up to the cap; a successful open starts over. A delay is never shorter than
+//! [`Config::backoff_factor`], each further attempt in a row without a successful open
+//! multiplies it by the factor, up to [`Config::backoff_cap`]; a successful open starts over. A delay is never shorter than
 //! the server's `retry` (MCP Streamable HTTP 2025-11-25: the client MUST wait that long), even
 //! when the cap is lower. Jitter, if any, is applied last, to the final figure.
 //!
@@ -93,12 +93,8 @@ use core::fmt;
 use core::time::Duration;
 
 use crate::outcome::Sentinel;
-use crate::sse::{BytesDecoder, Decoder, Event, EventRef};
+use crate::sse::{BytesDecoder, Decoder, EventRef};
 use crate::Str;
-
-/// The reconnection time used until the server sends `retry`: 3 s, as in Chromium
-/// (`kDefaultReconnectDelay = 3000` ms) and WebKit.
-pub const DEFAULT_RECONNECTION_TIME: Duration = Duration::from_secs(3);
 
 /// The HTTP method of the original request, as far as re-sending it is concerned.
 ///
@@ -164,41 +160,58 @@ pub enum Resumption {
     Mcp2026_07_28,
 }
 
-/// Exponential backoff between attempts that fail in a row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Backoff {
-    /// What each further attempt multiplies the delay by (at least 1).
-    pub factor: u32,
-    /// The longest delay backoff produces (the server's `retry` still wins over it).
-    pub cap: Duration,
-}
-
-/// The settings of a [`Reconnect`] session, built with chained calls. The defaults are an
-/// `EventSource`'s: `GET`, 3 s, no backoff, no limit on attempts, no sentinel.
+/// The settings of a [`Reconnect`] session: plain data, each field documented with its
+/// default. The defaults ([`Config::new`], [`Default`]) are an `EventSource`'s: `GET`, 3 s, no
+/// backoff, no limit on attempts, no sentinel.
 ///
 /// ```
 /// use core::time::Duration;
 /// use sse_wire::outcome::Sentinel;
 /// use sse_wire::reconnect::{Config, Method};
 ///
-/// let config = Config::new()
-///     .method(Method::Post)
-///     .backoff(2, Duration::from_secs(30))
-///     .max_attempts(5)
-///     .sentinel(Sentinel::openai());
-/// assert_eq!(config.get_max_attempts(), Some(5));
-/// assert!(!config.may_resend()); // a POST is not re-sent unless `.resend(true)`
+/// let mut config = Config::new();
+/// config.method = Method::Post; // not re-sent, as `config.resend` is false
+/// config.backoff_factor = 2;
+/// config.backoff_cap = Duration::from_secs(30);
+/// config.max_attempts = Some(5);
+/// config.sentinel = Some(Sentinel::openai());
+/// assert_eq!(config.reconnection_time, Duration::from_secs(3));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Config {
-    reconnection_time: Duration,
-    backoff: Option<Backoff>,
-    max_attempts: Option<u32>,
-    max_reconnects: Option<u32>,
-    method: Method,
-    resend: bool,
-    sentinel: Option<Sentinel>,
-    resumption: Resumption,
+    /// The reconnection time used until the server sends `retry`. Default 3 s, as in Chromium
+    /// (`kDefaultReconnectDelay = 3000` ms) and WebKit.
+    pub reconnection_time: Duration,
+    /// Exponential backoff between attempts that fail in a row: each attempt after a failed
+    /// one waits this many times longer, up to [`backoff_cap`](Config::backoff_cap); every
+    /// successful open starts over. Default 1 (0 counts as 1 too): no backoff, every attempt
+    /// waits the reconnection time.
+    pub backoff_factor: u32,
+    /// The longest delay backoff produces (the server's `retry` still wins over it). Default
+    /// `Duration::MAX`: no cap.
+    pub backoff_cap: Duration,
+    /// At most this many reconnections in a row without a successful open in between: when the
+    /// last of them fails too, the session stops with [`Stopped::AttemptsExhausted`]. A
+    /// successful open resets the count; `Some(0)` means never reconnect. Default `None`: no
+    /// limit.
+    pub max_attempts: Option<u32>,
+    /// At most this many reconnections in the whole session, successful or not (bounds a server
+    /// that opens and closes the stream at once, forever). Default `None`: no limit.
+    pub max_reconnects: Option<u32>,
+    /// The method of the original request. Default [`Method::Get`].
+    pub method: Method,
+    /// Whether a non-idempotent original request may be sent again. Default `false`. An
+    /// idempotent one ([`Method::is_idempotent`]) is always re-sent, whatever this says.
+    pub resend: bool,
+    /// An event that ends the session without reconnecting (`data: [DONE]`,
+    /// `message_stop`). Default `None`.
+    pub sentinel: Option<Sentinel>,
+    /// How a broken stream continues. Default [`Resumption::EventSource`].
+    pub resumption: Resumption,
+    /// The last event ID the session starts with, as if a stream had set it (a client
+    /// restarted from saved state). Default empty: none.
+    pub last_event_id: Str,
 }
 
 impl Default for Config {
@@ -208,167 +221,32 @@ impl Default for Config {
 }
 
 impl Config {
-    /// The defaults: see [`Config`].
+    /// The defaults, as documented on each field (usable in `const` items).
     #[must_use]
     pub const fn new() -> Self {
         Config {
-            reconnection_time: DEFAULT_RECONNECTION_TIME,
-            backoff: None,
+            reconnection_time: Duration::from_secs(3),
+            backoff_factor: 1,
+            backoff_cap: Duration::MAX,
             max_attempts: None,
             max_reconnects: None,
             method: Method::Get,
             resend: false,
             sentinel: None,
             resumption: Resumption::EventSource,
+            last_event_id: Str::new(),
         }
     }
 
-    /// The reconnection time until the server sends `retry` (default
-    /// [`DEFAULT_RECONNECTION_TIME`]).
-    #[must_use]
-    pub const fn reconnection_time(mut self, time: Duration) -> Self {
-        self.reconnection_time = time;
-        self
-    }
-
-    /// Exponential backoff: each attempt after a failed one waits `factor` times longer, up to
-    /// `cap`. A `factor` of 0 counts as 1. Reset by every successful open.
-    #[must_use]
-    pub const fn backoff(mut self, factor: u32, cap: Duration) -> Self {
-        let factor = if factor == 0 { 1 } else { factor };
-        self.backoff = Some(Backoff { factor, cap });
-        self
-    }
-
-    /// At most `n` reconnections in a row without a successful open in between: when the `n`th
-    /// fails too, the session stops with [`Stopped::AttemptsExhausted`]. A successful open
-    /// resets the count (`0` means never reconnect).
-    #[must_use]
-    pub const fn max_attempts(mut self, n: u32) -> Self {
-        self.max_attempts = Some(n);
-        self
-    }
-
-    /// At most `n` reconnections in the whole session, successful or not (bounds a server that
-    /// opens and closes the stream at once, forever).
-    #[must_use]
-    pub const fn max_reconnects(mut self, n: u32) -> Self {
-        self.max_reconnects = Some(n);
-        self
-    }
-
-    /// The method of the original request (default [`Method::Get`]).
-    #[must_use]
-    pub const fn method(mut self, method: Method) -> Self {
-        self.method = method;
-        self
-    }
-
-    /// Whether a non-idempotent original request may be sent again (default `false`). Has no
-    /// effect on an idempotent one, which is always re-sent.
-    #[must_use]
-    pub const fn resend(mut self, allow: bool) -> Self {
-        self.resend = allow;
-        self
-    }
-
-    /// An event that ends the session without reconnecting (`data: [DONE]`, `message_stop`).
-    #[must_use]
-    pub fn sentinel(mut self, sentinel: Sentinel) -> Self {
-        self.sentinel = Some(sentinel);
-        self
-    }
-
-    /// How a broken stream continues (default [`Resumption::EventSource`]).
-    #[must_use]
-    pub const fn resumption(mut self, resumption: Resumption) -> Self {
-        self.resumption = resumption;
-        self
-    }
-
-    /// The reconnection time used until the server sends `retry`.
-    #[must_use]
-    pub const fn get_reconnection_time(&self) -> Duration {
-        self.reconnection_time
-    }
-
-    /// The backoff, if any.
-    #[must_use]
-    pub const fn get_backoff(&self) -> Option<Backoff> {
-        self.backoff
-    }
-
-    /// The limit on failed attempts in a row, if any.
-    #[must_use]
-    pub const fn get_max_attempts(&self) -> Option<u32> {
-        self.max_attempts
-    }
-
-    /// The limit on reconnections in the session, if any.
-    #[must_use]
-    pub const fn get_max_reconnects(&self) -> Option<u32> {
-        self.max_reconnects
-    }
-
-    /// The method of the original request.
-    #[must_use]
-    pub const fn get_method(&self) -> Method {
-        self.method
-    }
-
-    /// Whether the original request may be sent again: idempotent, or allowed by
-    /// [`resend`](Config::resend).
-    #[must_use]
-    pub const fn may_resend(&self) -> bool {
+    /// Whether the original request may be sent again: idempotent, or allowed by `resend`.
+    const fn may_resend(&self) -> bool {
         self.resend || self.method.is_idempotent()
     }
-
-    /// The sentinel, if any.
-    #[must_use]
-    pub fn get_sentinel(&self) -> Option<&Sentinel> {
-        self.sentinel.as_ref()
-    }
-
-    /// The resumption policy.
-    #[must_use]
-    pub const fn get_resumption(&self) -> Resumption {
-        self.resumption
-    }
 }
 
-/// Adjusts each delay just before it is handed out (spreading reconnections of many clients).
-/// Any `FnMut(Duration) -> Duration` is one; the caller brings its own randomness.
-///
-/// ```
-/// use core::time::Duration;
-/// use sse_wire::reconnect::{Action, Config, Reconnect};
-/// use sse_wire::sse::Decoder;
-///
-/// // A deterministic stand-in for "up to 10% more".
-/// let mut session = Reconnect::with_jitter(Config::new(), |d: Duration| d + d / 10);
-/// let _ = session.poll();
-/// session.on_error(&Decoder::new());
-/// assert_eq!(session.poll(), Some(Action::Wait(Duration::from_millis(3300))));
-/// ```
-pub trait Jitter {
-    /// The delay to wait instead of `delay`.
-    fn jitter(&mut self, delay: Duration) -> Duration;
-}
-
-impl<F: FnMut(Duration) -> Duration> Jitter for F {
-    fn jitter(&mut self, delay: Duration) -> Duration {
-        self(delay)
-    }
-}
-
-/// No jitter: delays are handed out as computed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct NoJitter;
-
-impl Jitter for NoJitter {
-    fn jitter(&mut self, delay: Duration) -> Duration {
-        delay
-    }
+/// The jitter of a session made with [`Reconnect::new`]: delays are handed out as computed.
+fn no_jitter(delay: Duration) -> Duration {
+    delay
 }
 
 /// What the caller's loop must do next.
@@ -393,44 +271,26 @@ pub enum Request {
     Resume,
 }
 
-/// A request to send: see [`Action::Connect`].
-#[derive(Clone, PartialEq, Eq)]
+/// A request to send: see [`Action::Connect`]. Plain data, read by its fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Connect {
-    request: Request,
-    last_event_id: Option<Str>,
-    unsent: Option<UnsentId>,
-    attempt: u32,
+    /// Which request to send.
+    pub request: Request,
+    /// The `Last-Event-ID` header value to send, if any: the last event ID when it is not
+    /// empty, a header can carry it, and the resumption policy sends one.
+    pub last_event_id: Option<Str>,
+    /// Why a non-empty last event ID is not sent, if that is the case.
+    pub unsent_id: Option<UnsentId>,
+    /// 0 for the first connection of the session, then 1, 2, … for each reconnection.
+    pub attempt: u32,
 }
 
 impl Connect {
-    /// Which request to send.
-    #[must_use]
-    pub fn request(&self) -> Request {
-        self.request
-    }
-
-    /// The `Last-Event-ID` header value to send, if any: the last event ID when it is not empty,
-    /// a header can carry it, and the resumption policy sends one.
-    #[must_use]
-    pub fn last_event_id(&self) -> Option<&str> {
-        self.last_event_id.as_deref()
-    }
-
-    /// Why a non-empty last event ID is not sent, if that is the case.
-    #[must_use]
-    pub fn unsent_id(&self) -> Option<UnsentId> {
-        self.unsent
-    }
-
-    /// 0 for the first connection of the session, then 1, 2, … for each reconnection.
-    #[must_use]
-    pub fn attempt(&self) -> u32 {
-        self.attempt
-    }
-
-    /// Writes the request headers of an event-stream request into `headers`: `Accept` and
-    /// `Cache-Control` unless already there, and `Last-Event-ID` when there is one to send
-    /// (removed otherwise), through [`crate::http::insert_request_headers`].
+    /// Writes the request headers of this attempt into `headers` (an empty map, or the original
+    /// request's): `Accept` and `Cache-Control` unless already there, and `Last-Event-ID` when
+    /// there is one to send (removed otherwise), through
+    /// [`crate::http::insert_request_headers`].
     ///
     /// ```
     /// use http::HeaderMap;
@@ -442,8 +302,9 @@ impl Connect {
     /// c.insert_headers(&mut headers);
     /// assert!(headers.get("last-event-id").is_none());
     /// assert_eq!(headers["accept"], "text/event-stream");
+    /// assert_eq!(headers.len(), 2); // and Cache-Control: no-cache
     ///
-    /// session.on_error(StreamState::new("42", None));
+    /// session.on_error(StreamState { last_event_id: "42", retry: None });
     /// session.on_timeout();
     /// let Some(Action::Connect(c)) = session.poll() else { panic!() };
     /// c.insert_headers(&mut headers);
@@ -452,37 +313,8 @@ impl Connect {
     #[cfg(feature = "http")]
     #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
     pub fn insert_headers(&self, headers: &mut ::http::HeaderMap) {
-        let _ = crate::http::insert_request_headers(headers, self.last_event_id().unwrap_or(""));
-    }
-
-    /// The request headers of this attempt, as [`insert_headers`](Connect::insert_headers)
-    /// writes them into an empty map.
-    ///
-    /// ```
-    /// use sse_wire::reconnect::{Action, Config, Reconnect};
-    ///
-    /// let mut session = Reconnect::new(Config::new());
-    /// let Some(Action::Connect(c)) = session.poll() else { panic!() };
-    /// let headers = c.headers();
-    /// assert_eq!(headers["accept"], "text/event-stream");
-    /// assert_eq!(headers.len(), 2); // and Cache-Control: no-cache; no Last-Event-ID yet
-    /// ```
-    #[cfg(feature = "http")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
-    #[must_use]
-    pub fn headers(&self) -> ::http::HeaderMap {
-        crate::http::request_headers(self.last_event_id().unwrap_or(""))
-    }
-}
-
-impl fmt::Debug for Connect {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Connect")
-            .field("request", &self.request)
-            .field("last_event_id", &self.last_event_id())
-            .field("unsent", &self.unsent)
-            .field("attempt", &self.attempt)
-            .finish()
+        let id = self.last_event_id.as_deref().unwrap_or("");
+        let _ = crate::http::insert_request_headers(headers, id);
     }
 }
 
@@ -531,7 +363,8 @@ pub enum Stopped {
     NotResendable,
 }
 
-/// The caller's judgement of a response head: see [`Reconnect::on_verdict`].
+/// The judgement of a response head, for [`Reconnect::on_response`]: the standard's
+/// ([`Verdict::of`], [`Verdict::of_response`]), or the caller's own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Verdict {
@@ -611,20 +444,12 @@ pub struct StreamState<'a> {
     pub retry: Option<Duration>,
 }
 
-impl<'a> StreamState<'a> {
-    /// The state given explicitly.
-    #[must_use]
-    pub const fn new(last_event_id: &'a str, retry: Option<Duration>) -> Self {
-        StreamState {
-            last_event_id,
-            retry,
-        }
-    }
-}
-
 impl<'a> From<&'a Decoder> for StreamState<'a> {
     fn from(d: &'a Decoder) -> Self {
-        StreamState::new(d.last_event_id(), d.retry())
+        StreamState {
+            last_event_id: d.last_event_id(),
+            retry: d.retry(),
+        }
     }
 }
 
@@ -632,17 +457,6 @@ impl<'a> From<&'a BytesDecoder> for StreamState<'a> {
     fn from(d: &'a BytesDecoder) -> Self {
         d.decoder().into()
     }
-}
-
-/// `EventSource`'s `readyState`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReadyState {
-    /// Connecting, or waiting to reconnect (0).
-    Connecting,
-    /// A stream is open (1).
-    Open,
-    /// The session is over (2).
-    Closed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -660,11 +474,34 @@ enum State {
 
 /// The reconnection state machine of one event-stream session; see the [module docs](self).
 ///
-/// Methods come in three groups, quinn-style: inputs (`on_*`, [`close`](Reconnect::close)),
-/// the output [`poll`](Reconnect::poll), and getters. Inputs that do not fit the current state
-/// (a response when none was asked for, anything after the session stopped) are ignored.
+/// Its methods come in groups, as quinn-proto's `Connection`'s do:
+///
+/// * **Construction**: [`new`](Reconnect::new), or [`with_jitter`](Reconnect::with_jitter) to
+///   pass every delay through the caller's randomness.
+/// * **Output**: [`poll`](Reconnect::poll) says what to do next ([`Action`]).
+/// * **Inputs**: what happened, in the order it happens on a connection:
+///   [`on_response`](Reconnect::on_response) (the response head, as a [`Verdict`]),
+///   [`on_event`](Reconnect::on_event) (each event of the body, when a sentinel is configured),
+///   then [`on_body_end`](Reconnect::on_body_end) or [`on_error`](Reconnect::on_error); between
+///   connections, [`on_timeout`](Reconnect::on_timeout) once an [`Action::Wait`] is over; and
+///   [`close`](Reconnect::close) at any time.
+/// * **Getters**: [`stopped`](Reconnect::stopped), [`is_open`](Reconnect::is_open),
+///   [`last_event_id`](Reconnect::last_event_id), [`retry`](Reconnect::retry),
+///   [`reconnects`](Reconnect::reconnects), [`attempts_in_row`](Reconnect::attempts_in_row),
+///   [`request`](Reconnect::request), [`config`](Reconnect::config).
+///
+/// # Calling order
+///
+/// Call [`poll`](Reconnect::poll) after every input, and act on what it returns before feeding
+/// the next one: [`Action::Connect`] is handed out once, so a request it asks for must be sent;
+/// `None` means a request is in flight or a stream is open, and only an input changes that.
+/// Inputs that do not fit the current state (a response when none was asked for, a timeout
+/// when no wait was asked for, anything after the session stopped) are ignored.
+///
+/// `EventSource`'s `readyState` is [`is_open`](Reconnect::is_open) (OPEN),
+/// [`stopped`](Reconnect::stopped) being `Some` (CLOSED), or neither (CONNECTING).
 #[derive(Clone)]
-pub struct Reconnect<J = NoJitter> {
+pub struct Reconnect<J = fn(Duration) -> Duration> {
     config: Config,
     jitter: J,
     state: State,
@@ -689,145 +526,17 @@ impl<J> fmt::Debug for Reconnect<J> {
     }
 }
 
-impl Reconnect<NoJitter> {
-    /// A session with `config` and no jitter, ready to connect.
+impl Reconnect {
+    /// A session with `config` and no jitter, ready to connect. It starts from
+    /// [`Config::last_event_id`].
     #[must_use]
     pub fn new(config: Config) -> Self {
-        Self::with_jitter(config, NoJitter)
+        Self::with_jitter(config, no_jitter as fn(Duration) -> Duration)
     }
 }
 
-impl<J: Jitter> Reconnect<J> {
-    /// A session with `config` whose delays pass through `jitter`, ready to connect.
-    #[must_use]
-    pub fn with_jitter(config: Config, jitter: J) -> Self {
-        Reconnect {
-            config,
-            jitter,
-            state: State::Ready,
-            request: Request::Original,
-            last_event_id: Str::new(),
-            retry: None,
-            in_row: 0,
-            reconnects: 0,
-        }
-    }
-
-    /// Starts the session with a last event ID kept from an earlier one (a client restarted
-    /// from saved state), as if a stream had set it.
-    #[must_use]
-    pub fn last_event_id_seed(mut self, id: impl Into<Str>) -> Self {
-        self.last_event_id = id.into();
-        self
-    }
-
-    /// What to do next: see [`Action`]. `None` while a request is in flight or a stream is open.
-    /// An [`Action::Connect`] is handed out once; `Wait` and `Stop` are repeated until the state
-    /// changes.
-    #[must_use]
-    pub fn poll(&mut self) -> Option<Action> {
-        match self.state {
-            State::Ready => {
-                self.state = State::InFlight;
-                Some(Action::Connect(self.connect()))
-            }
-            State::InFlight | State::Open => None,
-            State::Waiting(d) => Some(Action::Wait(d)),
-            State::Stopped(s) => Some(Action::Stop(s)),
-        }
-    }
-
-    /// The wait asked for by [`Action::Wait`] is over: the next [`poll`](Reconnect::poll) says
-    /// to connect.
-    pub fn on_timeout(&mut self) {
-        if let State::Waiting(_) = self.state {
-            self.state = State::Ready;
-        }
-    }
-
-    /// The response head arrived: judged by [`Verdict::of`], then as
-    /// [`on_verdict`](Reconnect::on_verdict).
-    pub fn on_response(&mut self, status: u16, content_type: Option<&[u8]>) {
-        self.on_verdict(Verdict::of(status, content_type));
-    }
-
-    /// The response head arrived and the caller judged it. [`Verdict::Retry`] counts as a
-    /// network error before any body (the session's decoder state is unchanged).
-    pub fn on_verdict(&mut self, verdict: Verdict) {
-        if self.state != State::InFlight {
-            return;
-        }
-        match verdict {
-            Verdict::Open => {
-                self.state = State::Open;
-                self.in_row = 0;
-            }
-            Verdict::NoContent => self.state = State::Stopped(Stopped::NoContent),
-            Verdict::Fail {
-                status,
-                event_stream,
-            } => {
-                self.state = State::Stopped(Stopped::Failed {
-                    status,
-                    event_stream,
-                })
-            }
-            Verdict::Retry => self.broken(None),
-        }
-    }
-
-    /// Shows the machine an event of the open stream. Returns `true` when it is the configured
-    /// sentinel: the session stops with [`Stopped::Done`] and the caller SHOULD stop reading.
-    pub fn on_event(&mut self, event: &Event) -> bool {
-        let hit = self
-            .config
-            .sentinel
-            .as_ref()
-            .is_some_and(|s| s.matches(event.as_ref()));
-        self.sentinel_seen(hit)
-    }
-
-    /// [`on_event`](Reconnect::on_event) for a borrowed event.
-    pub fn on_event_ref(&mut self, event: &EventRef<'_>) -> bool {
-        let hit = self
-            .config
-            .sentinel
-            .as_ref()
-            .is_some_and(|s| s.matches(*event));
-        self.sentinel_seen(hit)
-    }
-
-    fn sentinel_seen(&mut self, hit: bool) -> bool {
-        if hit && matches!(self.state, State::Open | State::InFlight) {
-            self.state = State::Stopped(Stopped::Done);
-        }
-        hit
-    }
-
-    /// The body ended without a network error ("reestablish the connection"). `state` is what
-    /// the body left: pass the session's decoder.
-    pub fn on_body_end<'a>(&mut self, state: impl Into<StreamState<'a>>) {
-        if self.state == State::Open {
-            self.broken(Some(state.into()));
-        }
-    }
-
-    /// The connection failed: before the response (connect, TLS, …) or while reading the body.
-    /// `state` is what the body left, if any: pass the session's decoder.
-    pub fn on_error<'a>(&mut self, state: impl Into<StreamState<'a>>) {
-        if matches!(self.state, State::InFlight | State::Open) {
-            self.broken(Some(state.into()));
-        }
-    }
-
-    /// Ends the session from the caller's side (`EventSource.close()`; in MCP 2026-07-28, the
-    /// way to cancel the request). Stops with [`Stopped::Closed`] unless already stopped.
-    pub fn close(&mut self) {
-        if !matches!(self.state, State::Stopped(_)) {
-            self.state = State::Stopped(Stopped::Closed);
-        }
-    }
-
+/// Getters: they read the session without changing it.
+impl<J> Reconnect<J> {
     /// Why the session stopped; `None` while it runs (what [`poll`](Reconnect::poll) would
     /// return as [`Action::Stop`], without polling).
     #[must_use]
@@ -838,14 +547,11 @@ impl<J: Jitter> Reconnect<J> {
         }
     }
 
-    /// `EventSource.readyState`.
+    /// Whether a stream is open: the response was judged [`Verdict::Open`] and its body has not
+    /// ended yet (`EventSource.readyState` OPEN).
     #[must_use]
-    pub fn ready_state(&self) -> ReadyState {
-        match self.state {
-            State::Open => ReadyState::Open,
-            State::Stopped(_) => ReadyState::Closed,
-            _ => ReadyState::Connecting,
-        }
+    pub fn is_open(&self) -> bool {
+        self.state == State::Open
     }
 
     /// The session's last event ID string (empty when none).
@@ -854,9 +560,10 @@ impl<J: Jitter> Reconnect<J> {
         &self.last_event_id
     }
 
-    /// The reconnection time the server set with `retry`, if any.
+    /// The reconnection time the server set with `retry`, if any (the delay's base and floor;
+    /// [`Config::reconnection_time`] applies until then).
     #[must_use]
-    pub fn server_retry(&self) -> Option<Duration> {
+    pub fn retry(&self) -> Option<Duration> {
         self.retry
     }
 
@@ -884,6 +591,131 @@ impl<J: Jitter> Reconnect<J> {
     #[must_use]
     pub fn config(&self) -> &Config {
         &self.config
+    }
+}
+
+impl<J: FnMut(Duration) -> Duration> Reconnect<J> {
+    /// A session with `config` whose delays pass through `jitter` just before they are handed
+    /// out (spreading the reconnections of many clients; the caller brings its own
+    /// randomness), ready to connect. Jitter applies last, to the final figure.
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use sse_wire::reconnect::{Action, Config, Reconnect};
+    /// use sse_wire::sse::Decoder;
+    ///
+    /// // A deterministic stand-in for "up to 10% more".
+    /// let mut session = Reconnect::with_jitter(Config::new(), |d: Duration| d + d / 10);
+    /// let _ = session.poll();
+    /// session.on_error(&Decoder::new());
+    /// assert_eq!(session.poll(), Some(Action::Wait(Duration::from_millis(3300))));
+    /// ```
+    #[must_use]
+    pub fn with_jitter(config: Config, jitter: J) -> Self {
+        Reconnect {
+            last_event_id: config.last_event_id.clone(),
+            config,
+            jitter,
+            state: State::Ready,
+            request: Request::Original,
+            retry: None,
+            in_row: 0,
+            reconnects: 0,
+        }
+    }
+
+    // Output.
+
+    /// What to do next: see [`Action`]. `None` while a request is in flight or a stream is open.
+    /// An [`Action::Connect`] is handed out once; `Wait` and `Stop` are repeated until the state
+    /// changes.
+    #[must_use]
+    pub fn poll(&mut self) -> Option<Action> {
+        match self.state {
+            State::Ready => {
+                self.state = State::InFlight;
+                Some(Action::Connect(self.connect()))
+            }
+            State::InFlight | State::Open => None,
+            State::Waiting(d) => Some(Action::Wait(d)),
+            State::Stopped(s) => Some(Action::Stop(s)),
+        }
+    }
+
+    // Inputs.
+
+    /// The response head arrived, judged: by the standard with [`Verdict::of`] (or
+    /// [`Verdict::of_response`]), or by the caller (fetch-event-source's `onopen`).
+    /// [`Verdict::Retry`] counts as a network error before any body (the session's decoder
+    /// state is unchanged).
+    pub fn on_response(&mut self, verdict: Verdict) {
+        if self.state != State::InFlight {
+            return;
+        }
+        match verdict {
+            Verdict::Open => {
+                self.state = State::Open;
+                self.in_row = 0;
+            }
+            Verdict::NoContent => self.state = State::Stopped(Stopped::NoContent),
+            Verdict::Fail {
+                status,
+                event_stream,
+            } => {
+                self.state = State::Stopped(Stopped::Failed {
+                    status,
+                    event_stream,
+                })
+            }
+            Verdict::Retry => self.broken(None),
+        }
+    }
+
+    /// Shows the machine an event of the open stream (an owned event shows its view,
+    /// [`Event::as_ref`](crate::sse::Event::as_ref)). Returns `true` when it is the configured sentinel: the session stops
+    /// with [`Stopped::Done`] and the caller SHOULD stop reading.
+    pub fn on_event(&mut self, event: EventRef<'_>) -> bool {
+        let hit = self
+            .config
+            .sentinel
+            .as_ref()
+            .is_some_and(|s| s.matches(event));
+        if hit && matches!(self.state, State::Open | State::InFlight) {
+            self.state = State::Stopped(Stopped::Done);
+        }
+        hit
+    }
+
+    /// The body ended without a network error ("reestablish the connection"). `state` is what
+    /// the body left: pass the session's decoder.
+    pub fn on_body_end<'a>(&mut self, state: impl Into<StreamState<'a>>) {
+        if self.state == State::Open {
+            self.broken(Some(state.into()));
+        }
+    }
+
+    /// The connection failed: before the response (connect, TLS, …) or while reading the body.
+    /// `state` is what the body left, if any: pass the session's decoder.
+    pub fn on_error<'a>(&mut self, state: impl Into<StreamState<'a>>) {
+        if matches!(self.state, State::InFlight | State::Open) {
+            self.broken(Some(state.into()));
+        }
+    }
+
+    /// The wait asked for by [`Action::Wait`] is over: the next [`poll`](Reconnect::poll) says
+    /// to connect.
+    pub fn on_timeout(&mut self) {
+        if let State::Waiting(_) = self.state {
+            self.state = State::Ready;
+        }
+    }
+
+    /// Ends the session from the caller's side (`EventSource.close()`; in MCP 2026-07-28, the
+    /// way to cancel the request). Stops with [`Stopped::Closed`] unless already stopped.
+    pub fn close(&mut self) {
+        if !matches!(self.state, State::Stopped(_)) {
+            self.state = State::Stopped(Stopped::Closed);
+        }
     }
 
     /// The stream broke (body end, network error, or a caller's `Retry`): choose the next
@@ -919,7 +751,7 @@ impl<J: Jitter> Reconnect<J> {
         let delay = self.delay();
         self.in_row += 1;
         self.reconnects = self.reconnects.saturating_add(1);
-        self.state = State::Waiting(self.jitter.jitter(delay));
+        self.state = State::Waiting((self.jitter)(delay));
     }
 
     /// The request that continues the stream, if any may be sent. Decided afresh at every
@@ -948,19 +780,18 @@ impl<J: Jitter> Reconnect<J> {
     fn delay(&self) -> Duration {
         let base = self.retry.unwrap_or(self.config.reconnection_time);
         let mut d = base;
-        if let Some(b) = self.config.backoff {
-            // The first reconnection after an open waits the base; each one in a row after it
-            // multiplies once more.
-            if b.factor > 1 {
-                for _ in 0..self.in_row {
-                    if d >= b.cap || d.is_zero() {
-                        break;
-                    }
-                    d = d.saturating_mul(b.factor);
+        let (factor, cap) = (self.config.backoff_factor, self.config.backoff_cap);
+        // The first reconnection after an open waits the base; each one in a row after it
+        // multiplies once more (until the cap, or `Duration::MAX` without one).
+        if factor > 1 {
+            for _ in 0..self.in_row {
+                if d >= cap || d.is_zero() {
+                    break;
                 }
+                d = d.saturating_mul(factor);
             }
-            d = d.min(b.cap);
         }
+        d = d.min(cap);
         match self.retry {
             Some(floor) => d.max(floor),
             None => d,
@@ -981,7 +812,7 @@ impl<J: Jitter> Reconnect<J> {
         Connect {
             request: self.request,
             last_event_id,
-            unsent,
+            unsent_id: unsent,
             attempt,
         }
     }

@@ -572,7 +572,7 @@ fn a_chunked_event_stream_through_both_codecs() {
         HeaderValue::from_static("Text/Event-Stream;charset=UTF-8"),
     );
     headers.insert(TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
-    assert!(sse_wire::http::content_type_is_event_stream(&headers));
+    assert!(sse_wire::http::is_event_stream(&headers));
     assert!(sse_wire::http::is_chunked(&headers));
 
     let events =

@@ -9,15 +9,31 @@ use bytes::Bytes;
 use proptest::prelude::*;
 use sse_wire::outcome::Sentinel;
 use sse_wire::reconnect::{
-    Action, Config, Connect, Method, ReadyState, Reconnect, Request, Resumption, Stopped,
-    StreamState, UnsentId, Verdict,
+    Action, Config, Connect, Method, Reconnect, Request, Resumption, Stopped, StreamState,
+    UnsentId, Verdict,
 };
 use sse_wire::sse::{BytesDecoder, Event, Item};
 
 const ES: Option<&[u8]> = Some(b"text/event-stream");
 
+/// The default configuration, changed by `set`.
+fn configured(set: impl FnOnce(&mut Config)) -> Config {
+    let mut config = Config::new();
+    set(&mut config);
+    config
+}
+
+/// What `EventSource.readyState` would say: CONNECTING, OPEN or CLOSED.
+fn ready_state<J>(s: &Reconnect<J>) -> &'static str {
+    match (s.is_open(), s.stopped()) {
+        (true, _) => "OPEN",
+        (false, Some(_)) => "CLOSED",
+        (false, None) => "CONNECTING",
+    }
+}
+
 /// Decodes `body` and shows each event to the machine; returns the events.
-fn feed<J: sse_wire::reconnect::Jitter>(
+fn feed<J: FnMut(Duration) -> Duration>(
     session: &mut Reconnect<J>,
     decoder: &mut BytesDecoder,
     body: &[u8],
@@ -26,7 +42,7 @@ fn feed<J: sse_wire::reconnect::Jitter>(
     let mut events = Vec::new();
     for item in &mut *decoder {
         if let Item::Event(e) = item.unwrap() {
-            let stop = session.on_event(&e);
+            let stop = session.on_event(e.as_ref());
             events.push(e);
             if stop {
                 break;
@@ -36,14 +52,14 @@ fn feed<J: sse_wire::reconnect::Jitter>(
     events
 }
 
-fn connect<J: sse_wire::reconnect::Jitter>(session: &mut Reconnect<J>) -> Connect {
+fn connect<J: FnMut(Duration) -> Duration>(session: &mut Reconnect<J>) -> Connect {
     match session.poll() {
         Some(Action::Connect(c)) => c,
         other => panic!("expected Connect, got {other:?}"),
     }
 }
 
-fn wait<J: sse_wire::reconnect::Jitter>(session: &mut Reconnect<J>) -> Duration {
+fn wait<J: FnMut(Duration) -> Duration>(session: &mut Reconnect<J>) -> Duration {
     match session.poll() {
         Some(Action::Wait(d)) => {
             session.on_timeout();
@@ -53,7 +69,7 @@ fn wait<J: sse_wire::reconnect::Jitter>(session: &mut Reconnect<J>) -> Duration 
     }
 }
 
-fn stopped<J: sse_wire::reconnect::Jitter>(session: &mut Reconnect<J>) -> Stopped {
+fn stopped<J: FnMut(Duration) -> Duration>(session: &mut Reconnect<J>) -> Stopped {
     match session.poll() {
         Some(Action::Stop(s)) => s,
         other => panic!("expected Stop, got {other:?}"),
@@ -63,8 +79,8 @@ fn stopped<J: sse_wire::reconnect::Jitter>(session: &mut Reconnect<J>) -> Stoppe
 /// One connection that opens, carries `body` and ends cleanly.
 fn open_and_end(session: &mut Reconnect, decoder: &mut BytesDecoder, body: &[u8]) {
     decoder.reset();
-    session.on_response(200, ES);
-    assert_eq!(session.ready_state(), ReadyState::Open);
+    session.on_response(Verdict::of(200, ES));
+    assert_eq!(ready_state(session), "OPEN");
     feed(session, decoder, body);
     session.on_body_end(&*decoder);
 }
@@ -72,10 +88,10 @@ fn open_and_end(session: &mut Reconnect, decoder: &mut BytesDecoder, body: &[u8]
 #[test]
 fn first_poll_connects_once_with_the_original_request_and_no_id() {
     let mut s = Reconnect::new(Config::new());
-    assert_eq!(s.ready_state(), ReadyState::Connecting);
+    assert_eq!(ready_state(&s), "CONNECTING");
     let c = connect(&mut s);
     assert_eq!(
-        (c.request(), c.last_event_id(), c.attempt()),
+        (c.request, c.last_event_id.as_deref(), c.attempt),
         (Request::Original, None, 0)
     );
     // In flight: nothing to do until the response.
@@ -91,10 +107,10 @@ fn wpt_eventsource_reconnect_body_end_reconnects() {
     let mut d = BytesDecoder::new();
     let _ = connect(&mut s);
     open_and_end(&mut s, &mut d, b"retry: 1000\ndata: hi\n\n");
-    assert_eq!(s.ready_state(), ReadyState::Connecting);
+    assert_eq!(ready_state(&s), "CONNECTING");
     assert_eq!(wait(&mut s), Duration::from_millis(1000));
     let c = connect(&mut s);
-    assert_eq!((c.request(), c.attempt()), (Request::Original, 1));
+    assert_eq!((c.request, c.attempt), (Request::Original, 1));
     assert_eq!(s.reconnects(), 1);
 }
 
@@ -103,11 +119,19 @@ fn wpt_eventsource_reconnect_body_end_reconnects() {
 fn default_reconnection_time_is_three_seconds() {
     let mut s = Reconnect::new(Config::new());
     let _ = connect(&mut s);
-    s.on_error(StreamState::new("", None));
+    s.on_error(StreamState {
+        last_event_id: "",
+        retry: None,
+    });
     assert_eq!(wait(&mut s), Duration::from_secs(3));
-    let mut s = Reconnect::new(Config::new().reconnection_time(Duration::from_millis(10)));
+    let mut s = Reconnect::new(configured(|c| {
+        c.reconnection_time = Duration::from_millis(10)
+    }));
     let _ = connect(&mut s);
-    s.on_error(StreamState::new("", None));
+    s.on_error(StreamState {
+        last_event_id: "",
+        retry: None,
+    });
     assert_eq!(wait(&mut s), Duration::from_millis(10));
 }
 
@@ -123,8 +147,8 @@ fn wpt_eventsource_close_204_after_reconnects_stops() {
     open_and_end(&mut s, &mut d, b"data: 2\n\n");
     let _ = wait(&mut s);
     let _ = connect(&mut s);
-    s.on_response(204, None);
-    assert_eq!(s.ready_state(), ReadyState::Closed);
+    s.on_response(Verdict::of(204, None));
+    assert_eq!(ready_state(&s), "CLOSED");
     assert_eq!(stopped(&mut s), Stopped::NoContent);
     assert_eq!(stopped(&mut s), Stopped::NoContent, "Stop is sticky");
 }
@@ -136,7 +160,7 @@ fn wpt_request_status_error_statuses_close_without_reconnecting() {
     for status in [204, 205, 210, 299, 404, 410, 503] {
         let mut s = Reconnect::new(Config::new());
         let _ = connect(&mut s);
-        s.on_response(status, ES);
+        s.on_response(Verdict::of(status, ES));
         let want = if status == 204 {
             Stopped::NoContent
         } else {
@@ -146,10 +170,16 @@ fn wpt_request_status_error_statuses_close_without_reconnecting() {
             }
         };
         assert_eq!(stopped(&mut s), want, "{status}");
-        assert_eq!(s.ready_state(), ReadyState::Closed);
+        assert_eq!(ready_state(&s), "CLOSED");
         // Nothing that follows revives it.
-        s.on_body_end(StreamState::new("1", None));
-        s.on_error(StreamState::new("1", None));
+        s.on_body_end(StreamState {
+            last_event_id: "1",
+            retry: None,
+        });
+        s.on_error(StreamState {
+            last_event_id: "1",
+            retry: None,
+        });
         s.on_timeout();
         assert_eq!(stopped(&mut s), want, "{status}");
         assert_eq!(s.reconnects(), 0);
@@ -174,9 +204,9 @@ fn wpt_format_mime_cases() {
     for (ct, opens) in cases {
         let mut s = Reconnect::new(Config::new());
         let _ = connect(&mut s);
-        s.on_response(200, ct);
+        s.on_response(Verdict::of(200, ct));
         if opens {
-            assert_eq!(s.ready_state(), ReadyState::Open, "{ct:?}");
+            assert_eq!(ready_state(&s), "OPEN", "{ct:?}");
             assert_eq!(s.poll(), None);
         } else {
             assert_eq!(
@@ -195,13 +225,15 @@ fn wpt_format_mime_cases() {
 /// to be passing is retried, and a JSON answer is opened by choice.
 #[test]
 fn caller_verdict_overrides_the_standard_check() {
-    let mut s = Reconnect::new(Config::new().reconnection_time(Duration::from_millis(5)));
+    let mut s = Reconnect::new(configured(|c| {
+        c.reconnection_time = Duration::from_millis(5)
+    }));
     let _ = connect(&mut s);
-    s.on_verdict(Verdict::Retry);
+    s.on_response(Verdict::Retry);
     assert_eq!(wait(&mut s), Duration::from_millis(5));
-    assert_eq!(connect(&mut s).attempt(), 1);
-    s.on_verdict(Verdict::Open);
-    assert_eq!(s.ready_state(), ReadyState::Open);
+    assert_eq!(connect(&mut s).attempt, 1);
+    s.on_response(Verdict::Open);
+    assert_eq!(ready_state(&s), "OPEN");
     assert_eq!(s.attempts_in_row(), 0, "an open resets the count");
 }
 
@@ -214,8 +246,8 @@ fn wpt_format_field_id_is_echoed() {
     open_and_end(&mut s, &mut d, "id: …\ndata: x\n\n".as_bytes());
     let _ = wait(&mut s);
     let c = connect(&mut s);
-    assert_eq!(c.last_event_id(), Some("…"));
-    assert_eq!(c.unsent_id(), None);
+    assert_eq!(c.last_event_id.as_deref(), Some("…"));
+    assert_eq!(c.unsent_id, None);
 }
 
 /// WPT format-field-id-2: the id survives two reconnections whose streams carry no id.
@@ -227,11 +259,11 @@ fn wpt_format_field_id_2_survives_two_reconnects() {
     open_and_end(&mut s, &mut d, b"id: 1\ndata: a\n\n");
     for _ in 0..2 {
         let _ = wait(&mut s);
-        assert_eq!(connect(&mut s).last_event_id(), Some("1"));
+        assert_eq!(connect(&mut s).last_event_id.as_deref(), Some("1"));
         open_and_end(&mut s, &mut d, b"data: no id here\n\n");
     }
     let _ = wait(&mut s);
-    assert_eq!(connect(&mut s).last_event_id(), Some("1"));
+    assert_eq!(connect(&mut s).last_event_id.as_deref(), Some("1"));
 }
 
 /// WPT format-field-id-3: the id persists, changes with a new `id`, and an empty `id` resets it,
@@ -250,8 +282,8 @@ fn wpt_format_field_id_3_persist_change_reset() {
         open_and_end(&mut s, &mut d, body);
         let _ = wait(&mut s);
         let c = connect(&mut s);
-        assert_eq!(c.last_event_id(), want);
-        assert_eq!(c.unsent_id(), None, "an empty id is not an unsent one");
+        assert_eq!(c.last_event_id.as_deref(), want);
+        assert_eq!(c.unsent_id, None, "an empty id is not an unsent one");
     }
 }
 
@@ -280,7 +312,7 @@ fn retry_and_id_from_blocks_without_data_are_kept() {
     let _ = connect(&mut s);
     open_and_end(&mut s, &mut d, b"id: 9\nretry: 750\n\ndata: cut mid-ev");
     assert_eq!(wait(&mut s), Duration::from_millis(750));
-    assert_eq!(connect(&mut s).last_event_id(), Some("9"));
+    assert_eq!(connect(&mut s).last_event_id.as_deref(), Some("9"));
 }
 
 /// A network error while the body is read reestablishes too (§9.2.3), with the state so far.
@@ -289,22 +321,22 @@ fn network_error_mid_body_reconnects_with_the_state_so_far() {
     let mut s = Reconnect::new(Config::new());
     let mut d = BytesDecoder::new();
     let _ = connect(&mut s);
-    s.on_response(200, ES);
+    s.on_response(Verdict::of(200, ES));
     feed(&mut s, &mut d, b"retry: 40\nid: 3\ndata: a\n\n");
     s.on_error(&d);
     assert_eq!(wait(&mut s), Duration::from_millis(40));
-    assert_eq!(connect(&mut s).last_event_id(), Some("3"));
+    assert_eq!(connect(&mut s).last_event_id.as_deref(), Some("3"));
 }
 
 /// fetch-event-source #36 / PR #54: an LLM POST re-sent on reconnect is billed twice. By default
 /// a POST is never re-sent: not after a complete answer, not after a network error.
 #[test]
 fn post_is_never_resent_by_default() {
-    let post = Config::new().method(Method::Post);
+    let post = configured(|c| c.method = Method::Post);
     let mut s = Reconnect::new(post.clone());
     let mut d = BytesDecoder::new();
     let _ = connect(&mut s);
-    s.on_response(200, ES);
+    s.on_response(Verdict::of(200, ES));
     feed(
         &mut s,
         &mut d,
@@ -315,29 +347,42 @@ fn post_is_never_resent_by_default() {
 
     let mut s = Reconnect::new(post.clone());
     let _ = connect(&mut s);
-    s.on_error(StreamState::new("", None));
+    s.on_error(StreamState {
+        last_event_id: "",
+        retry: None,
+    });
     assert_eq!(stopped(&mut s), Stopped::NotResendable);
 
-    let mut s = Reconnect::new(Config::new().method(Method::Other { idempotent: false }));
+    let mut s = Reconnect::new(configured(|c| {
+        c.method = Method::Other { idempotent: false }
+    }));
     let _ = connect(&mut s);
-    s.on_error(StreamState::new("", None));
+    s.on_error(StreamState {
+        last_event_id: "",
+        retry: None,
+    });
     assert_eq!(stopped(&mut s), Stopped::NotResendable);
 
     // Opted in: re-sent as the original request.
-    let mut s = Reconnect::new(post.resend(true));
+    let mut post = post;
+    post.resend = true;
+    let mut s = Reconnect::new(post);
     let _ = connect(&mut s);
-    s.on_error(StreamState::new("", None));
+    s.on_error(StreamState {
+        last_event_id: "",
+        retry: None,
+    });
     let _ = wait(&mut s);
-    assert_eq!(connect(&mut s).request(), Request::Original);
+    assert_eq!(connect(&mut s).request, Request::Original);
 }
 
 /// A sentinel event ends the session without reconnecting; what follows is ignored.
 #[test]
 fn sentinel_stops_the_session() {
-    let mut s = Reconnect::new(Config::new().sentinel(Sentinel::openai()));
+    let mut s = Reconnect::new(configured(|c| c.sentinel = Some(Sentinel::openai())));
     let mut d = BytesDecoder::new();
     let _ = connect(&mut s);
-    s.on_response(200, ES);
+    s.on_response(Verdict::of(200, ES));
     let events = feed(
         &mut s,
         &mut d,
@@ -359,15 +404,15 @@ fn sentinel_stops_the_session() {
 /// Anthropic's sentinel is an event type, matched through the borrowed path too.
 #[test]
 fn sentinel_by_event_type_through_event_ref() {
-    let mut s = Reconnect::new(Config::new().sentinel(Sentinel::anthropic()));
+    let mut s = Reconnect::new(configured(|c| c.sentinel = Some(Sentinel::anthropic())));
     let mut d = BytesDecoder::new();
     let _ = connect(&mut s);
-    s.on_response(200, ES);
+    s.on_response(Verdict::of(200, ES));
     d.push(Bytes::from_static(b"event: message_stop\ndata: {}\n\n"));
     let Some(Ok(sse_wire::sse::ItemRef::Event(e))) = d.next_ref() else {
         panic!()
     };
-    assert!(s.on_event_ref(&e));
+    assert!(s.on_event(e));
     assert_eq!(stopped(&mut s), Stopped::Done);
 }
 
@@ -375,9 +420,11 @@ fn sentinel_by_event_type_through_event_ref() {
 /// after a successful open.
 #[test]
 fn backoff_multiplies_caps_and_resets_after_open() {
-    let config = Config::new()
-        .reconnection_time(Duration::from_millis(100))
-        .backoff(2, Duration::from_millis(700));
+    let config = configured(|c| {
+        c.reconnection_time = Duration::from_millis(100);
+        c.backoff_factor = 2;
+        c.backoff_cap = Duration::from_millis(700);
+    });
     let mut s = Reconnect::new(config);
     let mut d = BytesDecoder::new();
     let _ = connect(&mut s);
@@ -398,7 +445,10 @@ fn backoff_multiplies_caps_and_resets_after_open() {
 /// 2025-11-25: the client MUST wait `retry`).
 #[test]
 fn server_retry_is_the_base_and_a_floor_over_the_cap() {
-    let config = Config::new().backoff(3, Duration::from_millis(500));
+    let config = configured(|c| {
+        c.backoff_factor = 3;
+        c.backoff_cap = Duration::from_millis(500);
+    });
     let mut s = Reconnect::new(config);
     let mut d = BytesDecoder::new();
     let _ = connect(&mut s);
@@ -411,9 +461,15 @@ fn server_retry_is_the_base_and_a_floor_over_the_cap() {
     }
     assert_eq!(delays, [100, 300, 500, 500]);
 
-    let mut s = Reconnect::new(Config::new().backoff(2, Duration::from_millis(50)));
+    let mut s = Reconnect::new(configured(|c| {
+        c.backoff_factor = 2;
+        c.backoff_cap = Duration::from_millis(50);
+    }));
     let _ = connect(&mut s);
-    s.on_error(StreamState::new("", Some(Duration::from_millis(800))));
+    s.on_error(StreamState {
+        last_event_id: "",
+        retry: Some(Duration::from_millis(800)),
+    });
     assert_eq!(wait(&mut s).as_millis(), 800, "cap below retry: retry wins");
 }
 
@@ -421,22 +477,28 @@ fn server_retry_is_the_base_and_a_floor_over_the_cap() {
 /// reached. Here each reconnection counts, and the limit stops the session.
 #[test]
 fn attempt_counter_increments_and_max_attempts_stops() {
-    let mut s = Reconnect::new(Config::new().max_attempts(3));
+    let mut s = Reconnect::new(configured(|c| c.max_attempts = Some(3)));
     let _ = connect(&mut s);
     for n in 1..=3 {
-        s.on_error(StreamState::new("", None));
+        s.on_error(StreamState {
+            last_event_id: "",
+            retry: None,
+        });
         let _ = wait(&mut s);
         let c = connect(&mut s);
-        assert_eq!((c.attempt(), s.attempts_in_row()), (n, n));
+        assert_eq!((c.attempt, s.attempts_in_row()), (n, n));
     }
-    s.on_error(StreamState::new("", None));
+    s.on_error(StreamState {
+        last_event_id: "",
+        retry: None,
+    });
     assert_eq!(
         stopped(&mut s),
         Stopped::AttemptsExhausted { reconnects: 3 }
     );
 
     // A successful open resets the count: an open after each failure never runs out.
-    let mut s = Reconnect::new(Config::new().max_attempts(1));
+    let mut s = Reconnect::new(configured(|c| c.max_attempts = Some(1)));
     let mut d = BytesDecoder::new();
     let _ = connect(&mut s);
     for _ in 0..5 {
@@ -447,9 +509,12 @@ fn attempt_counter_increments_and_max_attempts_stops() {
     assert_eq!(s.reconnects(), 5);
 
     // `max_attempts(0)`: never reconnect.
-    let mut s = Reconnect::new(Config::new().max_attempts(0));
+    let mut s = Reconnect::new(configured(|c| c.max_attempts = Some(0)));
     let _ = connect(&mut s);
-    s.on_error(StreamState::new("", None));
+    s.on_error(StreamState {
+        last_event_id: "",
+        retry: None,
+    });
     assert_eq!(
         stopped(&mut s),
         Stopped::AttemptsExhausted { reconnects: 0 }
@@ -460,7 +525,10 @@ fn attempt_counter_increments_and_max_attempts_stops() {
 /// attempt count every time; `max_reconnects` bounds the session as a whole.
 #[test]
 fn max_reconnects_bounds_an_open_and_close_loop() {
-    let mut s = Reconnect::new(Config::new().max_attempts(1).max_reconnects(4));
+    let mut s = Reconnect::new(configured(|c| {
+        c.max_attempts = Some(1);
+        c.max_reconnects = Some(4);
+    }));
     let mut d = BytesDecoder::new();
     let _ = connect(&mut s);
     let mut connections = 1;
@@ -489,14 +557,19 @@ fn jitter_is_applied_last() {
             seen.push(d.as_millis());
             d + Duration::from_millis(7)
         };
-        let config = Config::new()
-            .reconnection_time(Duration::from_millis(100))
-            .backoff(10, Duration::from_millis(250));
+        let config = configured(|c| {
+            c.reconnection_time = Duration::from_millis(100);
+            c.backoff_factor = 10;
+            c.backoff_cap = Duration::from_millis(250);
+        });
         let mut s = Reconnect::with_jitter(config, jitter);
         let _ = connect(&mut s);
         let mut out = Vec::new();
         for _ in 0..3 {
-            s.on_error(StreamState::new("", None));
+            s.on_error(StreamState {
+                last_event_id: "",
+                retry: None,
+            });
             out.push(wait(&mut s).as_millis());
             let _ = connect(&mut s);
         }
@@ -510,17 +583,18 @@ fn jitter_is_applied_last() {
 /// `Last-Event-ID`, and stays a GET; the server's `retry` is waited.
 #[test]
 fn mcp_2025_11_25_post_stream_with_an_id_resumes_with_get() {
-    let config = Config::new()
-        .method(Method::Post)
-        .resumption(Resumption::Mcp2025_11_25);
+    let config = configured(|c| {
+        c.method = Method::Post;
+        c.resumption = Resumption::Mcp2025_11_25;
+    });
     let mut s = Reconnect::new(config);
     let mut d = BytesDecoder::new();
-    assert_eq!(connect(&mut s).request(), Request::Original);
+    assert_eq!(connect(&mut s).request, Request::Original);
     open_and_end(&mut s, &mut d, b"id: req7-0\nretry: 500\n\n");
     assert_eq!(wait(&mut s).as_millis(), 500);
     let c = connect(&mut s);
     assert_eq!(
-        (c.request(), c.last_event_id()),
+        (c.request, c.last_event_id.as_deref()),
         (Request::Resume, Some("req7-0"))
     );
     // The resumed GET breaks too: still a GET, with the newer id.
@@ -528,7 +602,7 @@ fn mcp_2025_11_25_post_stream_with_an_id_resumes_with_get() {
     let _ = wait(&mut s);
     let c = connect(&mut s);
     assert_eq!(
-        (c.request(), c.last_event_id()),
+        (c.request, c.last_event_id.as_deref()),
         (Request::Resume, Some("req7-1"))
     );
     assert_eq!(s.request(), Request::Resume);
@@ -545,10 +619,11 @@ fn mcp_2025_11_25_resume_needs_an_id_each_time() {
         (b"id: a\x01b\ndata: {}\n\n", false),
         (b"id\ndata: {}\n\n", true),
     ] {
-        let config = Config::new()
-            .method(Method::Post)
-            .resumption(Resumption::Mcp2025_11_25)
-            .resend(allow);
+        let config = configured(|c| {
+            c.method = Method::Post;
+            c.resumption = Resumption::Mcp2025_11_25;
+            c.resend = allow;
+        });
         let mut s = Reconnect::new(config);
         let mut d = BytesDecoder::new();
         let _ = connect(&mut s);
@@ -556,7 +631,7 @@ fn mcp_2025_11_25_resume_needs_an_id_each_time() {
         let _ = wait(&mut s);
         let c = connect(&mut s);
         assert_eq!(
-            (c.request(), c.last_event_id()),
+            (c.request, c.last_event_id.as_deref()),
             (Request::Resume, Some("req7-0"))
         );
         d.reset();
@@ -564,7 +639,10 @@ fn mcp_2025_11_25_resume_needs_an_id_each_time() {
         if allow {
             let _ = wait(&mut s);
             let c = connect(&mut s);
-            assert_eq!((c.request(), c.last_event_id()), (Request::Original, None));
+            assert_eq!(
+                (c.request, c.last_event_id.as_deref()),
+                (Request::Original, None)
+            );
         } else {
             assert_eq!(stopped(&mut s), Stopped::NotResendable);
         }
@@ -575,9 +653,10 @@ fn mcp_2025_11_25_resume_needs_an_id_each_time() {
 /// is not re-sent unless allowed; an ID no header can carry is no ID to resume from.
 #[test]
 fn mcp_2025_11_25_no_id_no_resume() {
-    let config = Config::new()
-        .method(Method::Post)
-        .resumption(Resumption::Mcp2025_11_25);
+    let config = configured(|c| {
+        c.method = Method::Post;
+        c.resumption = Resumption::Mcp2025_11_25;
+    });
     let mut s = Reconnect::new(config.clone());
     let mut d = BytesDecoder::new();
     let _ = connect(&mut s);
@@ -590,14 +669,19 @@ fn mcp_2025_11_25_no_id_no_resume() {
     open_and_end(&mut s, &mut d, b"id: a\x01b\ndata: {}\n\n");
     assert_eq!(stopped(&mut s), Stopped::NotResendable);
 
-    let mut s = Reconnect::new(config.resend(true));
+    let mut config = config;
+    config.resend = true;
+    let mut s = Reconnect::new(config);
     let _ = connect(&mut s);
-    s.on_error(StreamState::new("", None));
+    s.on_error(StreamState {
+        last_event_id: "",
+        retry: None,
+    });
     let _ = wait(&mut s);
-    assert_eq!(connect(&mut s).request(), Request::Original);
+    assert_eq!(connect(&mut s).request, Request::Original);
 
     // The standalone GET stream is simply re-requested, with its id.
-    let get = Config::new().resumption(Resumption::Mcp2025_11_25);
+    let get = configured(|c| c.resumption = Resumption::Mcp2025_11_25);
     let mut s = Reconnect::new(get);
     let mut d = BytesDecoder::new();
     let _ = connect(&mut s);
@@ -605,7 +689,7 @@ fn mcp_2025_11_25_no_id_no_resume() {
     let _ = wait(&mut s);
     let c = connect(&mut s);
     assert_eq!(
-        (c.request(), c.last_event_id()),
+        (c.request, c.last_event_id.as_deref()),
         (Request::Original, Some("g-3"))
     );
 }
@@ -614,32 +698,38 @@ fn mcp_2025_11_25_no_id_no_resume() {
 /// re-issued as a new request only when allowed, never with the header; closing cancels.
 #[test]
 fn mcp_2026_07_28_no_resumption() {
-    let config = Config::new()
-        .method(Method::Post)
-        .resumption(Resumption::Mcp2026_07_28);
+    let config = configured(|c| {
+        c.method = Method::Post;
+        c.resumption = Resumption::Mcp2026_07_28;
+    });
     let mut s = Reconnect::new(config.clone());
     let mut d = BytesDecoder::new();
     let _ = connect(&mut s);
     open_and_end(&mut s, &mut d, b"id: 1\ndata: {}\n\n");
     assert_eq!(stopped(&mut s), Stopped::NotResendable);
 
-    let mut s = Reconnect::new(config.clone().resend(true));
+    let mut resend = config.clone();
+    resend.resend = true;
+    let mut s = Reconnect::new(resend);
     let mut d = BytesDecoder::new();
     let _ = connect(&mut s);
     open_and_end(&mut s, &mut d, b"id: 1\nretry: 5\ndata: {}\n\n");
     let _ = wait(&mut s);
     let c = connect(&mut s);
-    assert_eq!(c.request(), Request::Original);
-    assert_eq!(c.last_event_id(), None);
-    assert_eq!(c.unsent_id(), Some(UnsentId::Policy));
+    assert_eq!(c.request, Request::Original);
+    assert_eq!(c.last_event_id.as_deref(), None);
+    assert_eq!(c.unsent_id, Some(UnsentId::Policy));
 
     // Cancelling: close while the stream is open.
     let mut s = Reconnect::new(config);
     let _ = connect(&mut s);
-    s.on_response(200, ES);
+    s.on_response(Verdict::of(200, ES));
     s.close();
     assert_eq!(stopped(&mut s), Stopped::Closed);
-    s.on_body_end(StreamState::new("", None));
+    s.on_body_end(StreamState {
+        last_event_id: "",
+        retry: None,
+    });
     assert_eq!(stopped(&mut s), Stopped::Closed);
 }
 
@@ -661,11 +751,11 @@ fn id_with_a_control_byte_is_not_sent() {
         let c = connect(&mut s);
         match want {
             Some((byte, at)) => {
-                assert_eq!(c.last_event_id(), None);
-                assert_eq!(c.unsent_id(), Some(UnsentId::Control { byte, at }));
+                assert_eq!(c.last_event_id.as_deref(), None);
+                assert_eq!(c.unsent_id, Some(UnsentId::Control { byte, at }));
                 assert!(!s.last_event_id().is_empty(), "the machine still knows it");
             }
-            None => assert_eq!(c.last_event_id(), Some("a\tb")),
+            None => assert_eq!(c.last_event_id.as_deref(), Some("a\tb")),
         }
     }
 }
@@ -682,22 +772,25 @@ fn close_from_every_state() {
     let mut b = Reconnect::new(Config::new());
     let _ = connect(&mut b);
     b.close();
-    b.on_response(200, ES);
+    b.on_response(Verdict::of(200, ES));
     assert_eq!(stopped(&mut b), Stopped::Closed);
 
     let mut c = Reconnect::new(Config::new());
     let _ = connect(&mut c);
-    c.on_error(StreamState::new("", None));
+    c.on_error(StreamState {
+        last_event_id: "",
+        retry: None,
+    });
     assert!(matches!(c.poll(), Some(Action::Wait(_))));
     c.close();
     c.on_timeout();
     assert_eq!(stopped(&mut c), Stopped::Closed);
-    assert_eq!(c.ready_state(), ReadyState::Closed);
+    assert_eq!(ready_state(&c), "CLOSED");
 
     // A stop that came first is kept.
     let mut d = Reconnect::new(Config::new());
     let _ = connect(&mut d);
-    d.on_response(404, ES);
+    d.on_response(Verdict::of(404, ES));
     d.close();
     assert!(matches!(
         stopped(&mut d),
@@ -708,8 +801,8 @@ fn close_from_every_state() {
 /// A client restarted from saved state sends its last id on the first request.
 #[test]
 fn seeded_last_event_id_goes_out_first() {
-    let mut s = Reconnect::new(Config::new()).last_event_id_seed("41");
-    assert_eq!(connect(&mut s).last_event_id(), Some("41"));
+    let mut s = Reconnect::new(configured(|c| c.last_event_id = "41".into()));
+    assert_eq!(connect(&mut s).last_event_id.as_deref(), Some("41"));
 }
 
 /// Inputs that do not fit the state are ignored: a second response, a body end before a
@@ -717,16 +810,22 @@ fn seeded_last_event_id_goes_out_first() {
 #[test]
 fn out_of_order_inputs_are_ignored() {
     let mut s = Reconnect::new(Config::new());
-    s.on_response(200, ES);
-    s.on_body_end(StreamState::new("x", None));
+    s.on_response(Verdict::of(200, ES));
+    s.on_body_end(StreamState {
+        last_event_id: "x",
+        retry: None,
+    });
     s.on_timeout();
     let c = connect(&mut s);
-    assert_eq!(c.last_event_id(), None);
-    s.on_body_end(StreamState::new("x", None)); // no response yet: ignored
+    assert_eq!(c.last_event_id.as_deref(), None);
+    s.on_body_end(StreamState {
+        last_event_id: "x",
+        retry: None,
+    }); // no response yet: ignored
     assert_eq!(s.poll(), None);
-    s.on_response(200, ES);
-    s.on_response(404, ES); // not awaited: ignored
-    assert_eq!(s.ready_state(), ReadyState::Open);
+    s.on_response(Verdict::of(200, ES));
+    s.on_response(Verdict::of(404, ES)); // not awaited: ignored
+    assert_eq!(ready_state(&s), "OPEN");
 }
 
 #[cfg(feature = "http")]
@@ -796,21 +895,18 @@ fn config() -> impl Strategy<Value = Config> {
         0u64..10_000,
     )
         .prop_map(|(post, backoff, attempts, reconnects, res, resend, base)| {
-            let mut c = Config::new()
-                .method(if post { Method::Post } else { Method::Get })
-                .resumption(res)
-                .resend(resend)
-                .reconnection_time(Duration::from_millis(base))
-                .sentinel(Sentinel::openai());
+            let mut c = Config::new();
+            c.method = if post { Method::Post } else { Method::Get };
+            c.resumption = res;
+            c.resend = resend;
+            c.reconnection_time = Duration::from_millis(base);
+            c.sentinel = Some(Sentinel::openai());
             if let Some((f, cap)) = backoff {
-                c = c.backoff(f, Duration::from_millis(cap));
+                c.backoff_factor = f;
+                c.backoff_cap = Duration::from_millis(cap);
             }
-            if let Some(n) = attempts {
-                c = c.max_attempts(n);
-            }
-            if let Some(n) = reconnects {
-                c = c.max_reconnects(n);
-            }
+            c.max_attempts = attempts;
+            c.max_reconnects = reconnects;
             c
         })
 }
@@ -823,7 +919,7 @@ proptest! {
     fn any_input_sequence_is_handled(config in config(), inputs in prop::collection::vec(input(), 0..60)) {
         let ids = ["", "7", "a\u{1}b", "é"];
         let cts: [Option<&[u8]>; 3] = [ES, Some(b"text/html"), None];
-        let resends_post = config.may_resend();
+        let resends_post = config.resend || config.method.is_idempotent();
         let mut s = Reconnect::new(config);
         let mut stop: Option<Stopped> = None;
         let mut dispatched = Vec::new();
@@ -834,41 +930,39 @@ proptest! {
             match i {
                 Input::Poll => match s.poll() {
                     Some(Action::Wait(d)) => {
-                        if let Some(r) = s.server_retry() {
+                        if let Some(r) = s.retry() {
                             prop_assert!(d >= r, "{d:?} < retry {r:?}");
                         }
                     }
                     Some(Action::Stop(x)) => {
                         if let Some(prev) = stop { prop_assert_eq!(prev, x); }
                         stop = Some(x);
-                        prop_assert_eq!(s.ready_state(), ReadyState::Closed);
+                        prop_assert_eq!(ready_state(&s), "CLOSED");
                     }
                     Some(Action::Connect(c)) => {
                         prop_assert!(stop.is_none());
-                        dispatched.push(c.attempt());
+                        dispatched.push(c.attempt);
                         // A request that may not be re-sent goes out once; later ones resume.
-                        if c.attempt() > 0 && !resends_post {
-                            prop_assert_eq!(c.request(), Request::Resume);
+                        if c.attempt > 0 && !resends_post {
+                            prop_assert_eq!(c.request, Request::Resume);
                         }
-                        if let Some(id) = c.last_event_id() {
+                        if let Some(id) = c.last_event_id.as_deref() {
                             prop_assert!(!id.is_empty());
                             prop_assert!(!id.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f));
                         }
                     }
                     None => {}
                 },
-                Input::Response(status, ct) => s.on_response(status, cts[usize::from(ct)]),
-                Input::BodyEnd(id, r) => s.on_body_end(StreamState::new(
-                    ids[usize::from(id)], r.map(|ms| Duration::from_millis(ms.into())))),
-                Input::Error(id, r) => s.on_error(StreamState::new(
-                    ids[usize::from(id)], r.map(|ms| Duration::from_millis(ms.into())))),
+                Input::Response(status, ct) => s.on_response(Verdict::of(status, cts[usize::from(ct)])),
+                Input::BodyEnd(id, r) => s.on_body_end(StreamState { last_event_id: ids[usize::from(id)], retry: r.map(|ms| Duration::from_millis(ms.into())) }),
+                Input::Error(id, r) => s.on_error(StreamState { last_event_id: ids[usize::from(id)], retry: r.map(|ms| Duration::from_millis(ms.into())) }),
                 Input::Timeout => s.on_timeout(),
                 Input::Close => s.close(),
-                Input::Retry => s.on_verdict(Verdict::Retry),
-                Input::Sentinel => { let _ = s.on_event(&done); }
+                Input::Retry => s.on_response(Verdict::Retry),
+                Input::Sentinel => { let _ = s.on_event(done.as_ref()); }
             }
             if stop.is_some() {
-                prop_assert_eq!(s.ready_state(), ReadyState::Closed);
+                prop_assert_eq!(ready_state(&s), "CLOSED");
             }
         }
         // Attempts are numbered 0, 1, 2, … in order.

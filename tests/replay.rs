@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use proptest::prelude::*;
-use sse_wire::replay::mcp::{priming, priming_with_empty_data, Streams};
-use sse_wire::replay::{Bounds, Error, EventLog, Lagged, SeqId, Store, Unknown};
+use sse_wire::replay::mcp::{priming, Streams};
+use sse_wire::replay::{Bounds, Cursor, EventLog, Lagged, PushError, SeqId, Store, Unknown};
 use sse_wire::sse::{BytesDecoder, EncodeError, Encoder, Item, OutEvent};
 
 fn encoded(id: &str, data: &str) -> Vec<u8> {
@@ -16,6 +16,13 @@ fn encoded(id: &str, data: &str) -> Vec<u8> {
         .encode(&OutEvent::new().data(data).id(id), &mut out)
         .unwrap();
     out
+}
+
+/// The default bounds, changed by `set`.
+fn bounds(set: impl FnOnce(&mut Bounds)) -> Bounds {
+    let mut bounds = Bounds::new();
+    set(&mut bounds);
+    bounds
 }
 
 fn frames(log: &EventLog, id: &str) -> Result<Vec<Bytes>, Unknown> {
@@ -72,13 +79,13 @@ fn the_log_names_every_frame_replacing_an_id_the_event_carried() {
 
 #[test]
 fn evicted_by_event_count_is_unknown() {
-    let mut log = EventLog::with_bounds(Bounds::default().max_events(3));
+    let mut log = EventLog::with_bounds(bounds(|b| b.max_events = 3));
     for i in 0..5u64 {
         log.push_seq(OutEvent::new().data("x")).unwrap();
-        assert!(log.len() <= 3);
-        assert_eq!(log.end(), i + 1);
+        assert!(log.seqs().count() <= 3);
+        assert_eq!(log.seqs().end, i + 1);
     }
-    assert_eq!((log.first(), log.len()), (2, 3));
+    assert_eq!((log.seqs().start, log.seqs().count()), (2, 3));
     assert_eq!(frames(&log, "0"), Err(Unknown));
     assert_eq!(frames(&log, "1"), Err(Unknown));
     assert_eq!(frames(&log, "2").unwrap().len(), 2);
@@ -87,30 +94,33 @@ fn evicted_by_event_count_is_unknown() {
 #[test]
 fn evicted_by_bytes_is_unknown_and_the_bound_always_holds() {
     let one = encoded("0", "0123456789").len(); // 22 bytes
-    let mut log = EventLog::with_bounds(Bounds::default().max_bytes(3 * one + 5));
+    let mut log = EventLog::with_bounds(bounds(|b| b.max_bytes = 3 * one + 5));
     for _ in 0..6 {
         log.push_seq(OutEvent::new().data("0123456789")).unwrap();
         assert!(log.bytes() <= 3 * one + 5);
     }
-    assert_eq!((log.len(), log.bytes()), (3, 3 * one));
+    assert_eq!((log.seqs().count(), log.bytes()), (3, 3 * one));
     assert_eq!(frames(&log, "2"), Err(Unknown));
     assert_eq!(frames(&log, "3").unwrap().len(), 2);
     // A bigger event pushes out as many as it needs.
     let big = "y".repeat(2 * one);
     log.push_seq(OutEvent::new().data(&big)).unwrap();
-    assert_eq!(log.len(), 1);
+    assert_eq!(log.seqs().count(), 1);
     assert_eq!(frames(&log, "5"), Err(Unknown));
 }
 
 #[test]
 fn an_event_larger_than_the_byte_bound_is_refused_and_nothing_changes() {
-    let mut log = EventLog::with_bounds(Bounds::default().max_bytes(32));
+    let mut log = EventLog::with_bounds(bounds(|b| b.max_bytes = 32));
     log.push("a", OutEvent::new().data("small")).unwrap();
     let err = log
         .push("b", OutEvent::new().data(&"z".repeat(40)))
         .unwrap_err();
-    assert!(matches!(err, Error::TooLarge { max: 32, .. }), "{err:?}");
-    assert_eq!((log.len(), log.end()), (1, 1));
+    assert!(
+        matches!(err, PushError::TooLarge { max: 32, .. }),
+        "{err:?}"
+    );
+    assert_eq!((log.seqs().count(), log.seqs().end), (1, 1));
     assert_eq!(frames(&log, "a"), Ok(vec![]));
 }
 
@@ -119,13 +129,16 @@ fn an_id_the_encoder_refuses_is_an_error_not_a_frame() {
     let mut log = EventLog::new();
     assert_eq!(
         log.push("a\nb", OutEvent::new().data("x")).unwrap_err(),
-        Error::Encode(EncodeError::ControlInId { byte: b'\n', at: 1 })
+        PushError::Encode(EncodeError::ControlInId { byte: b'\n', at: 1 })
     );
     assert!(matches!(
         log.push("a\u{1}", OutEvent::new().data("x")),
-        Err(Error::Encode(EncodeError::ControlInId { byte: 1, at: 1 }))
+        Err(PushError::Encode(EncodeError::ControlInId {
+            byte: 1,
+            at: 1
+        }))
     ));
-    assert!(log.is_empty());
+    assert!(log.seqs().is_empty());
 }
 
 #[test]
@@ -151,7 +164,7 @@ fn subscribers_share_the_frame_bytes() {
     assert_eq!(to_a.as_ptr(), pushed.as_ptr());
     let replayed = log.since("0");
     assert_eq!(replayed.map(|r| r.len()), Ok(0));
-    let mut from_start = log.oldest();
+    let mut from_start = Cursor::from(log.seqs().start);
     assert_eq!(
         log.read(&mut from_start).unwrap().unwrap().as_ptr(),
         to_a.as_ptr()
@@ -161,14 +174,14 @@ fn subscribers_share_the_frame_bytes() {
 
 #[test]
 fn a_lagged_cursor_learns_how_much_it_missed_and_goes_on() {
-    let mut log = EventLog::with_bounds(Bounds::default().max_events(4));
+    let mut log = EventLog::with_bounds(bounds(|b| b.max_events = 4));
     let mut slow = log.subscribe();
     let mut fast = log.subscribe();
     for _ in 0..10 {
         log.push_seq(OutEvent::new().data("x")).unwrap();
         assert!(log.read(&mut fast).unwrap().is_some());
     }
-    assert_eq!(log.pending(slow), 10);
+    assert_eq!(log.seqs().end.saturating_sub(slow.position()), 10);
     assert_eq!(log.read(&mut slow), Err(Lagged { missed: 6 }));
     assert_eq!(slow.position(), 6);
     let rest: Vec<_> = std::iter::from_fn(|| log.read(&mut slow).unwrap()).collect();
@@ -194,8 +207,8 @@ fn cursor_after_replays_then_follows_live() {
 #[test]
 fn seq_ids_round_trip_and_refuse_other_spellings() {
     for n in [0, 1, 9, 10, 12345, u64::MAX] {
-        assert_eq!(SeqId::parse(SeqId::new(n).as_str()), Some(n));
-        assert_eq!(SeqId::new(n).as_str(), n.to_string());
+        assert_eq!(SeqId::parse(&SeqId::from(n)), Some(n));
+        assert_eq!(&*SeqId::from(n), n.to_string());
     }
     for bad in ["", "01", "+1", "-1", "1a", "18446744073709551616", " 1"] {
         assert_eq!(SeqId::parse(bad), None, "{bad:?}");
@@ -211,7 +224,10 @@ fn store_trait_on_the_memory_log() {
     }
     let mut log = EventLog::new();
     assert_eq!(through(&mut log).unwrap(), [&b"id: b\ndata: 2\n\n"[..]]);
-    assert_eq!(Store::since(&log, "z").err(), Some(Error::Unknown(Unknown)));
+    assert_eq!(
+        Store::since(&log, "z").err(),
+        Some(PushError::Unknown(Unknown))
+    );
 }
 
 /// Decodes `bytes` with the crate's own decoder; returns the dispatched data and the state left.
@@ -239,7 +255,13 @@ fn priming_event_sets_id_and_retry_and_dispatches_nothing() {
         decode(&p),
         (vec![], "s-0".into(), Some(Duration::from_secs(3)))
     );
-    let literal = priming_with_empty_data("s-0", Duration::from_secs(3)).unwrap();
+    // MCP's literal form, with an empty `data` line.
+    let mut literal = Vec::new();
+    let event = OutEvent::new()
+        .data("")
+        .id("s-0")
+        .retry(Duration::from_secs(3));
+    Encoder::new().encode(&event, &mut literal).unwrap();
     assert_eq!(
         decode(&literal),
         (
@@ -284,7 +306,7 @@ fn per_stream_ids_and_replay() {
     }
     assert!(streams.remove("req-a"));
     assert_eq!(streams.since("req-a-1").err(), Some(Unknown));
-    assert_eq!(streams.len(), 1);
+    assert_eq!(streams.names().collect::<Vec<_>>(), ["req-b"]);
     // Live follow-up through a cursor.
     let (_, mut cursor) = streams.cursor_after("req-b-3").unwrap();
     streams.push("req-b", OutEvent::new().data("b4")).unwrap();
@@ -293,7 +315,7 @@ fn per_stream_ids_and_replay() {
     assert_eq!(decode(&next).0, ["b4"]);
     assert_eq!(
         streams.open("", Duration::ZERO).err(),
-        Some(Error::EmptyStream)
+        Some(PushError::EmptyStream)
     );
 }
 
@@ -306,9 +328,9 @@ proptest! {
         max_bytes in 20usize..400,
         ops in prop::collection::vec((0usize..40, 0u8..3), 1..80),
     ) {
-        let mut log = EventLog::with_bounds(Bounds::default().max_events(max_events).max_bytes(max_bytes));
+        let mut log = EventLog::with_bounds(bounds(|b| { b.max_events = max_events; b.max_bytes = max_bytes; }));
         let mut model: Vec<(String, Vec<u8>)> = Vec::new();
-        let mut cursor = log.oldest();
+        let mut cursor = Cursor::from(log.seqs().start);
         let mut delivered: Vec<Vec<u8>> = Vec::new();
         for (n, (len, op)) in ops.into_iter().enumerate() {
             let data = "d".repeat(len);
@@ -318,15 +340,15 @@ proptest! {
                     prop_assert_eq!(&frame[..], &encoded(&id, &data)[..]);
                     model.push((id, frame.to_vec()));
                 }
-                Err(Error::TooLarge { len, max }) => {
+                Err(PushError::TooLarge { len, max }) => {
                     prop_assert!(len > max);
                     prop_assert_eq!(len, encoded(&id, &data).len());
                 }
                 Err(e) => prop_assert!(false, "{e:?}"),
             }
-            prop_assert!(log.len() <= max_events && log.bytes() <= max_bytes);
+            prop_assert!(log.seqs().count() <= max_events && log.bytes() <= max_bytes);
             // The log holds a suffix of the model.
-            let held = log.len();
+            let held = log.seqs().count();
             let suffix = &model[model.len() - held..];
             prop_assert_eq!(log.bytes(), suffix.iter().map(|(_, f)| f.len()).sum::<usize>());
             if op == 0 {
@@ -365,7 +387,7 @@ proptest! {
 #[cfg(feature = "reconnect")]
 mod end_to_end {
     use super::*;
-    use sse_wire::reconnect::{Action, Config, Reconnect};
+    use sse_wire::reconnect::{Action, Config, Reconnect, Verdict};
 
     fn run(cuts: &[usize]) -> Vec<String> {
         let mut log = EventLog::new();
@@ -391,9 +413,9 @@ mod end_to_end {
                 }
                 other => panic!("{other:?}"),
             };
-            let body: Vec<u8> = match connect.last_event_id() {
+            let body: Vec<u8> = match connect.last_event_id.as_deref() {
                 None => {
-                    let mut c = log.oldest();
+                    let mut c = Cursor::from(log.seqs().start);
                     std::iter::from_fn(|| log.read(&mut c).unwrap())
                         .flat_map(|b| b.to_vec())
                         .collect()
@@ -405,7 +427,7 @@ mod end_to_end {
             }
             let cut = cuts.get(round).map_or(body.len(), |c| 1 + c % body.len());
             decoder.reset();
-            session.on_response(200, Some(b"text/event-stream"));
+            session.on_response(Verdict::of(200, Some(b"text/event-stream")));
             decoder.push(Bytes::copy_from_slice(&body[..cut]));
             for item in &mut decoder {
                 if let Item::Event(e) = item.unwrap() {

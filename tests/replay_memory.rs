@@ -12,7 +12,7 @@ use std::mem::size_of;
 use std::time::Duration;
 
 use bytes::Bytes;
-use sse_wire::reconnect::{Action, Config, Reconnect};
+use sse_wire::reconnect::{Action, Config, Reconnect, Verdict};
 use sse_wire::replay::{Bounds, Cursor, EventLog};
 use sse_wire::sse::{BytesDecoder, OutEvent};
 
@@ -88,6 +88,13 @@ fn token() -> String {
     s
 }
 
+/// The default bounds, changed by `set`.
+fn bounds(set: impl FnOnce(&mut Bounds)) -> Bounds {
+    let mut bounds = Bounds::new();
+    set(&mut bounds);
+    bounds
+}
+
 #[test]
 fn the_counter_sees_heap_bytes() {
     let (v, n, live) = measure(|| vec![1u8; 1000]);
@@ -103,7 +110,7 @@ fn an_idle_subscriber_is_eight_bytes_and_no_heap() {
     assert_eq!(size_of::<Cursor>(), 8);
     let (cursors, n, _) = measure(|| {
         let mut c = [log.subscribe(); 4];
-        c[1] = log.oldest();
+        c[1] = Cursor::from(log.seqs().start);
         c
     });
     assert_eq!(n, 0, "subscribing allocates nothing");
@@ -118,7 +125,7 @@ fn an_idle_subscriber_is_eight_bytes_and_no_heap() {
 #[test]
 fn reading_a_published_frame_allocates_nothing_and_shares_the_bytes() {
     let data = token();
-    let mut log = EventLog::with_bounds(Bounds::default().max_events(64));
+    let mut log = EventLog::with_bounds(bounds(|b| b.max_events = 64));
     // Warm the log's ring to its working size.
     for _ in 0..128 {
         log.push_seq(OutEvent::new().data(&data)).unwrap();
@@ -151,13 +158,16 @@ fn reading_a_published_frame_allocates_nothing_and_shares_the_bytes() {
 #[test]
 fn heap_per_kept_event() {
     let data = token();
-    let mut log = EventLog::with_bounds(Bounds::default().max_events(1000).max_bytes(usize::MAX));
+    let mut log = EventLog::with_bounds(bounds(|b| {
+        b.max_events = 1000;
+        b.max_bytes = usize::MAX;
+    }));
     let ((), _, held) = measure(|| {
         for _ in 0..1000 {
             log.push_seq(OutEvent::new().data(&data)).unwrap();
         }
     });
-    assert_eq!(log.len(), 1000);
+    assert_eq!(log.seqs().count(), 1000);
     let per_event = held as f64 / 1000.0;
     let frame = log.bytes() as f64 / 1000.0;
     println!(
@@ -178,12 +188,14 @@ fn a_reconnect_session_is_small() {
         size_of::<BytesDecoder>(),
     );
     let ((session, decoder), _, held) = measure(|| {
-        let mut session = Reconnect::new(Config::new().max_attempts(5));
+        let mut config = Config::new();
+        config.max_attempts = Some(5);
+        let mut session = Reconnect::new(config);
         let mut decoder = BytesDecoder::new();
         let Some(Action::Connect(_)) = session.poll() else {
             panic!()
         };
-        session.on_response(200, Some(b"text/event-stream"));
+        session.on_response(Verdict::of(200, Some(b"text/event-stream")));
         decoder.push(Bytes::from_static(
             b"retry: 1000\nid: req7-12\ndata: token\n\n",
         ));

@@ -12,7 +12,7 @@ use futures::stream::{self, Stream, StreamExt};
 use sse_wire::outcome::Sentinel;
 use sse_wire::reconnect::{Config, Method, Reconnect, Request, Resumption, Stopped, Verdict};
 use sse_wire::sse::{BytesDecoder, Decoder, Limits};
-use sse_wire::stream::{reconnecting, Opened, Reconnecting, SseError};
+use sse_wire::stream::{reconnecting, Opened, SseError};
 
 /// One scripted answer: a response, or a failed request.
 #[derive(Clone)]
@@ -43,14 +43,14 @@ fn run(
     let answers = Rc::new(RefCell::new(VecDeque::from(answers)));
     let log = Rc::new(RefCell::new(Log::default()));
     let (connect_log, sleep_log) = (log.clone(), log.clone());
-    let events = Reconnecting::with_decoder(
+    let events = reconnecting(
         session,
         decoder,
         move |c: &sse_wire::reconnect::Connect| {
             connect_log
                 .borrow_mut()
                 .requests
-                .push((c.request(), c.last_event_id().map(str::to_owned)));
+                .push((c.request, c.last_event_id.as_deref().map(str::to_owned)));
             let answer = answers.borrow_mut().pop_front().expect("a scripted answer");
             future::ready(match answer {
                 Answer::Refused => Err("connection refused"),
@@ -61,10 +61,10 @@ fn run(
                         items.push(Err("connection reset"));
                     }
                     let body: Body = stream::iter(items);
-                    Ok(Opened::new(
-                        Verdict::of(status, Some(content_type.as_bytes())),
+                    Ok(Opened {
+                        verdict: Verdict::of(status, Some(content_type.as_bytes())),
                         body,
-                    ))
+                    })
                 }
             })
         },
@@ -81,13 +81,20 @@ fn run(
             assert!(items.len() < 100, "the session does not end");
         }
     });
-    let stopped = events.stopped();
+    let stopped = events.session().stopped();
     drop(events);
     let log = Rc::try_unwrap(log).unwrap().into_inner();
     (items, stopped, log)
 }
 
 const SSE: &str = "text/event-stream";
+
+/// The default configuration, changed by `set`.
+fn configured(set: impl FnOnce(&mut Config)) -> Config {
+    let mut config = Config::new();
+    set(&mut config);
+    config
+}
 
 #[test]
 fn body_end_reconnects_after_the_streams_retry_with_the_last_event_id() {
@@ -119,7 +126,7 @@ fn a_cut_body_and_a_failed_request_are_reported_and_not_final() {
         Answer::Response(200, SSE, vec!["id: 2\ndata: b\n\n"], true),
         Answer::Response(200, SSE, vec!["data: [DONE]\n\n"], false),
     ];
-    let session = Reconnect::new(Config::new().sentinel(Sentinel::openai()));
+    let session = Reconnect::new(configured(|c| c.sentinel = Some(Sentinel::openai())));
     let (items, stopped, log) = run(session, BytesDecoder::new(), answers);
     assert_eq!(items.len(), 5, "{items:?}");
     assert_eq!(items[0], Ok("a".to_owned()));
@@ -144,7 +151,7 @@ fn a_post_is_never_re_sent_after_its_body_ends() {
         vec!["id: 1\ndata: answer\n\n"],
         false,
     )];
-    let session = Reconnect::new(Config::new().method(Method::Post));
+    let session = Reconnect::new(configured(|c| c.method = Method::Post));
     let (items, stopped, log) = run(session, BytesDecoder::new(), answers);
     assert_eq!(items, [Ok("answer".to_owned())]);
     assert_eq!(stopped, Some(Stopped::NotResendable));
@@ -158,9 +165,10 @@ fn a_post_stream_resumes_with_a_get_under_mcp_2025_11_25() {
         Answer::Response(200, SSE, vec!["id: s-2\ndata: y\n\n"], false),
         Answer::Response(204, "", vec![], false),
     ];
-    let config = Config::new()
-        .method(Method::Post)
-        .resumption(Resumption::Mcp2025_11_25);
+    let config = configured(|c| {
+        c.method = Method::Post;
+        c.resumption = Resumption::Mcp2025_11_25;
+    });
     let (items, stopped, log) = run(Reconnect::new(config), BytesDecoder::new(), answers);
     assert_eq!(items[0], Ok("x".to_owned()));
     assert_eq!(items[2], Ok("y".to_owned()));
@@ -217,10 +225,11 @@ fn an_event_over_the_limits_is_skipped_and_the_stream_goes_on() {
 fn close_ends_the_stream_at_once() {
     let mut events = Box::pin(reconnecting(
         Reconnect::new(Config::new()),
+        BytesDecoder::new(),
         |_| {
             let body = stream::pending::<Result<&'static str, &'static str>>();
             let verdict = Verdict::of(200, Some(b"text/event-stream"));
-            future::ready(Ok::<_, &str>(Opened::new(verdict, body)))
+            future::ready(Ok::<_, &str>(Opened { verdict, body }))
         },
         |_| future::ready(()),
     ));
@@ -233,5 +242,5 @@ fn close_ends_the_stream_at_once() {
         events.as_mut().poll_next(&mut cx),
         std::task::Poll::Ready(None)
     ));
-    assert_eq!(events.stopped(), Some(Stopped::Closed));
+    assert_eq!(events.session().stopped(), Some(Stopped::Closed));
 }

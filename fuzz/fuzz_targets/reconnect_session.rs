@@ -11,9 +11,9 @@
 //!   resume: in MCP it opens the session's standalone stream);
 //! * without jitter, every `Wait(d)` is at least the decoder's `retry()` when the server sent
 //!   one, and with the default backoff (none) exactly it or the configured reconnection time;
-//! * `Connect::last_event_id()` is never empty, is the decoder's last event ID when that can go
+//! * `Connect::last_event_id` is never empty, is the decoder's last event ID when that can go
 //!   out in a header (no C0 control but HTAB, no DEL) and the policy sends one, and `None`
-//!   otherwise, with `unsent_id()` saying why;
+//!   otherwise, with `unsent_id` saying why;
 //! * connections are numbered 0, 1, 2, …; the attempts in a row never exceed `max_attempts`,
 //!   nor the reconnections `max_reconnects`.
 //!
@@ -31,7 +31,7 @@ use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
 use sse_wire::outcome::Sentinel;
 use sse_wire::reconnect::{
-    Action, Config, Method, ReadyState, Reconnect, Request, Resumption, Stopped, UnsentId, Verdict,
+    Action, Config, Method, Reconnect, Request, Resumption, Stopped, UnsentId, Verdict,
 };
 use sse_wire::sse::{BytesDecoder, Item};
 
@@ -122,22 +122,19 @@ fn config(case: &Case) -> Config {
         Resumption::Mcp2025_11_25,
         Resumption::Mcp2026_07_28,
     ][usize::from(case.resumption % 3)];
-    let mut c = Config::new()
-        .method(if case.post { Method::Post } else { Method::Get })
-        .resend(case.resend)
-        .resumption(resumption)
-        .reconnection_time(Duration::from_millis(case.reconnection_ms.into()));
+    let mut c = Config::new();
+    c.method = if case.post { Method::Post } else { Method::Get };
+    c.resend = case.resend;
+    c.resumption = resumption;
+    c.reconnection_time = Duration::from_millis(case.reconnection_ms.into());
     if let Some((factor, cap)) = case.backoff {
-        c = c.backoff(u32::from(factor % 5), Duration::from_millis(cap.into()));
+        c.backoff_factor = u32::from(factor % 5);
+        c.backoff_cap = Duration::from_millis(cap.into());
     }
-    if let Some(n) = case.max_attempts {
-        c = c.max_attempts(u32::from(n % 8));
-    }
-    if let Some(n) = case.max_reconnects {
-        c = c.max_reconnects(u32::from(n % 12));
-    }
+    c.max_attempts = case.max_attempts.map(|n| u32::from(n % 8));
+    c.max_reconnects = case.max_reconnects.map(|n| u32::from(n % 12));
     if case.sentinel {
-        c = c.sentinel(Sentinel::openai());
+        c.sentinel = Some(Sentinel::openai());
     }
     c
 }
@@ -170,45 +167,45 @@ impl Checker {
                 let d = *d;
                 assert!(self.stop.is_none(), "Wait after {:?}", self.stop);
                 let retry = decoder.decoder().retry();
-                assert_eq!(session.server_retry(), retry, "the machine's retry");
+                assert_eq!(session.retry(), retry, "the machine's retry");
                 if !self.jitter {
                     if let Some(r) = retry {
                         assert!(d >= r, "{d:?} < the server's retry {r:?}");
                     }
-                    if config.get_backoff().is_none() {
-                        let base = retry.unwrap_or(config.get_reconnection_time());
+                    if config.backoff_factor <= 1 && config.backoff_cap == Duration::MAX {
+                        let base = retry.unwrap_or(config.reconnection_time);
                         assert_eq!(d, base, "no backoff: the base delay");
                     }
                 }
             }
             Some(Action::Connect(c)) => {
                 assert!(self.stop.is_none(), "Connect after {:?}", self.stop);
-                assert_eq!(c.attempt(), self.connects, "attempt number");
+                assert_eq!(c.attempt, self.connects, "attempt number");
                 self.connects += 1;
-                match c.request() {
+                match c.request {
                     Request::Original => {
                         self.originals += 1;
-                        if !config.may_resend() {
+                        if !(config.resend || config.method.is_idempotent()) {
                             assert!(self.originals <= 1, "a non-resendable request re-sent");
                         }
                     }
                     Request::Resume => {
-                        assert!(!config.get_method().is_idempotent());
-                        assert_eq!(config.get_resumption(), Resumption::Mcp2025_11_25);
+                        assert!(!config.method.is_idempotent());
+                        assert_eq!(config.resumption, Resumption::Mcp2025_11_25);
                         assert!(
-                            c.last_event_id().is_some(),
+                            c.last_event_id.is_some(),
                             "a resuming GET without Last-Event-ID: {c:?}"
                         );
                     }
                 }
                 let id = decoder.decoder().last_event_id();
-                let policy = config.get_resumption() != Resumption::Mcp2026_07_28;
+                let policy = config.resumption != Resumption::Mcp2026_07_28;
                 let want = (policy && !id.is_empty() && sendable(id)).then_some(id);
-                assert_eq!(c.last_event_id(), want, "Last-Event-ID");
-                if let Some(sent) = c.last_event_id() {
+                assert_eq!(c.last_event_id.as_deref(), want, "Last-Event-ID");
+                if let Some(sent) = c.last_event_id.as_deref() {
                     assert!(!sent.is_empty() && sendable(sent));
                 }
-                match c.unsent_id() {
+                match c.unsent_id {
                     None => assert!(want.is_some() || id.is_empty()),
                     Some(UnsentId::Policy) => assert!(!policy && !id.is_empty()),
                     Some(UnsentId::Control { byte, at }) => {
@@ -229,12 +226,12 @@ impl Checker {
     fn after_step<F: FnMut(Duration) -> Duration>(&self, session: &Reconnect<F>) {
         if let Some(why) = self.stop {
             assert_eq!(session.stopped(), Some(why), "stopped() after a Stop");
-            assert_eq!(session.ready_state(), ReadyState::Closed);
+            assert!(!session.is_open(), "readyState CLOSED");
         }
-        if let Some(n) = self.config.get_max_attempts() {
+        if let Some(n) = self.config.max_attempts {
             assert!(session.attempts_in_row() <= n, "attempts in a row past {n}");
         }
-        if let Some(n) = self.config.get_max_reconnects() {
+        if let Some(n) = self.config.max_reconnects {
             assert!(session.reconnects() <= n, "reconnects past {n}");
         }
         assert!(
@@ -264,15 +261,15 @@ fn run<F: FnMut(Duration) -> Duration>(case: &Case, mut session: Reconnect<F>) {
             } => {
                 let status = STATUSES[usize::from(status % 8)];
                 let ct = CONTENT_TYPES[usize::from(content_type % 5)];
-                session.on_response(status, ct);
+                session.on_response(Verdict::of(status, ct));
             }
             Step::Body(pieces) => {
                 // Bytes only arrive on an open stream.
-                if session.ready_state() == ReadyState::Open {
+                if session.is_open() {
                     decoder.push(Bytes::from(body(pieces)));
                     for item in (&mut decoder).take(10_000) {
                         if let Ok(Item::Event(e)) = item {
-                            if session.on_event(&e) {
+                            if session.on_event(e.as_ref()) {
                                 assert_eq!(session.stopped(), Some(Stopped::Done));
                                 break;
                             }
@@ -284,7 +281,7 @@ fn run<F: FnMut(Duration) -> Duration>(case: &Case, mut session: Reconnect<F>) {
             Step::Error => session.on_error(&decoder),
             Step::Timeout => session.on_timeout(),
             Step::Close => session.close(),
-            Step::Retry => session.on_verdict(Verdict::Retry),
+            Step::Retry => session.on_response(Verdict::Retry),
         }
         check.after_step(&session);
         if case.drive {

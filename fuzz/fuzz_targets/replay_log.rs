@@ -1,7 +1,7 @@
 //! The server-side replay log (`replay::EventLog`) with small random `Bounds`, against a naive
 //! model: a `Vec` of every accepted `(id, frame)` and the index of the oldest one still held,
 //! moved by the same eviction rule (drop the oldest while there are more than `max_events`
-//! frames or more than `max_bytes` bytes). Pushes (`push`, `push_seq`, `push_frame`) use random
+//! frames or more than `max_bytes` bytes). Pushes (`push`, `push_seq`, `Store::append`) use random
 //! ids and data, ids the encoder refuses, event types, `retry`, and events larger than the byte
 //! bound. Checked after every operation:
 //!
@@ -9,10 +9,10 @@
 //!   `max_bytes`, with the documented error otherwise and nothing kept; the frame is the
 //!   encoder's bytes, and decodes with `sse::BytesDecoder` to the pushed event (id, type, data
 //!   with CR/CRLF read back as LF, retry), or to no event but the id for an event without data;
-//! * both bounds always hold, and `len`, `bytes`, `first` and `end` are the model's;
+//! * both bounds always hold, and `seqs` (first..end) and `bytes` are the model's;
 //! * `since(id)` and `cursor_after(id)` for ids held, evicted, never seen and empty: exactly the
 //!   model's frames after the newest frame with that id, or `Unknown` when the model holds none;
-//! * four cursors (`subscribe`, `oldest`, `cursor_after`) read in any interleaving: each gets
+//! * four cursors (`subscribe`, `Cursor::from(seqs().start)`, `cursor_after`) read in any interleaving: each gets
 //!   exactly the model's next frame, `Ok(None)` at the end, or `Lagged` with the number of
 //!   frames evicted before it read them, and then goes on from the oldest frame held; the frame
 //!   it reads is the pushed `Bytes` itself (same pointer), never a copy;
@@ -28,7 +28,7 @@ use arbitrary::Arbitrary;
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
 use sse_wire::replay::mcp::Streams;
-use sse_wire::replay::{Bounds, Cursor, Error, EventLog, Lagged, Unknown};
+use sse_wire::replay::{Bounds, Cursor, EventLog, Lagged, PushError, Store, Unknown};
 use sse_wire::sse::{BytesDecoder, Encoder, Item, OutEvent};
 
 #[derive(Arbitrary, Debug)]
@@ -150,13 +150,17 @@ impl Model {
     }
 
     fn check(&self, log: &EventLog) {
-        assert!(log.len() <= self.max_events, "{} events", log.len());
+        assert!(
+            log.seqs().count() <= self.max_events,
+            "{} events",
+            log.seqs().count()
+        );
         assert!(log.bytes() <= self.max_bytes, "{} bytes", log.bytes());
-        assert_eq!(log.len(), self.all.len() - self.first, "len");
+        assert_eq!(log.seqs().count(), self.all.len() - self.first, "len");
         assert_eq!(log.bytes(), self.bytes, "bytes");
-        assert_eq!(log.first(), self.first as u64, "first");
-        assert_eq!(log.end(), self.all.len() as u64, "end");
-        assert_eq!(log.is_empty(), self.all.len() == self.first);
+        assert_eq!(log.seqs().start, self.first as u64, "first");
+        assert_eq!(log.seqs().end, self.all.len() as u64, "end");
+        assert_eq!(log.seqs().is_empty(), self.all.len() == self.first);
     }
 }
 
@@ -206,11 +210,11 @@ fn check_decodes(
 
 /// What the log must answer to a push of `event`: the encoder's bytes, or its error, or
 /// `TooLarge`.
-fn expected(event: &OutEvent<'_>, max_bytes: usize) -> Result<Vec<u8>, Error> {
+fn expected(event: &OutEvent<'_>, max_bytes: usize) -> Result<Vec<u8>, PushError> {
     let mut out = Vec::new();
     Encoder::new().encode(event, &mut out)?;
     if out.len() > max_bytes {
-        return Err(Error::TooLarge {
+        return Err(PushError::TooLarge {
             len: out.len(),
             max: max_bytes,
         });
@@ -218,7 +222,7 @@ fn expected(event: &OutEvent<'_>, max_bytes: usize) -> Result<Vec<u8>, Error> {
     Ok(out)
 }
 
-fn push_result(got: Result<Bytes, Error>, want: Result<Vec<u8>, Error>) -> Option<Bytes> {
+fn push_result(got: Result<Bytes, PushError>, want: Result<Vec<u8>, PushError>) -> Option<Bytes> {
     match (got, want) {
         (Ok(frame), Ok(want)) => {
             assert_eq!(&frame[..], &want[..], "frame bytes");
@@ -257,7 +261,10 @@ fn read(log: &EventLog, model: &Model, cursor: &mut Cursor, shadow: &mut u64) {
         assert_eq!(got, Ok(None));
     }
     assert_eq!(cursor.position(), *shadow, "cursor position");
-    assert_eq!(log.pending(*cursor), log.end().saturating_sub(*shadow));
+    assert_eq!(
+        log.seqs().end.saturating_sub(cursor.position()),
+        log.seqs().end.saturating_sub(*shadow)
+    );
 }
 
 fn since(log: &EventLog, model: &Model, id: &str) {
@@ -293,9 +300,9 @@ fn id_ref(model: &Model, r: &IdRef) -> String {
 fuzz_target!(|case: Case| {
     let max_events = usize::from(case.max_events % 17);
     let max_bytes = usize::from(case.max_bytes % 600);
-    let bounds = Bounds::default()
-        .max_events(max_events)
-        .max_bytes(max_bytes);
+    let mut bounds = Bounds::new();
+    bounds.max_events = max_events;
+    bounds.max_bytes = max_bytes;
     let mut log = EventLog::with_bounds(bounds);
     let mut model = Model {
         max_events: max_events.max(1),
@@ -304,7 +311,7 @@ fuzz_target!(|case: Case| {
         first: 0,
         bytes: 0,
     };
-    let mut cursors = [(log.oldest(), 0u64); 4];
+    let mut cursors = [(Cursor::from(log.seqs().start), 0u64); 4];
     let mut streams = Streams::with_bounds(bounds);
 
     for op in case.ops.iter().take(400) {
@@ -350,7 +357,7 @@ fuzz_target!(|case: Case| {
                     Some(d) => OutEvent::new().data(d),
                     None => OutEvent::new(),
                 };
-                let seq = log.end();
+                let seq = log.seqs().end;
                 let id = seq.to_string();
                 let want = expected(&event.id(&id), max_bytes);
                 let got = log.push_seq(event).map(|(s, f)| {
@@ -365,7 +372,7 @@ fuzz_target!(|case: Case| {
             Op::PushFrame(id, raw) => {
                 let id = id_text(id);
                 let frame = Bytes::copy_from_slice(raw);
-                match log.push_frame(&id, frame.clone()) {
+                match log.append(&id, frame.clone()) {
                     Ok(()) => {
                         assert!(frame.len() <= max_bytes);
                         // `frame` shares its bytes with the log's handle: reads are checked
@@ -374,7 +381,7 @@ fuzz_target!(|case: Case| {
                     }
                     Err(e) => assert_eq!(
                         e,
-                        Error::TooLarge {
+                        PushError::TooLarge {
                             len: frame.len(),
                             max: max_bytes
                         }
@@ -388,8 +395,13 @@ fuzz_target!(|case: Case| {
                     cursors[usize::from(slot % 4)] = (c, seq);
                 }
             }
-            Op::Subscribe(slot) => cursors[usize::from(slot % 4)] = (log.subscribe(), log.end()),
-            Op::Oldest(slot) => cursors[usize::from(slot % 4)] = (log.oldest(), model.first as u64),
+            Op::Subscribe(slot) => {
+                cursors[usize::from(slot % 4)] = (log.subscribe(), log.seqs().end)
+            }
+            Op::Oldest(slot) => {
+                cursors[usize::from(slot % 4)] =
+                    (Cursor::from(log.seqs().start), model.first as u64)
+            }
             Op::Read { cursor, max } => {
                 let (c, shadow) = &mut cursors[usize::from(cursor % 4)];
                 for _ in 0..=(max % 20) {
@@ -407,20 +419,20 @@ fuzz_target!(|case: Case| {
                         assert_eq!(stream, name);
                         assert_eq!(replay.len(), 0);
                     }
-                    Err(Error::EmptyStream) => assert!(name.is_empty()),
-                    Err(Error::TooLarge { len, max }) => assert!(len > max && max == max_bytes),
+                    Err(PushError::EmptyStream) => assert!(name.is_empty()),
+                    Err(PushError::TooLarge { len, max }) => assert!(len > max && max == max_bytes),
                     Err(e) => panic!("open({name:?}): {e:?}"),
                 }
             }
             Op::StreamPush(name, data) => {
                 let name = STREAMS[usize::from(name % 4)];
                 let data = data_text(data).unwrap_or_default();
-                let seq = streams.log(name).map_or(0, EventLog::end);
+                let seq = streams.log(name).map_or(0, |log| log.seqs().end);
                 let id = format!("{name}-{seq}");
                 match streams.push(name, OutEvent::new().data(&data)) {
                     Ok(frame) => check_decodes(&frame, &id, None, Some(&data), None),
-                    Err(Error::EmptyStream) => assert!(name.is_empty()),
-                    Err(Error::TooLarge { len, max }) => assert!(len > max && max == max_bytes),
+                    Err(PushError::EmptyStream) => assert!(name.is_empty()),
+                    Err(PushError::TooLarge { len, max }) => assert!(len > max && max == max_bytes),
                     Err(e) => panic!("push({name:?}): {e:?}"),
                 }
             }

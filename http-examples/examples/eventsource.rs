@@ -13,6 +13,8 @@
 //! Broken connections are reported on stderr as `[...: resuming]`.
 
 use futures_util::StreamExt;
+use reqwest::header::HeaderMap;
+use sse_wire::sse::BytesDecoder;
 // reconnect::*: Config, Connect, Method, Reconnect, Request, Resumption, Stopped, Verdict.
 use sse_wire::{outcome::Sentinel, reconnect::*, stream::reconnecting, stream::Opened};
 
@@ -20,24 +22,32 @@ use sse_wire::{outcome::Sentinel, reconnect::*, stream::reconnecting, stream::Op
 async fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let (url, post) = (args.pop().expect("a URL"), args.contains(&"--post".into()));
-    let method = if post { Method::Post } else { Method::Get };
+    let mut config = Config::new();
+    config.method = if post { Method::Post } else { Method::Get };
     // A POST is never re-sent: its stream is resumed with a GET (MCP 2025-11-25's rule).
-    let config = Config::new().resumption(Resumption::Mcp2025_11_25);
-    let session = Reconnect::new(config.method(method).sentinel(Sentinel::openai()));
+    config.resumption = Resumption::Mcp2025_11_25;
+    config.sentinel = Some(Sentinel::openai());
+    let session = Reconnect::new(config);
     let client = reqwest::Client::new();
     let connect = |c: &Connect| {
-        let request = match c.request() {
+        let request = match c.request {
             Request::Original if post => client.post(&url).body(r#"{"prompt":"Say hello"}"#),
             _ => client.get(&url), // with Last-Event-ID once there is one
         };
-        let response = request.headers(c.headers()).send();
+        let mut headers = HeaderMap::new();
+        c.insert_headers(&mut headers); // Accept, Cache-Control, Last-Event-ID
+        let response = request.headers(headers).send();
         async move {
             let r = response.await?;
             let verdict = Verdict::of_response(r.status(), r.headers());
-            Ok(Opened::new(verdict, r.bytes_stream()))
+            Ok(Opened {
+                verdict,
+                body: r.bytes_stream(),
+            })
         }
     };
-    let mut events = Box::pin(reconnecting(session, connect, tokio::time::sleep));
+    let decoder = BytesDecoder::new(); // one for the whole session
+    let mut events = Box::pin(reconnecting(session, decoder, connect, tokio::time::sleep));
     while let Some(event) = events.next().await {
         match event {
             Ok(event) => print!("{}", token(event.data())),
@@ -45,7 +55,11 @@ async fn main() {
         }
     }
     println!();
-    if let Some(why) = events.stopped().filter(|why| *why != Stopped::Done) {
+    if let Some(why) = events
+        .session()
+        .stopped()
+        .filter(|why| *why != Stopped::Done)
+    {
         eprintln!("error: the stream stopped before [DONE]: {why:?}");
         std::process::exit(1);
     }

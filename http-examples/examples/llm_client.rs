@@ -8,8 +8,9 @@
 //! ```
 
 use futures_util::StreamExt;
+use reqwest::header::HeaderMap;
 use serde_json::Value;
-use sse_wire::http::{content_type_is_event_stream, request_headers};
+use sse_wire::http::{insert_request_headers, is_event_stream};
 use sse_wire::outcome::{Outcome, Sentinel};
 use sse_wire::stream::SseStreamExt;
 
@@ -19,9 +20,11 @@ const URL: &str = "http://127.0.0.1:8080/v1/chat/completions";
 async fn main() {
     let url = std::env::args().nth(1).unwrap_or(URL.into());
     let client = reqwest::Client::new();
-    let request = client.post(url).headers(request_headers(""));
+    let mut headers = HeaderMap::new();
+    insert_request_headers(&mut headers, ""); // Accept and Cache-Control; no ID yet
+    let request = client.post(url).headers(headers);
     let response = match request.body(r#"{"prompt":"Say hello"}"#).send().await {
-        Ok(ok) if ok.status() == 200 && content_type_is_event_stream(ok.headers()) => ok,
+        Ok(ok) if ok.status() == 200 && is_event_stream(ok.headers()) => ok,
         Ok(other) => fail(format!("not an event stream: {other:?}")),
         Err(e) => fail(format!("the request failed: {e}")),
     };

@@ -36,7 +36,7 @@ use axum::routing::get;
 use axum::Router;
 use bytes::Bytes;
 use futures_util::stream::{self, StreamExt};
-use sse_wire::http::{request_last_event_id, response_headers};
+use sse_wire::http::{insert_response_headers, last_event_id};
 use sse_wire::replay::mcp::Streams;
 use sse_wire::replay::{Cursor, Unknown};
 use sse_wire::sse::OutEvent;
@@ -127,17 +127,17 @@ async fn completion(
     app.visits.lock().unwrap().push(Visit {
         request: format!("{method} /v1/chat/completions"),
         at: Instant::now(),
-        last_event_id: request_last_event_id(&headers).map(str::to_owned),
+        last_event_id: last_event_id(&headers).map(str::to_owned),
         ended: None,
     });
-    let (answer, cursor, opening, cut) = match request_last_event_id(&headers) {
+    let (answer, cursor, opening, cut) = match last_event_id(&headers) {
         // A client that lost its connection: the rest of its answer, from the answer's log.
         Some(id) => {
             let answers = app.answers.lock().unwrap();
             match answers.streams.cursor_after(id) {
                 Ok((answer, cursor)) => {
                     let log = answers.streams.log(answer).expect("the answer's log");
-                    if answers.finished.contains(answer) && log.pending(cursor) == 0 {
+                    if answers.finished.contains(answer) && cursor.position() == log.seqs().end {
                         // It has the whole answer: 204 tells an EventSource to stop for good.
                         return StatusCode::NO_CONTENT.into_response();
                     }
@@ -244,7 +244,7 @@ fn start_answer(app: &App) -> (String, Bytes, Cursor) {
 
 /// `GET /browser/events`: what the page's `EventSource` reads, in two connections.
 async fn browser_events(State(app): State<App>, headers: HeaderMap) -> Response {
-    let last_event_id = request_last_event_id(&headers).map(str::to_owned);
+    let last_event_id = last_event_id(&headers).map(str::to_owned);
     let first = last_event_id.is_none();
     let visit = {
         let mut visits = app.visits.lock().unwrap();
@@ -294,7 +294,9 @@ async fn browser_events(State(app): State<App>, headers: HeaderMap) -> Response 
 /// A response with sse-wire's event-stream headers (`Content-Type`, `Cache-Control`,
 /// `X-Accel-Buffering`).
 fn event_stream(body: Body) -> Response {
-    (response_headers(), body).into_response()
+    let mut response = body.into_response();
+    insert_response_headers(response.headers_mut());
+    response
 }
 
 /// The page `GET /` serves. `window.finished` resolves to everything the `EventSource`

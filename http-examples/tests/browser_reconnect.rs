@@ -21,7 +21,7 @@ use axum::routing::get;
 use axum::Router;
 use bytes::Bytes;
 use futures_util::stream::{self, StreamExt};
-use sse_wire::reconnect::{Action, Config as ReconnectConfig, Reconnect, UnsentId};
+use sse_wire::reconnect::{Action, Config as ReconnectConfig, Reconnect, UnsentId, Verdict};
 mod support;
 
 #[path = "browser/driver.rs"]
@@ -41,7 +41,7 @@ fn machine(first: &'static [u8]) -> Decision {
     let Some(Action::Connect(_)) = session.poll() else {
         panic!("the first request")
     };
-    session.on_response(200, Some(b"text/event-stream"));
+    session.on_response(Verdict::of(200, Some(b"text/event-stream")));
     decoder.push(Bytes::from_static(first));
     for item in &mut decoder {
         item.expect("within the limits");
@@ -57,8 +57,8 @@ fn machine(first: &'static [u8]) -> Decision {
     };
     Decision {
         wait,
-        last_event_id: next.last_event_id().map(str::to_owned),
-        unsent: next.unsent_id(),
+        last_event_id: next.last_event_id.as_deref().map(str::to_owned),
+        unsent: next.unsent_id,
     }
 }
 
@@ -200,7 +200,9 @@ async fn events(
     })
     .filter_map(|()| async { None });
     let body = stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(body))]).chain(end);
-    (sse_wire::http::response_headers(), Body::from_stream(body)).into_response()
+    let mut response = Body::from_stream(body).into_response();
+    sse_wire::http::insert_response_headers(response.headers_mut());
+    response
 }
 
 /// Runs every scenario in turn, each with a new `EventSource`; resolves to what each saw.

@@ -67,7 +67,7 @@ use crate::sse::{Control, Event, OutEvent};
 ///     while first.next().await.is_some() {}
 ///     let mut codec = first.into_parts().codec;
 ///     codec.decoder_mut().reset();
-///     // Send `Last-Event-ID: 7` (see `sse_wire::http::last_event_id` with the `http` feature).
+///     // Send `Last-Event-ID: 7` (see `sse_wire::http::insert_request_headers` with the `http` feature).
 ///     assert_eq!(codec.decoder().last_event_id(), "7");
 ///     let mut second = FramedRead::new(&b"data: b\n\n"[..], codec);
 ///     let Some(Ok(Ok(Item::Event(event)))) = second.next().await else { panic!() };

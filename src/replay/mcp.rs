@@ -11,8 +11,8 @@
 //!   line: a reader records both and dispatches nothing. MCP's own wording asks for an event
 //!   with "empty data", which a reader does dispatch, as a message whose data is the empty
 //!   string; several SDK clients then failed on `JSON.parse("")` (typescript-sdk PR #1184,
-//!   python-sdk #1672, go-sdk #768). [`priming_with_empty_data`] writes that literal form, for a
-//!   client known to learn the ID only from dispatched events.
+//!   python-sdk #1672, go-sdk #768). [`priming`]'s docs show that literal form, for a client
+//!   known to learn the ID only from dispatched events.
 //! * [`Streams`] keeps one [`EventLog`] per stream, names each event `"{stream}-{seq}"` and
 //!   finds the stream again from the ID a client resumes with.
 //!
@@ -37,7 +37,7 @@
 //! let frames: Vec<_> = replay.collect();
 //! assert_eq!(frames.len(), 1);
 //! assert!(frames[0].starts_with(b"id: req7-2\ndata: {\"jsonrpc\":\"2.0\",\"id\":7"));
-//! # Ok::<(), sse_wire::replay::Error>(())
+//! # Ok::<(), sse_wire::replay::PushError>(())
 //! ```
 
 use alloc::collections::BTreeMap;
@@ -47,18 +47,30 @@ use core::time::Duration;
 
 use bytes::Bytes;
 
-use super::{encode, Bounds, Cursor, Error, EventLog, Replay, Unknown};
+use super::{encode, Bounds, Cursor, EventLog, PushError, Replay, Unknown};
 use crate::sse::{EncodeError, OutEvent};
 use crate::Str;
 
 /// The priming event: `id` and `retry`, no `data` line, so a reader sets its last event ID and
 /// reconnection time and dispatches nothing.
 ///
+/// MCP's literal form adds an empty `data` line: `OutEvent::new().data("").id(id).retry(retry)`,
+/// encoded as any event. Readers dispatch that one as a message with empty data, which a
+/// client that parses every message as JSON must skip; prefer this function unless a client
+/// learns event IDs only from dispatched events.
+///
 /// ```
 /// use core::time::Duration;
 /// use sse_wire::replay::mcp::priming;
+/// use sse_wire::sse::{Encoder, OutEvent};
 ///
 /// assert_eq!(priming("s-0", Duration::from_millis(1500))?, "id: s-0\nretry: 1500\n\n");
+///
+/// // MCP's literal form.
+/// let mut literal = Vec::new();
+/// let event = OutEvent::new().data("").id("s-0").retry(Duration::from_secs(1));
+/// Encoder::new().encode(&event, &mut literal)?;
+/// assert_eq!(literal, b"id: s-0\nretry: 1000\ndata: \n\n");
 /// # Ok::<(), sse_wire::sse::EncodeError>(())
 /// ```
 ///
@@ -67,25 +79,6 @@ use crate::Str;
 /// An id the encoder refuses (a control byte), or a `retry` beyond `u64` milliseconds.
 pub fn priming(id: &str, retry: Duration) -> Result<Bytes, EncodeError> {
     encode(&OutEvent::new().id(id).retry(retry))
-}
-
-/// The priming event in MCP's literal form: `id`, `retry` and an empty `data` line. Readers
-/// dispatch it as a message with empty data, which a client that parses every message as JSON
-/// must skip; prefer [`priming`] unless a client learns event IDs only from dispatched events.
-///
-/// ```
-/// use core::time::Duration;
-/// use sse_wire::replay::mcp::priming_with_empty_data;
-///
-/// assert_eq!(priming_with_empty_data("s-0", Duration::from_secs(1))?, "id: s-0\nretry: 1000\ndata: \n\n");
-/// # Ok::<(), sse_wire::sse::EncodeError>(())
-/// ```
-///
-/// # Errors
-///
-/// As for [`priming`].
-pub fn priming_with_empty_data(id: &str, retry: Duration) -> Result<Bytes, EncodeError> {
-    encode(&OutEvent::new().data("").id(id).retry(retry))
 }
 
 /// The resumable streams of one MCP session, each an [`EventLog`] with ids
@@ -126,10 +119,10 @@ impl Streams {
     ///
     /// # Errors
     ///
-    /// [`Error::EmptyStream`], or [`Error::Encode`] for a name with a control byte.
-    pub fn open(&mut self, stream: &str, retry: Duration) -> Result<Bytes, Error> {
+    /// [`PushError::EmptyStream`], or [`PushError::Encode`] for a name with a control byte.
+    pub fn open(&mut self, stream: &str, retry: Duration) -> Result<Bytes, PushError> {
         if stream.is_empty() {
-            return Err(Error::EmptyStream);
+            return Err(PushError::EmptyStream);
         }
         let mut log = EventLog::with_bounds(self.bounds);
         let id = stream_id(&mut self.id, stream, 0);
@@ -146,16 +139,16 @@ impl Streams {
     ///
     /// # Errors
     ///
-    /// As for [`EventLog::push`], and [`Error::EmptyStream`].
-    pub fn push(&mut self, stream: &str, event: OutEvent<'_>) -> Result<Bytes, Error> {
+    /// As for [`EventLog::push`], and [`PushError::EmptyStream`].
+    pub fn push(&mut self, stream: &str, event: OutEvent<'_>) -> Result<Bytes, PushError> {
         if stream.is_empty() {
-            return Err(Error::EmptyStream);
+            return Err(PushError::EmptyStream);
         }
         if !self.logs.contains_key(stream) {
             self.logs
                 .insert(Str::from(stream), EventLog::with_bounds(self.bounds));
         }
-        let log = self.logs.get_mut(stream).ok_or(Error::EmptyStream)?;
+        let log = self.logs.get_mut(stream).ok_or(PushError::EmptyStream)?;
         let id = stream_id(&mut self.id, stream, log.end());
         log.push(id, event)
     }
@@ -201,16 +194,9 @@ impl Streams {
         self.logs.remove(stream).is_some()
     }
 
-    /// Streams kept.
-    #[must_use]
-    pub fn len(&self) -> usize {
-        self.logs.len()
-    }
-
-    /// Whether no stream is kept.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.logs.is_empty()
+    /// The names of the streams kept, in byte order (`.count()` says how many).
+    pub fn names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.logs.keys().map(|name| &**name)
     }
 }
 

@@ -17,8 +17,8 @@
 //! * [`mcp`]: MCP Streamable HTTP 2025-11-25 streams (priming event, per-stream ids, replay of
 //!   one stream).
 //!
-//! With the `http` feature, `sse_wire::http::request_last_event_id` reads the id a request
-//! resumes from, and `sse_wire::http::response_headers` gives the response its headers.
+//! With the `http` feature, `sse_wire::http::last_event_id` reads the id a request resumes
+//! from, and `sse_wire::http::insert_response_headers` gives the response its headers.
 //!
 //! Sans-IO: nothing here wakes anybody. After [`push`](EventLog::push), the runtime wakes the
 //! connections that read the log, for example with a `tokio::sync::Notify` (`notify_waiters`)
@@ -113,6 +113,7 @@ pub mod mcp;
 
 use alloc::collections::VecDeque;
 use core::fmt;
+use core::ops::Range;
 
 use bytes::{Bytes, BytesMut};
 use thiserror::Error;
@@ -137,10 +138,10 @@ pub struct Lagged {
     pub missed: u64,
 }
 
-/// Why an event could not be added to a log.
+/// Why an event could not be added to a log (or, through [`Store`], resumed from).
 #[derive(Error, Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Error {
+pub enum PushError {
     /// The event could not be encoded.
     #[error(transparent)]
     Encode(#[from] EncodeError),
@@ -160,18 +161,36 @@ pub enum Error {
     Unknown(#[from] Unknown),
 }
 
-/// How much an [`EventLog`] keeps. Both bounds hold at all times; the oldest frames go first.
+/// How much an [`EventLog`] keeps: plain data, each field documented with its default. Both
+/// bounds hold at all times; the oldest frames go first.
+///
+/// ```
+/// use sse_wire::replay::{Bounds, EventLog};
+///
+/// let mut bounds = Bounds::new();
+/// bounds.max_events = 64;
+/// let log = EventLog::with_bounds(bounds);
+/// assert_eq!(log.bounds().max_bytes, 1 << 20);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Bounds {
-    /// Most frames kept (at least 1). Default 1024.
+    /// Most frames kept (0 counts as 1). Default 1024.
     pub max_events: usize,
-    /// Most encoded bytes kept, frames counted whole. Default 1 MiB.
+    /// Most encoded bytes kept, frames counted whole. Default 1 MiB (`1 << 20`).
     pub max_bytes: usize,
 }
 
 impl Default for Bounds {
     fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Bounds {
+    /// The defaults, as documented on each field (usable in `const` items).
+    #[must_use]
+    pub const fn new() -> Self {
         Bounds {
             max_events: 1024,
             max_bytes: 1 << 20,
@@ -179,29 +198,14 @@ impl Default for Bounds {
     }
 }
 
-impl Bounds {
-    /// Sets [`max_events`](Bounds::max_events) (0 counts as 1).
-    #[must_use]
-    pub const fn max_events(mut self, n: usize) -> Self {
-        self.max_events = if n == 0 { 1 } else { n };
-        self
-    }
-
-    /// Sets [`max_bytes`](Bounds::max_bytes).
-    #[must_use]
-    pub const fn max_bytes(mut self, n: usize) -> Self {
-        self.max_bytes = n;
-        self
-    }
-}
-
-/// A monotonic event id: a `u64` written in decimal into an inline buffer (no allocation).
+/// A monotonic event id: a `u64` written in decimal into an inline buffer (no allocation),
+/// made with `From<u64>`, read as a `str` (`Deref`, `AsRef<str>`, `Display`).
 ///
 /// ```
 /// use sse_wire::replay::SeqId;
 ///
-/// assert_eq!(SeqId::new(0).as_str(), "0");
-/// assert_eq!(SeqId::new(u64::MAX).as_str(), "18446744073709551615");
+/// assert_eq!(&*SeqId::from(0), "0");
+/// assert_eq!(SeqId::from(u64::MAX).to_string(), "18446744073709551615");
 /// assert_eq!(SeqId::parse("42"), Some(42));
 /// assert_eq!(SeqId::parse("+42"), None);
 /// ```
@@ -211,10 +215,9 @@ pub struct SeqId {
     start: u8,
 }
 
-impl SeqId {
+impl From<u64> for SeqId {
     /// `n` in decimal.
-    #[must_use]
-    pub fn new(mut n: u64) -> Self {
+    fn from(mut n: u64) -> Self {
         let mut buf = [0u8; 20];
         let mut i = buf.len();
         loop {
@@ -230,28 +233,45 @@ impl SeqId {
             start: i as u8,
         }
     }
+}
+
+impl core::ops::Deref for SeqId {
+    type Target = str;
 
     /// The decimal text.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
+    fn deref(&self) -> &str {
         // Only ASCII digits were written.
         core::str::from_utf8(&self.buf[usize::from(self.start)..]).unwrap_or("0")
     }
+}
 
-    /// The number `id` spells in plain decimal (what [`new`](SeqId::new) writes), if it does.
+impl AsRef<str> for SeqId {
+    fn as_ref(&self) -> &str {
+        self
+    }
+}
+
+impl fmt::Display for SeqId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl SeqId {
+    /// The number `id` spells in plain decimal (what `From<u64>` writes), if it does.
     #[must_use]
     pub fn parse(id: &str) -> Option<u64> {
         if id.is_empty() || id.len() > 20 || !id.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
         let n: u64 = id.parse().ok()?;
-        (SeqId::new(n).as_str() == id).then_some(n)
+        (*SeqId::from(n) == *id).then_some(n)
     }
 }
 
 impl fmt::Debug for SeqId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(self)
     }
 }
 
@@ -264,10 +284,20 @@ struct Entry {
 }
 
 /// A subscriber's position in an [`EventLog`]: the sequence number of the next frame it reads.
-/// Eight bytes, `Copy`; it holds nothing of the log. A cursor belongs to the log it came from.
+/// Eight bytes, `Copy`; it holds nothing of the log. A cursor belongs to the log it came from:
+/// [`EventLog::subscribe`] and [`EventLog::cursor_after`] make one, and `From<u64>` one at any
+/// sequence number of the log (`Cursor::from(log.seqs().start)` reads every frame still
+/// kept, then every new one; one past the newest waits for the frame of that number).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Cursor {
     next: u64,
+}
+
+impl From<u64> for Cursor {
+    /// A cursor whose next frame is the one with sequence number `seq`.
+    fn from(seq: u64) -> Self {
+        Cursor { next: seq }
+    }
 }
 
 impl Cursor {
@@ -290,7 +320,9 @@ impl Cursor {
 /// use sse_wire::replay::{Bounds, EventLog, Lagged};
 /// use sse_wire::sse::OutEvent;
 ///
-/// let mut log = EventLog::with_bounds(Bounds::default().max_events(2));
+/// let mut bounds = Bounds::new();
+/// bounds.max_events = 2;
+/// let mut log = EventLog::with_bounds(bounds);
 /// let mut slow = log.subscribe();
 /// let mut fast = log.subscribe();
 /// log.push("a", OutEvent::new().data("1"))?;
@@ -300,7 +332,7 @@ impl Cursor {
 /// assert_eq!(log.read(&mut slow), Err(Lagged { missed: 1 }));
 /// assert_eq!(log.read(&mut slow).unwrap().unwrap(), "id: b\ndata: 2\n\n");
 /// assert_eq!(to_fast, "id: a\ndata: 1\n\n");
-/// # Ok::<(), sse_wire::replay::Error>(())
+/// # Ok::<(), sse_wire::replay::PushError>(())
 /// ```
 #[derive(Clone)]
 pub struct EventLog {
@@ -335,14 +367,15 @@ impl EventLog {
         Self::with_bounds(Bounds::default())
     }
 
-    /// An empty log with `bounds`.
+    /// An empty log with `bounds` (a `max_events` of 0 is kept as 1).
     #[must_use]
-    pub fn with_bounds(bounds: Bounds) -> Self {
+    pub fn with_bounds(mut bounds: Bounds) -> Self {
+        bounds.max_events = bounds.max_events.max(1);
         EventLog {
             entries: VecDeque::new(),
             first: 0,
             bytes: 0,
-            bounds: bounds.max_events(bounds.max_events),
+            bounds,
         }
     }
 
@@ -351,9 +384,13 @@ impl EventLog {
     ///
     /// # Errors
     ///
-    /// [`Error::Encode`] for an event the encoder refuses (an id with a control byte included),
-    /// [`Error::TooLarge`] for a frame larger than [`Bounds::max_bytes`]. Nothing is kept then.
-    pub fn push(&mut self, id: &str, event: OutEvent<'_>) -> Result<Bytes, Error> {
+    /// [`PushError::Encode`] for an event the encoder refuses (an id with a control byte
+    /// included), [`PushError::TooLarge`] for a frame larger than [`Bounds::max_bytes`]. Nothing
+    /// is kept then.
+    ///
+    /// A frame encoded elsewhere (by another host, or read back from a shared store) is kept
+    /// with [`Store::append`], unchecked.
+    pub fn push(&mut self, id: &str, event: OutEvent<'_>) -> Result<Bytes, PushError> {
         // The log names every frame: an id the event carried is replaced, or dropped.
         let event = if id.is_empty() {
             event.without_id()
@@ -376,27 +413,15 @@ impl EventLog {
     /// # Errors
     ///
     /// As for [`push`](EventLog::push).
-    pub fn push_seq(&mut self, event: OutEvent<'_>) -> Result<(u64, Bytes), Error> {
+    pub fn push_seq(&mut self, event: OutEvent<'_>) -> Result<(u64, Bytes), PushError> {
         let seq = self.end();
-        let id = SeqId::new(seq);
-        self.push(id.as_str(), event).map(|frame| (seq, frame))
+        let id = SeqId::from(seq);
+        self.push(&id, event).map(|frame| (seq, frame))
     }
 
-    /// Keeps a frame encoded elsewhere (by another host, or read back from a shared store) under
-    /// `id`. The frame is not checked.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::TooLarge`].
-    pub fn push_frame(&mut self, id: &str, frame: Bytes) -> Result<(), Error> {
-        self.check_size(frame.len())?;
-        let _ = self.keep(frame, Str::from(id));
-        Ok(())
-    }
-
-    fn check_size(&self, len: usize) -> Result<(), Error> {
+    fn check_size(&self, len: usize) -> Result<(), PushError> {
         if len > self.bounds.max_bytes {
-            return Err(Error::TooLarge {
+            return Err(PushError::TooLarge {
                 len,
                 max: self.bounds.max_bytes,
             });
@@ -458,12 +483,6 @@ impl EventLog {
         Cursor { next: self.end() }
     }
 
-    /// A cursor that reads every frame still kept, then every new one.
-    #[must_use]
-    pub fn oldest(&self) -> Cursor {
-        Cursor { next: self.first }
-    }
-
     /// The next frame for `cursor`, which moves past it: a clone of the shared [`Bytes`] (no copy
     /// of the event), or `Ok(None)` when the cursor has read everything.
     ///
@@ -486,34 +505,35 @@ impl EventLog {
         Ok(Some(entry.frame.clone()))
     }
 
-    /// Frames `cursor` has not read yet (evicted ones included).
+    /// The sequence numbers of the frames kept, `first..end`: `start` is the oldest one's,
+    /// `end` the one the next pushed frame gets (the range is empty when nothing is kept). A
+    /// cursor has `end.saturating_sub(cursor.position())` frames to read (evicted ones
+    /// included): none once it is at `end`.
+    ///
+    /// ```
+    /// use sse_wire::replay::{Bounds, EventLog};
+    /// use sse_wire::sse::OutEvent;
+    ///
+    /// let mut bounds = Bounds::new();
+    /// bounds.max_events = 2;
+    /// let mut log = EventLog::with_bounds(bounds);
+    /// let live = log.subscribe();
+    /// for data in ["a", "b", "c"] {
+    ///     log.push_seq(OutEvent::new().data(data))?;
+    /// }
+    /// assert_eq!(log.seqs(), 1..3); // frame 0 was evicted
+    /// // `live` has 3 frames to read, 1 of them evicted.
+    /// assert_eq!(log.seqs().end.saturating_sub(live.position()), 3);
+    /// # Ok::<(), sse_wire::replay::PushError>(())
+    /// ```
     #[must_use]
-    pub fn pending(&self, cursor: Cursor) -> u64 {
-        self.end().saturating_sub(cursor.next)
+    pub fn seqs(&self) -> Range<u64> {
+        self.first..self.end()
     }
 
     /// The sequence number the next pushed frame gets.
-    #[must_use]
-    pub fn end(&self) -> u64 {
+    fn end(&self) -> u64 {
         self.first + self.entries.len() as u64
-    }
-
-    /// The sequence number of the oldest kept frame (equal to [`end`](EventLog::end) when empty).
-    #[must_use]
-    pub fn first(&self) -> u64 {
-        self.first
-    }
-
-    /// Frames kept.
-    #[must_use]
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// Whether no frame is kept.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
     }
 
     /// Encoded bytes kept.
@@ -522,7 +542,7 @@ impl EventLog {
         self.bytes
     }
 
-    /// The bounds.
+    /// The bounds (`max_events` at least 1).
     #[must_use]
     pub fn bounds(&self) -> Bounds {
         self.bounds
@@ -571,7 +591,7 @@ impl ExactSizeIterator for Replay<'_> {}
 /// log.append("2", Bytes::from_static(b"id: 2\ndata: b\n\n"))?;
 /// assert_eq!(resume(&log, "1")?, [&b"id: 2\ndata: b\n\n"[..]]);
 /// assert!(resume(&log, "0").is_err());
-/// # Ok::<(), sse_wire::replay::Error>(())
+/// # Ok::<(), sse_wire::replay::PushError>(())
 /// ```
 pub trait Store {
     /// Why an operation failed; an unknown id is one reason.
@@ -597,14 +617,19 @@ pub trait Store {
 }
 
 impl Store for EventLog {
-    type Error = Error;
+    type Error = PushError;
     type Replay<'a> = Replay<'a>;
 
-    fn append(&mut self, id: &str, frame: Bytes) -> Result<(), Error> {
-        self.push_frame(id, frame)
+    /// Keeps a frame encoded elsewhere (by another host, or read back from a shared store)
+    /// under `id`. The frame is not checked; [`PushError::TooLarge`] when it exceeds
+    /// [`Bounds::max_bytes`].
+    fn append(&mut self, id: &str, frame: Bytes) -> Result<(), PushError> {
+        self.check_size(frame.len())?;
+        let _ = self.keep(frame, Str::from(id));
+        Ok(())
     }
 
-    fn since(&self, last_event_id: &str) -> Result<Replay<'_>, Error> {
+    fn since(&self, last_event_id: &str) -> Result<Replay<'_>, PushError> {
         Ok(EventLog::since(self, last_event_id)?)
     }
 }

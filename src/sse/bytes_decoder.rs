@@ -273,12 +273,16 @@ impl BytesDecoder {
         // after it, which often ends the event.
         let eol = super::engine::find_eol(piece);
         let take = eol.map_or(piece.len(), |i| i + 1 + blank_after(piece, i));
+        let before = self.tail.len();
         self.tail.extend_from_slice(&piece[..take]);
         piece.advance(take);
         if piece.is_empty() {
             self.pieces.pop_front();
         }
-        if eol.is_some() {
+        if let Some(i) = eol {
+            // The bytes before the line end hold none: the engine starts its search at the
+            // line end instead of searching them again.
+            self.decoder.engine.mark_scanned(before + i);
             return Some(true);
         }
         // No line ended: the engine would only note the new bytes. Tell it they hold no line

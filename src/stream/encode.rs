@@ -159,7 +159,7 @@ pin_project! {
     /// `std::error::Error` when `E` is one (`Infallible` included):
     ///
     /// * `axum::body::Body::from_stream(encode_events(events))`, with the headers of
-    ///   [`http::response_headers`](crate::http::response_headers) (`Content-Type:
+    ///   [`http::insert_response_headers`](crate::http::insert_response_headers) (`Content-Type:
     ///   text/event-stream`, `Cache-Control: no-cache`, `X-Accel-Buffering: no`);
     /// * `http_body_util::StreamBody::new(encode_events(events).map_ok(hyper::body::Frame::data))`
     ///   for `hyper`.

@@ -10,12 +10,14 @@ use bytes::Bytes;
 use futures_core::Stream;
 use pin_project_lite::pin_project;
 
-use crate::reconnect::{Action, Connect, Jitter, NoJitter, Reconnect, Stopped, Verdict};
+use crate::reconnect::{Action, Connect, Reconnect, Verdict};
 use crate::sse::{BytesDecoder, Event, Item};
 
 use super::SseError;
 
-/// A response head and its body, as the `connect` function of [`reconnecting`] returns it.
+/// A response head and its body, as the `connect` function of [`reconnecting`] returns it:
+/// `Opened { verdict: Verdict::of(status, content_type), body }`, or with the `http` feature
+/// `Verdict::of_response(status, headers)`.
 #[derive(Debug)]
 #[cfg_attr(docsrs, doc(cfg(all(feature = "stream", feature = "reconnect"))))]
 pub struct Opened<B> {
@@ -23,14 +25,6 @@ pub struct Opened<B> {
     pub verdict: Verdict,
     /// The body, as a `Stream` of pieces (`reqwest::Response::bytes_stream()`).
     pub body: B,
-}
-
-impl<B> Opened<B> {
-    /// A response head's verdict and its body: `Opened::new(Verdict::of(status, content_type),
-    /// body)`, or with the `http` feature `Verdict::of_response(status, headers)`.
-    pub fn new(verdict: Verdict, body: B) -> Self {
-        Opened { verdict, body }
-    }
 }
 
 pin_project! {
@@ -48,7 +42,7 @@ pin_project! {
     /// The events of a long-lived stream across connections: see [`reconnecting`].
     #[must_use = "streams do nothing unless polled"]
     #[cfg_attr(docsrs, doc(cfg(all(feature = "stream", feature = "reconnect"))))]
-    pub struct Reconnecting<C, S, F, W, B, J = NoJitter> {
+    pub struct Reconnecting<C, S, F, W, B, J = fn(Duration) -> Duration> {
         session: Reconnect<J>,
         decoder: BytesDecoder,
         connect: C,
@@ -59,15 +53,16 @@ pin_project! {
 }
 
 /// Drives `session` with the caller's HTTP client (`connect`) and timer (`sleep`), and yields
-/// the events of every connection, in order: an `EventSource` for any runtime and any client.
+/// the events of every connection, in order, as `decoder` reads them (`BytesDecoder::new()`,
+/// or one made with other [`Limits`](crate::sse::Limits)): an `EventSource` for any runtime
+/// and any client.
 ///
 /// * `connect(&Connect)` sends the request [`Connect`] describes (the original one, or the `GET`
 ///   that resumes it, with [`Connect::last_event_id`] as `Last-Event-ID`:
-///   [`Connect::insert_headers`](crate::reconnect::Connect) fills the headers with the `http`
-///   feature) and resolves to the response as [`Opened`], or to the transport's error.
+///   `Connect::insert_headers` fills the headers with the `http` feature) and resolves to the response as [`Opened`], or to the transport's error.
 /// * `sleep(delay)` resolves after `delay` (`tokio::time::sleep`, a WASM timer, ...).
 ///
-/// One decoder reads every body, so the last event ID and the reconnection time carry over,
+/// The one decoder reads every body, so the last event ID and the reconnection time carry over,
 /// and a broken connection's half event is dropped. The stream yields:
 ///
 /// * `Ok(event)` for every dispatched event (comments and blocks that only set `id` or `retry`
@@ -77,7 +72,8 @@ pin_project! {
 ///   when a body ended inside an event: here **neither is final**, the session reconnects after
 ///   them if its policy allows, as an `EventSource` fires `error` and reconnects.
 ///
-/// The stream ends (`None`) when the session stops; [`stopped`](Reconnecting::stopped) says why
+/// The stream ends (`None`) when the session stops; [`session`](Reconnecting::session)`()`
+/// [`.stopped()`](Reconnect::stopped) says why
 /// (the sentinel arrived, 204, a response that is not an event stream, a request that may not
 /// be re-sent, the attempts ran out, or [`close`](Reconnecting::close)).
 ///
@@ -87,6 +83,7 @@ pin_project! {
 /// use futures::{executor::block_on, future, stream, StreamExt};
 /// use sse_wire::outcome::Sentinel;
 /// use sse_wire::reconnect::{Config, Reconnect, Stopped, Verdict};
+/// use sse_wire::sse::BytesDecoder;
 /// use sse_wire::stream::{reconnecting, Opened, SseError};
 ///
 /// // Two connections as a server would answer them: the first breaks inside an event.
@@ -95,13 +92,17 @@ pin_project! {
 ///     "id: 2\ndata: lo\n\ndata: [DONE]\n\n",
 /// ]);
 /// let mut sent = Vec::new();
-/// let session = Reconnect::new(Config::new().sentinel(Sentinel::openai()));
+/// let mut config = Config::new();
+/// config.sentinel = Some(Sentinel::openai());
+/// let session = Reconnect::new(config);
 /// let events = reconnecting(
 ///     session,
+///     BytesDecoder::new(),
 ///     |c| {
-///         sent.push(c.last_event_id().map(str::to_owned)); // the Last-Event-ID header
+///         sent.push(c.last_event_id.as_deref().map(str::to_owned)); // the Last-Event-ID header
 ///         let body = stream::iter([Ok::<_, std::io::Error>(answers.pop_front().unwrap())]);
-///         future::ready(Ok(Opened::new(Verdict::of(200, Some(b"text/event-stream")), body)))
+///         let verdict = Verdict::of(200, Some(b"text/event-stream"));
+///         future::ready(Ok(Opened { verdict, body }))
 ///     },
 ///     |_delay: Duration| future::ready(()), // tokio::time::sleep
 /// );
@@ -117,13 +118,14 @@ pin_project! {
 ///     }
 /// });
 /// assert_eq!(text, "Hello");
-/// assert_eq!(events.stopped(), Some(Stopped::Done));
+/// assert_eq!(events.session().stopped(), Some(Stopped::Done));
 /// drop(events);
 /// assert_eq!(sent, [None, Some("1".to_owned())]);
 /// ```
 #[cfg_attr(docsrs, doc(cfg(all(feature = "stream", feature = "reconnect"))))]
 pub fn reconnecting<C, S, F, W, B, T, E, J>(
     session: Reconnect<J>,
+    decoder: BytesDecoder,
     connect: C,
     sleep: S,
 ) -> Reconnecting<C, S, F, W, B, J>
@@ -134,43 +136,28 @@ where
     W: Future<Output = ()>,
     B: Stream<Item = Result<T, E>>,
     T: Into<Bytes>,
-    J: Jitter,
+    J: FnMut(Duration) -> Duration,
 {
-    Reconnecting::with_decoder(session, BytesDecoder::new(), connect, sleep)
+    Reconnecting {
+        session,
+        decoder,
+        connect,
+        sleep,
+        state: State::Idle,
+    }
 }
 
-impl<C, S, F, W, B, J: Jitter> Reconnecting<C, S, F, W, B, J> {
-    /// As [`reconnecting`], reading the bodies with `decoder` (other
-    /// [`Limits`](crate::sse::Limits)).
-    pub fn with_decoder(
-        session: Reconnect<J>,
-        decoder: BytesDecoder,
-        connect: C,
-        sleep: S,
-    ) -> Self {
-        Reconnecting {
-            session,
-            decoder,
-            connect,
-            sleep,
-            state: State::Idle,
-        }
-    }
-
-    /// The session: its last event ID, reconnection time, attempts and state.
+impl<C, S, F, W, B, J: FnMut(Duration) -> Duration> Reconnecting<C, S, F, W, B, J> {
+    /// The session: its last event ID, reconnection time, attempts, and why it stopped
+    /// ([`Reconnect::stopped`]; `None` while it runs).
     #[must_use]
     pub fn session(&self) -> &Reconnect<J> {
         &self.session
     }
 
-    /// Why the session stopped; `None` while it runs.
-    #[must_use]
-    pub fn stopped(&self) -> Option<Stopped> {
-        self.session.stopped()
-    }
-
     /// Ends the session (`EventSource.close()`): the stream drops the connection or the wait in
-    /// progress and ends with [`Stopped::Closed`] at its next poll.
+    /// progress and ends with [`Stopped::Closed`](crate::reconnect::Stopped::Closed) at its
+    /// next poll.
     pub fn close(self: Pin<&mut Self>) {
         let mut this = self.project();
         this.session.close();
@@ -186,7 +173,7 @@ where
     W: Future<Output = ()>,
     B: Stream<Item = Result<T, E>>,
     T: Into<Bytes>,
-    J: Jitter,
+    J: FnMut(Duration) -> Duration,
 {
     type Item = Result<Event, SseError<E>>;
 
@@ -222,7 +209,7 @@ where
                 StateProj::Connecting { response } => match response.poll(cx) {
                     Poll::Pending => return Poll::Pending,
                     Poll::Ready(Ok(opened)) => {
-                        this.session.on_verdict(opened.verdict);
+                        this.session.on_response(opened.verdict);
                         if opened.verdict == Verdict::Open {
                             this.state.set(State::Reading { body: opened.body });
                         } else {
@@ -240,7 +227,7 @@ where
                     if let Some(item) = this.decoder.next() {
                         match item {
                             Ok(Item::Event(event)) => {
-                                if this.session.on_event(&event) {
+                                if this.session.on_event(event.as_ref()) {
                                     // The sentinel: the session is done; drop the body.
                                     this.state.set(State::Idle);
                                     continue;
