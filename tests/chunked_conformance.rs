@@ -1,5 +1,6 @@
-//! RFC 9112 §7.1 conformance of the chunked decoder and encoder, and one test per lesson of
-//! the advisories in CHUNKED-NOTES section 2. Each test names the rule it pins.
+//! RFC 9112 §7.1 conformance of the chunked decoder and encoder, and one test per lesson of other
+//! HTTP stacks' security advisories (each test names its advisory: GHSA or CVE id). Each test
+//! names the rule it pins.
 
 mod chunked_reference;
 
@@ -666,7 +667,7 @@ fn strict_mode_rejects_everything_the_default_rejects() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Advisories (CHUNKED-NOTES section 2)
+// Other HTTP stacks' advisories (GHSA / CVE ids in each test)
 // ---------------------------------------------------------------------------------------
 
 #[test]

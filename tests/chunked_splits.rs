@@ -1,7 +1,7 @@
 //! Every vector decoded whole, at every 2-way split, at every 3-way split of the short ones,
 //! and one byte at a time, through all three front ends: identical output and leftover (or
-//! the identical error, kind and offset) every time (RFC 9112 §7.1 framing must not depend on
-//! how the bytes arrive; CHUNKED-NOTES rule 9).
+//! the identical error, kind and offset) every time: RFC 9112 §7.1 defines the framing by the
+//! bytes alone, so how they arrive (how a transport cuts them) must not change it.
 
 mod chunked_reference;
 
