@@ -157,3 +157,8 @@ pub use crate::str::Str;
 #[cfg(all(doctest, feature = "stream", feature = "reconnect"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+/// The examples guide's code blocks, compiled and run as doctests.
+#[cfg(all(doctest, feature = "stream", feature = "reconnect"))]
+#[doc = include_str!("../examples/README.md")]
+struct ExamplesReadmeDoctests;
