@@ -193,8 +193,6 @@ impl Engine {
                 consumed: 0,
                 item: Err(DecodeError::InputShrunk {
                     offset: self.offset(),
-                    retained: self.scan,
-                    given: buf.len(),
                 }),
             };
         }

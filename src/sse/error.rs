@@ -33,14 +33,10 @@ pub enum DecodeError {
     },
     /// The borrowed [`Decoder::decode`](super::Decoder::decode) was given fewer bytes than it had
     /// asked the caller to keep: the caller dropped more than `consumed` bytes.
-    #[error("input holds {given} bytes but the decoder had not released {retained}: more than `consumed` bytes were dropped")]
+    #[error("input shorter than the bytes the decoder asked the caller to keep, at byte {offset} of the stream")]
     InputShrunk {
         /// Stream offset of the input's first byte.
         offset: u64,
-        /// Bytes the decoder expected at the front of the input.
-        retained: usize,
-        /// Bytes given.
-        given: usize,
     },
 }
 
