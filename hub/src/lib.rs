@@ -1,0 +1,77 @@
+//! Resumable Server-Sent Events streams on tokio, over the sans-IO [`sse_wire`] core: a
+//! [`Hub`] that publishes each event once and serves it to any number of subscribers, resumes
+//! them after a `Last-Event-ID` (on any host, with a shared store), and tells apart the ids it
+//! cannot resume from.
+//!
+//! * Streams live in **scopes** (a session, a tenant: [`Hub::scope`]); a `Last-Event-ID`
+//!   resolves only inside the scope it is resumed in.
+//! * [`Scope::publish`] encodes an event once, has the store keep it, and returns its
+//!   [`EventId`] (`{stream}-{epoch}-{seq}`: see [`id`](crate::EventId)).
+//! * [`Scope::subscribe`] (from the start, or live) and [`Scope::resume`] (after a
+//!   `Last-Event-ID`) give a [`Subscription`]: a `Stream<Item = Result<Bytes, Infallible>>`
+//!   body of shared frames, with keep-alive comments when idle, that ends cleanly at shutdown.
+//!   A resume is typed: [`Resumed::Body`], [`Resumed::Complete`] (204), or a [`ResumeError`]
+//!   (malformed, unknown stream, never issued, evicted), each with its HTTP
+//!   [`status`](ResumeError::status).
+//! * Stores: [`MemoryStore`] (the default: the core's `replay::EventLog` per stream) and,
+//!   with the `redis` feature, `RedisStore` (Redis Streams, shared by many hosts), both
+//!   behind one [`Store`] trait.
+//!
+//! ```
+//! use futures_util::StreamExt;
+//! use sse_wire_hub::{Hub, OutEvent, Resumed, ResumeError, Since};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let hub = Hub::default(); // in memory
+//! let session = hub.scope("session-1")?;
+//! let opened = session.open("answer").await?;
+//! let mut live = session.subscribe("answer", Since::Start).await?;
+//! let first = session.publish("answer", &OutEvent::data("Hel")).await?;
+//! session.publish("answer", &OutEvent::data("lo")).await?;
+//! session.close("answer").await?;
+//!
+//! let mut body = Vec::new();
+//! while let Some(Ok(frame)) = live.next().await {
+//!     body.extend_from_slice(&frame);
+//! }
+//! let e = opened.epoch();
+//! assert_eq!(
+//!     String::from_utf8(body)?,
+//!     format!("id: answer-{e}-0\n\nid: answer-{e}-1\ndata: Hel\n\nid: answer-{e}-2\ndata: lo\n\n")
+//! );
+//!
+//! // A client that got the first token resumes after it, here or on another host.
+//! let Resumed::Body(rest) = session.resume(&first.to_string()).await? else { panic!() };
+//! let rest: Vec<_> = rest.map(Result::unwrap).collect().await;
+//! assert_eq!(rest, [format!("id: answer-{e}-2\ndata: lo\n\n")]);
+//!
+//! // Another scope does not know this stream: its id is unknown there.
+//! let other = hub.scope("session-2")?;
+//! assert!(matches!(other.resume(&first.to_string()).await, Err(ResumeError::UnknownStream)));
+//! # Ok(()) }
+//! ```
+//!
+//! # Crate features
+//!
+//! * `redis`: `RedisStore`, on the `redis` crate (Redis 7.0 or later).
+//! * `tracing`: `tracing` events for opens, subscriptions, lags and store errors.
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+#![warn(unreachable_pub)]
+
+mod core;
+mod hub;
+mod id;
+mod memory;
+pub mod store;
+
+pub use crate::core::{EncodeError, OutEvent};
+pub use crate::hub::{
+    Config, Counters, Hub, HubError, PublishError, ResumeError, Resumed, Scope, Since,
+    SlowConsumer, Subscription,
+};
+pub use crate::id::{check_scope, check_stream, EventId, Malformed, NameError, MAX_NAME};
+pub use crate::memory::{MemoryBounds, MemoryStore};
+pub use crate::store::Store;
