@@ -65,6 +65,8 @@ mod core;
 mod hub;
 mod id;
 mod memory;
+#[cfg(feature = "redis")]
+mod redis;
 pub mod store;
 
 pub use crate::core::{EncodeError, OutEvent};
@@ -74,4 +76,6 @@ pub use crate::hub::{
 };
 pub use crate::id::{check_scope, check_stream, EventId, Malformed, NameError, MAX_NAME};
 pub use crate::memory::{MemoryBounds, MemoryStore};
+#[cfg(feature = "redis")]
+pub use crate::redis::{RedisConfig, RedisStore};
 pub use crate::store::Store;
