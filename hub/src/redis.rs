@@ -289,7 +289,9 @@ fn entries_of(rows: Value, epoch: Option<u64>) -> Result<Option<Vec<Entry>>, Sto
         if epoch.is_some_and(|epoch| epoch != e) {
             return Ok(None);
         }
-        let mut fields = array(fields).ok_or_else(|| bad_reply("fields"))?.into_iter();
+        let mut fields = array(fields)
+            .ok_or_else(|| bad_reply("fields"))?
+            .into_iter();
         match (fields.next().as_ref().and_then(text), fields.next()) {
             (Some(b"f"), Some(Value::BulkString(frame))) => out.push(Entry::Frame {
                 seq,
@@ -336,9 +338,9 @@ impl Store for RedisStore {
         let ttl = self.ttl_ms();
         Box::pin(async move {
             let config = &self.inner.config;
-            let max_age = config
-                .max_age
-                .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1));
+            let max_age = config.max_age.map_or(0, |d| {
+                u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+            });
             let mut conn = self.inner.conn.clone();
             let reply: Value = self
                 .inner
@@ -468,13 +470,10 @@ impl Store for RedisStore {
             failures: 0,
             done: false,
         };
-        Box::pin(futures_util::stream::unfold(
-            follower,
-            |mut f| async move {
-                let item = f.step().await?;
-                Some((item, f))
-            },
-        ))
+        Box::pin(futures_util::stream::unfold(follower, |mut f| async move {
+            let item = f.step().await?;
+            Some((item, f))
+        }))
     }
 }
 

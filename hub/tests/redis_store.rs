@@ -121,19 +121,31 @@ async fn frames_stored_once_as_encoded_bytes() {
     let hub = hub(&server).await;
     let s = hub.scope("tenant-a").unwrap();
     let opened = s.open("answer").await.unwrap();
-    let id = s.publish("answer", &OutEvent::data("x").event("t")).await.unwrap();
+    let id = s
+        .publish("answer", &OutEvent::data("x").event("t"))
+        .await
+        .unwrap();
     let e = opened.epoch();
     let rows = command(
         &server,
-        redis::cmd("XRANGE").arg("sse:tenant-a:answer").arg("-").arg("+"),
+        redis::cmd("XRANGE")
+            .arg("sse:tenant-a:answer")
+            .arg("-")
+            .arg("+"),
     )
     .await;
     let text = format!("{rows:?}");
     assert!(text.contains(&format!("\"0-{e}\"")), "{text}");
     assert!(text.contains(&format!("\"1-{e}\"")), "{text}");
-    let redis::Value::Array(rows) = rows else { panic!() };
-    let redis::Value::Array(fields) = &rows[1] else { panic!() };
-    let redis::Value::Array(fields) = &fields[1] else { panic!() };
+    let redis::Value::Array(rows) = rows else {
+        panic!()
+    };
+    let redis::Value::Array(fields) = &rows[1] else {
+        panic!()
+    };
+    let redis::Value::Array(fields) = &fields[1] else {
+        panic!()
+    };
     assert_eq!(fields[0], redis::Value::BulkString(b"f".to_vec()));
     assert_eq!(
         fields[1],
@@ -161,14 +173,19 @@ async fn retention_by_age() {
     }
     // After `a`, the client needs `b`, which is kept.
     for id in [a, b] {
-        assert!(matches!(s.resume(&id.to_string()).await, Ok(Resumed::Body(_))));
+        assert!(matches!(
+            s.resume(&id.to_string()).await,
+            Ok(Resumed::Body(_))
+        ));
     }
     // And by length: the default test store keeps 4.
     let hub = Hub::new(store_len4(&server).await);
     let s = hub.scope("t").unwrap();
     let first = s.open("long").await.unwrap();
     for i in 0..10 {
-        s.publish("long", &OutEvent::data(&i.to_string())).await.unwrap();
+        s.publish("long", &OutEvent::data(&i.to_string()))
+            .await
+            .unwrap();
     }
     let len = command(&server, redis::cmd("XLEN").arg("sse:t:long")).await;
     assert_eq!(len, redis::Value::Int(4));
@@ -199,14 +216,16 @@ async fn one_live_reader_per_stream_per_host() {
         for _ in 0..subscribers {
             let mut b = s.subscribe(&stream, Since::Start).await.unwrap();
             common::next(&mut b).await.unwrap(); // the opening frame
-            // Polled with nothing to send, the body joins the host's live channel.
+                                                 // Polled with nothing to send, the body joins the host's live channel.
             let idle = tokio::time::timeout(Duration::from_millis(5), b.next()).await;
             assert!(idle.is_err());
             bodies.push(b);
         }
         let before = calls(&server, "xread").await + calls(&server, "xrange").await;
         for i in 0..20 {
-            s.publish(&stream, &OutEvent::data(&i.to_string())).await.unwrap();
+            s.publish(&stream, &OutEvent::data(&i.to_string()))
+                .await
+                .unwrap();
             for b in &mut bodies {
                 common::next(b).await.unwrap();
             }
@@ -231,7 +250,10 @@ async fn survives_a_redis_restart() {
     let mut body = s.subscribe("r", Since::Start).await.unwrap();
     common::next(&mut body).await.unwrap();
     let one = s.publish("r", &OutEvent::data("1")).await.unwrap();
-    assert!(common::next(&mut body).await.unwrap().ends_with("data: 1\n\n"));
+    assert!(common::next(&mut body)
+        .await
+        .unwrap()
+        .ends_with("data: 1\n\n"));
     server.stop();
     let down = s.publish("r", &OutEvent::data("lost")).await;
     assert!(matches!(down, Err(PublishError::Store(_))), "{down:?}");
@@ -249,14 +271,21 @@ async fn survives_a_redis_restart() {
         }
     }
     assert_eq!(two.unwrap().seq(), 2);
-    assert!(common::next(&mut body).await.unwrap().ends_with("data: 2\n\n"));
-    assert!(matches!(s.resume(&one.to_string()).await, Ok(Resumed::Body(_))));
+    assert!(common::next(&mut body)
+        .await
+        .unwrap()
+        .ends_with("data: 2\n\n"));
+    assert!(matches!(
+        s.resume(&one.to_string()).await,
+        Ok(Resumed::Body(_))
+    ));
     assert!(hub.counters().store_errors >= 1);
 }
 
 #[test]
 fn missing_server_binary_names_the_package() {
-    let started = std::panic::catch_unwind(|| RedisServer::start_binary("redis-server-missing", false));
+    let started =
+        std::panic::catch_unwind(|| RedisServer::start_binary("redis-server-missing", false));
     let payload = started.err().unwrap();
     let message = match payload.downcast::<String>() {
         Ok(s) => *s,
