@@ -553,6 +553,30 @@ impl Scope {
             .map_err(|e| self.hub.store_error(e))?)
     }
 
+    /// Where `stream` stands: the sequence number its next event gets, or `None` once it is
+    /// closed. (A host that watches another host's publisher, to take over when it stalls,
+    /// polls this.)
+    ///
+    /// # Errors
+    ///
+    /// [`HubError::NotOpen`], a name, or the store's.
+    pub async fn next_seq(&self, stream: &str) -> Result<Option<u64>, HubError> {
+        let key = self.key(stream)?;
+        let answer = self
+            .hub
+            .inner
+            .store
+            .read(&key, Position::Live, 1)
+            .await
+            .map_err(|e| self.hub.store_error(e))?;
+        match answer {
+            ReadAnswer::Entries { next, entries, .. } => {
+                Ok((!matches!(entries.first(), Some(Entry::End { .. }))).then_some(next))
+            }
+            _ => Err(HubError::NotOpen),
+        }
+    }
+
     /// A body of `stream` from its start or live.
     ///
     /// # Errors
