@@ -50,6 +50,10 @@ struct App {
     hub: Hub,
     tokens: u64,
     delay: Duration,
+    /// Print `P scope answer seq` for every publish that returned an id, `F ...` for every one
+    /// that failed, `K ...` for a failed one found kept after all (its reply was lost), `R ...`
+    /// for a refused one (`--log-publishes`: the fault-and-load test reads them).
+    log: bool,
     /// The answers this host generates or watches, as `(scope, answer)`.
     workers: Arc<Mutex<HashSet<(String, String)>>>,
 }
@@ -145,10 +149,22 @@ async fn generate(app: &App, scope: &Scope, answer: &str, mut next: u64) -> bool
         } else {
             "[DONE]".to_owned()
         };
-        match scope.publish_at(answer, next, &OutEvent::data(&data)).await {
+        let published = scope.publish_at(answer, next, &OutEvent::data(&data)).await;
+        if app.log {
+            let outcome = match &published {
+                Ok(_) => "P",
+                Err(PublishError::Store(_)) => "F",
+                Err(_) => "R", // refused: nothing written
+            };
+            println!("{outcome} {} {answer} {next}", scope.name());
+        }
+        match published {
             Ok(_) => (next, failed_here) = (next + 1, false),
             // The attempt whose reply was lost had been kept.
             Err(PublishError::Conflict { next: n, .. }) if failed_here && n == next + 1 => {
+                if app.log {
+                    println!("K {} {answer} {next}", scope.name()); // kept after all
+                }
                 (next, failed_here) = (n, false);
             }
             Err(PublishError::Conflict { .. }) => return false,
@@ -201,6 +217,7 @@ struct Args {
     redis: Option<String>,
     tokens: u64,
     delay: Duration,
+    log: bool,
 }
 
 fn args() -> Args {
@@ -209,9 +226,14 @@ fn args() -> Args {
         redis: None,
         tokens: 20,
         delay: Duration::from_millis(100),
+        log: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
+        if flag == "--log-publishes" {
+            args.log = true;
+            continue;
+        }
         let value = it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
         match flag.as_str() {
             "--listen" => args.listen = value.parse().expect("--listen ADDRESS:PORT"),
@@ -248,6 +270,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         hub: hub.clone(),
         tokens: args.tokens,
         delay: args.delay,
+        log: args.log,
         workers: Arc::default(),
     };
     let listener = tokio::net::TcpListener::bind(args.listen).await?;

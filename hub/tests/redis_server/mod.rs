@@ -47,6 +47,11 @@ impl RedisServer {
         server
     }
 
+    /// Starts the server again after [`stop`](Self::stop), on the same socket and directory.
+    pub fn start_again(&mut self) {
+        self.spawn();
+    }
+
     fn spawn(&mut self) {
         let aof = if self.appendonly { "yes" } else { "no" };
         let child = Command::new(self.binary)
