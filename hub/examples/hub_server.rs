@@ -34,7 +34,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
-use http_body_util::{combinators::UnsyncBoxBody, BodyExt, Empty, Full, StreamBody};
+use http_body_util::{combinators::BoxBody, BodyExt, Empty, Full, StreamBody};
 use hyper::body::{Frame, Incoming};
 use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
 use hyper::server::conn::http1;
@@ -43,7 +43,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use sse_wire_hub::{Config, Hub, OutEvent, PublishError, Resumed, Scope, Since, Subscription};
 
-type Body = UnsyncBoxBody<Bytes, Infallible>;
+type Body = BoxBody<Bytes, Infallible>;
 
 #[derive(Clone)]
 struct App {
@@ -91,7 +91,7 @@ async fn answers(app: App, req: Request<Incoming>) -> Response<Body> {
 
 fn event_stream(body: Subscription) -> Response<Body> {
     let frames = StreamBody::new(body.map(|f| f.map(Frame::data)));
-    let mut response = Response::new(BodyExt::boxed_unsync(frames));
+    let mut response = Response::new(BodyExt::boxed(frames));
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
@@ -181,7 +181,7 @@ async fn generate(app: &App, scope: &Scope, answer: &str, mut next: u64) -> bool
 // ---- Plumbing. ----
 
 fn status(code: StatusCode) -> Response<Body> {
-    let mut response = Response::new(Empty::new().boxed_unsync());
+    let mut response = Response::new(Empty::new().boxed());
     *response.status_mut() = code;
     response
 }
@@ -206,7 +206,7 @@ async fn route(app: App, req: Request<Incoming>) -> Result<Response<Body>, Infal
         "/v1/answers" => answers(app, req).await,
         "/counters" => {
             let text = format!("{:?}\n", app.hub.counters());
-            Response::new(Full::new(Bytes::from(text)).boxed_unsync())
+            Response::new(Full::new(Bytes::from(text)).boxed())
         }
         _ => status(StatusCode::NOT_FOUND),
     })

@@ -674,8 +674,12 @@ impl Scope {
 /// was removed, the store failed, [`SlowConsumer::End`]) it ends after a whole frame, and
 /// its client resumes with the last id it got.
 pub struct Subscription {
-    inner: Pin<Box<dyn Stream<Item = Result<Bytes, Infallible>> + Send>>,
+    /// In a `Mutex` only to make the body `Sync` (hyper's `BoxBody` asks for it) without
+    /// `unsafe`: polling takes `&mut self`, so it is never locked (`get_mut`).
+    inner: Mutex<Frames>,
 }
+
+type Frames = Pin<Box<dyn Stream<Item = Result<Bytes, Infallible>> + Send>>;
 
 impl core::fmt::Debug for Subscription {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -690,7 +694,7 @@ impl Subscription {
             Some((Ok(frame), sub))
         });
         Subscription {
-            inner: Box::pin(stream),
+            inner: Mutex::new(Box::pin(stream)),
         }
     }
 }
@@ -699,7 +703,11 @@ impl Stream for Subscription {
     type Item = Result<Bytes, Infallible>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.as_mut().poll_next(cx)
+        let inner = self
+            .inner
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        inner.as_mut().poll_next(cx)
     }
 }
 

@@ -1,20 +1,4 @@
-//! Scope and stream names, and the event ids the hub issues.
-//!
-//! An event id is `{stream}-{epoch}-{seq}`:
-//!
-//! * `stream` is the stream's name (`[A-Za-z0-9._~-]`, 1 to [`MAX_NAME`] bytes), so that a
-//!   `Last-Event-ID` alone finds its stream (MCP 2025-11-25 asks for ids that identify the
-//!   stream);
-//! * `epoch` is a random number (1 to 2⁴⁰) drawn when the stream is opened: a stream removed and
-//!   opened again under the same name is another stream, and the old ids do not resolve in it
-//!   (Redis forgets a stream's ids when its key is deleted or expires);
-//! * `seq` is the event's sequence number in the stream, dense: 0 for the opening frame, then
-//!   one more per event. Dense numbers are what tell an evicted id (below the oldest kept)
-//!   from one never issued (above the newest).
-//!
-//! The scope is not in the id: it is where the server looks the id up. The same id sent in
-//! another scope names a stream of that scope, which is either missing or another epoch: the
-//! id is unknown there ([`crate::ResumeError::UnknownStream`]).
+//! Scope and stream names, and the event ids the hub issues (see [`EventId`]).
 
 use core::fmt;
 
@@ -90,7 +74,24 @@ pub fn check_stream(name: &str) -> Result<(), NameError> {
 #[error("malformed event id")]
 pub struct Malformed;
 
-/// An event id, parsed: see the [module docs](self).
+/// An event id, parsed.
+///
+/// An event id is `{stream}-{epoch}-{seq}`:
+///
+/// * `stream` is the stream's name (`[A-Za-z0-9._~-]`, 1 to [`MAX_NAME`] bytes), so that a
+///   `Last-Event-ID` alone finds its stream (MCP 2025-11-25 asks for ids that identify the
+///   stream);
+/// * `epoch` is a random number (1 to 2⁴⁰) drawn when the stream is opened: a stream removed and
+///   opened again under the same name is another stream, and the old ids do not resolve in it
+///   (Redis forgets a stream's ids when its key is deleted or expires);
+/// * `seq` is the event's sequence number in the stream, dense: 0 for the opening frame, then
+///   one more per event. Dense numbers are what tell an evicted id (below the oldest kept)
+///   from one never issued (above the newest).
+///
+/// The scope is not in the id: it is where the server looks the id up. The same id sent in
+/// another scope names a stream of that scope, which is either missing or another epoch: the
+/// id is unknown there ([`ResumeError::UnknownStream`](crate::ResumeError::UnknownStream)).
+///
 ///
 /// ```
 /// use sse_wire_hub::EventId;

@@ -52,9 +52,67 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Serving it with hyper
+//!
+//! A `GET` that resumes after `Last-Event-ID`, with the status each answer calls for (axum:
+//! `axum::body::Body::from_stream(body)` takes a [`Subscription`] as it is). The whole server,
+//! POST included, is `examples/hub_server.rs`.
+//!
+//! ```no_run
+//! use std::convert::Infallible;
+//!
+//! use bytes::Bytes;
+//! use futures_util::StreamExt;
+//! use http_body_util::{combinators::BoxBody, BodyExt, Empty, StreamBody};
+//! use hyper::{body::Frame, Request, Response};
+//! use sse_wire_hub::{Hub, Resumed, Subscription};
+//!
+//! type Body = BoxBody<Bytes, Infallible>;
+//!
+//! async fn resume<B>(hub: &Hub, session: &str, req: &Request<B>) -> Response<Body> {
+//!     let Ok(scope) = hub.scope(session) else { return status(400) };
+//!     let id = req.headers().get("last-event-id").and_then(|v| v.to_str().ok());
+//!     match scope.resume(id.unwrap_or_default()).await {
+//!         Ok(Resumed::Body(body)) => event_stream(body),
+//!         Ok(Resumed::Complete) => status(204), // an EventSource stops for good
+//!         Err(e) => status(e.status()),         // 400, 404, 410, 503
+//!     }
+//! }
+//!
+//! fn event_stream(body: Subscription) -> Response<Body> {
+//!     let frames = StreamBody::new(body.map(|frame| frame.map(Frame::data)));
+//!     Response::builder()
+//!         .header("content-type", "text/event-stream")
+//!         .header("cache-control", "no-cache")
+//!         .body(BodyExt::boxed(frames))
+//!         .unwrap()
+//! }
+//!
+//! fn status(code: u16) -> Response<Body> {
+//!     let body = Empty::new().boxed();
+//!     Response::builder().status(code).body(body).unwrap()
+//! }
+//! # fn main() {}
+//! ```
+//!
+//! # Design notes
+//!
+//! * **One live reader per active stream per host.** The first body of a stream on a host
+//!   starts a task that follows the store's live feed ([`Store::follow`]: Redis `XREAD BLOCK`,
+//!   or the memory store's notification) and puts each entry into one shared ring
+//!   ([`Config::live_buffer`]); every other body of the stream on that host reads the ring.
+//!   Store work per event does not grow with the number of subscribers. A body that falls
+//!   behind the ring reads from the store; one that falls behind the store's retention meets
+//!   [`SlowConsumer`].
+//! * **Concurrent resumes** of one stream are all served: see [`Scope::resume`].
+//! * **Exactly once across store failures**: a publish whose reply was lost may have been
+//!   kept; [`Scope::publish_at`] tells.
+//! * **Shutdown** ([`Hub::shutdown`]): every body ends after a whole frame, with `retry`.
+//!
 //! # Crate features
 //!
-//! * `redis`: `RedisStore`, on the `redis` crate (Redis 7.0 or later).
+//! * `redis`: `RedisStore`, Redis Streams on the `redis` crate (tried with Redis 7.0.15; Valkey
+//!   speaks the same protocol but was not tried).
 //! * `tracing`: `tracing` events for opens, subscriptions, lags and store errors.
 
 #![deny(missing_docs)]

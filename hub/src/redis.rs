@@ -1,33 +1,4 @@
-//! The Redis Streams store.
-//!
-//! One Redis stream per hub stream, at the key `{prefix}:{scope}:{stream}` (neither name holds
-//! `:`, so a scope is a key namespace: `SCAN MATCH sse:tenant-a:*` lists it, ACL key patterns
-//! can fence it). Entry ids are `{seq}-{epoch}`: the sequence number in the milliseconds part
-//! (dense: 0, 1, 2, ...) and the stream's epoch in the sequence part, so the ids increase, and
-//! the event id `{stream}-{epoch}-{seq}` is read straight off the entry id on any host.
-//!
-//! Each entry holds the whole frame, `id:` line included, encoded once (field `f`), and the
-//! server's time of the append in ms (field `t`, for retention by age); the end marker holds
-//! field `c` instead of `f`. Every operation is one Lua script (`EVALSHA`), so that numbering,
-//! writing and trimming are atomic:
-//!
-//! * open: `DEL`, `XADD k 0-{epoch}`, `PEXPIRE`;
-//! * append: `XREVRANGE k + - COUNT 1` (the newest: the next sequence number, the epoch,
-//!   whether closed), `XADD k MAXLEN {max_len} {seq}-{epoch}`, an `XTRIM MINID` of the
-//!   entries older than `max_age`, `PEXPIRE k {idle_ttl}` (XADD keeps but never refreshes a
-//!   TTL);
-//! * read: the oldest and newest entries decide *unknown* (no key, or another epoch), *never
-//!   issued* (past the newest) and *evicted* (before the oldest: ids are dense, so a gap is
-//!   exact), then `XRANGE k {next}-{epoch} + COUNT n`.
-//!
-//! The live feed of a stream is one `XREAD BLOCK` loop on a connection of its own (a blocked
-//! XREAD holds its connection), with redis-rs's response timeout set above the block time (its
-//! default of 500 ms would cut every blocking read); the hub runs one per active stream per
-//! host, whatever the number of subscribers. After a lost connection (Redis restarted) it
-//! reconnects and goes on from the last entry it read, never from `$`.
-//!
-//! Tried with Debian's redis-server 7.0.15; Valkey speaks the same protocol but was not
-//! tried.
+//! The Redis Streams store: see [`RedisStore`].
 
 use core::time::Duration;
 use std::sync::Arc;
@@ -80,8 +51,37 @@ impl Default for RedisConfig {
     }
 }
 
-/// Streams in Redis Streams, shared by every host that connects to the same server: see the
-/// [module docs](self) for the layout. Cheap to clone.
+/// Streams in Redis Streams, shared by every host that connects to the same server. Cheap to
+/// clone.
+///
+/// One Redis stream per hub stream, at the key `{prefix}:{scope}:{stream}` (neither name holds
+/// `:`, so a scope is a key namespace: `SCAN MATCH sse:tenant-a:*` lists it, ACL key patterns
+/// can fence it). Entry ids are `{seq}-{epoch}`: the sequence number in the milliseconds part
+/// (dense: 0, 1, 2, ...) and the stream's epoch in the sequence part, so the ids increase, and
+/// the event id `{stream}-{epoch}-{seq}` is read straight off the entry id on any host.
+///
+/// Each entry holds the whole frame, `id:` line included, encoded once (field `f`), and the
+/// server's time of the append in ms (field `t`, for retention by age); the end marker holds
+/// field `c` instead of `f`. Every operation is one Lua script (`EVALSHA`), so that numbering,
+/// writing and trimming are atomic:
+///
+/// * open: `DEL`, `XADD k 0-{epoch}`, `PEXPIRE`;
+/// * append: `XREVRANGE k + - COUNT 1` (the newest: the next sequence number, the epoch,
+///   whether closed), `XADD k MAXLEN {max_len} {seq}-{epoch}`, an `XTRIM MINID` of the
+///   entries older than `max_age`, `PEXPIRE k {idle_ttl}` (XADD keeps but never refreshes a
+///   TTL);
+/// * read: the oldest and newest entries decide *unknown* (no key, or another epoch), *never
+///   issued* (past the newest) and *evicted* (before the oldest: ids are dense, so a gap is
+///   exact), then `XRANGE k {next}-{epoch} + COUNT n`.
+///
+/// The live feed of a stream is one `XREAD BLOCK` loop on a connection of its own (a blocked
+/// XREAD holds its connection), with redis-rs's response timeout set above the block time (its
+/// default of 500 ms would cut every blocking read); the hub runs one per active stream per
+/// host, whatever the number of subscribers. After a lost connection (Redis restarted) it
+/// reconnects and goes on from the last entry it read, never from `$`.
+///
+/// Tried with Debian's redis-server 7.0.15; Valkey speaks the same protocol but was not
+/// tried.
 #[derive(Clone)]
 pub struct RedisStore {
     inner: Arc<Inner>,
