@@ -677,6 +677,8 @@ pub struct Subscription {
     /// In a `Mutex` only to make the body `Sync` (hyper's `BoxBody` asks for it) without
     /// `unsafe`: polling takes `&mut self`, so it is never locked (`get_mut`).
     inner: Mutex<Frames>,
+    /// Sees the body's state go: see [`on_close`](Subscription::on_close).
+    closed: watch::Receiver<()>,
 }
 
 type Frames = Pin<Box<dyn Stream<Item = Result<Bytes, Infallible>> + Send>>;
@@ -689,13 +691,39 @@ impl core::fmt::Debug for Subscription {
 
 impl Subscription {
     fn new(sub: Sub) -> Self {
+        let closed = sub.open.subscribe();
         let stream = futures_util::stream::unfold(sub, |mut sub| async move {
             let frame = sub.next_frame().await?;
             Some((Ok(frame), sub))
         });
         Subscription {
             inner: Mutex::new(Box::pin(stream)),
+            closed,
         }
+    }
+
+    /// A future that resolves once this body is gone: dropped (the client went away and the
+    /// server dropped the response) or ended. MCP Streamable HTTP 2026-07-28 has no
+    /// resumption, and closing the response cancels the request: the task that answers it
+    /// selects on this to stop.
+    ///
+    /// ```
+    /// use sse_wire_hub::{Hub, Since};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let hub = Hub::default();
+    /// let request = hub.scope("client-7")?;
+    /// request.open("req-1").await?;
+    /// let body = request.subscribe("req-1", Since::Start).await?;
+    /// let cancelled = body.on_close();
+    /// drop(body); // the client disconnected
+    /// cancelled.await; // the handler stops its work
+    /// # Ok(()) }
+    /// ```
+    pub fn on_close(&self) -> impl core::future::Future<Output = ()> + Send + 'static {
+        let mut closed = self.closed.clone();
+        async move { while closed.changed().await.is_ok() {} }
     }
 }
 
@@ -731,6 +759,8 @@ struct Sub {
     ended: bool,
     shutdown: watch::Receiver<bool>,
     keep_alive: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// Dropped with the body's state: its receivers learn the body is gone.
+    open: watch::Sender<()>,
 }
 
 impl Drop for Sub {
@@ -759,6 +789,7 @@ impl Sub {
             ended: false,
             shutdown,
             keep_alive,
+            open: watch::Sender::new(()),
         }
     }
 

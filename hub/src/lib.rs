@@ -13,6 +13,9 @@
 //!   A resume is typed: [`Resumed::Body`], [`Resumed::Complete`] (204), or a [`ResumeError`]
 //!   (malformed, unknown stream, never issued, evicted), each with its HTTP
 //!   [`status`](ResumeError::status).
+//! * MCP Streamable HTTP: 2025-11-25 (a priming event opens every stream:
+//!   [`Config::opening_retry`]; ids name their stream; a resume replays that stream only) and
+//!   2026-07-28 (no resumption; closing the response cancels: [`Subscription::on_close`]).
 //! * Stores: [`MemoryStore`] (the default: the core's `replay::EventLog` per stream) and,
 //!   with the `redis` feature, `RedisStore` (Redis Streams, shared by many hosts), both
 //!   behind one [`Store`] trait.

@@ -119,3 +119,83 @@ async fn body_is_a_hyper_body() {
     let bytes = BodyExt::collect(body).await.unwrap().to_bytes();
     assert!(bytes.ends_with(b"data: x\n\n"));
 }
+
+/// MCP Streamable HTTP 2025-11-25: each stream starts with a priming event (an id and `retry`,
+/// no data) so that a client can resume before the first message; ids name their stream; a
+/// resume replays only that stream.
+#[tokio::test]
+async fn mcp_2025_11_25_priming_and_per_stream_replay() {
+    let mut config = config();
+    config.opening_retry = Some(Duration::from_secs(3));
+    let hub = Hub::with_config(store(), config);
+    let session = hub.scope("mcp-session-1").unwrap();
+    let priming = session.open("req-7").await.unwrap();
+    session.open("get").await.unwrap();
+    let mut post = session.subscribe("req-7", Since::Start).await.unwrap();
+    assert_eq!(
+        common::next(&mut post).await.unwrap(),
+        format!("id: {priming}\nretry: 3000\n\n")
+    );
+    let progress = r#"{"jsonrpc":"2.0","method":"notifications/progress"}"#;
+    session
+        .publish("req-7", &OutEvent::data(progress))
+        .await
+        .unwrap();
+    session
+        .publish("get", &OutEvent::data("other stream"))
+        .await
+        .unwrap();
+    let result = r#"{"jsonrpc":"2.0","id":7,"result":{}}"#;
+    session
+        .publish("req-7", &OutEvent::data(result))
+        .await
+        .unwrap();
+    session.close("req-7").await.unwrap();
+    // The POST's connection dropped before any message: the GET resumes from the priming id
+    // and gets this stream's messages only.
+    let sse_wire_hub::Resumed::Body(body) = session.resume(&priming.to_string()).await.unwrap()
+    else {
+        panic!("a body")
+    };
+    let frames = common::rest(body).await;
+    assert_eq!(frames.len(), 2);
+    assert!(frames[0].ends_with(&format!("data: {progress}\n\n")));
+    assert!(frames[1].ends_with(&format!("data: {result}\n\n")));
+}
+
+/// MCP Streamable HTTP 2026-07-28: no resumption; closing the response cancels the request.
+#[tokio::test]
+async fn mcp_2026_07_28_closing_the_response_cancels() {
+    let hub = hub();
+    let request = hub.scope("client-1").unwrap();
+    request.open("req-1").await.unwrap();
+    let mut body = request.subscribe("req-1", Since::Start).await.unwrap();
+    let cancelled = body.on_close();
+    let worker = {
+        let request = request.clone();
+        tokio::spawn(async move {
+            tokio::pin!(cancelled);
+            let mut sent = 0;
+            loop {
+                tokio::select! {
+                    () = &mut cancelled => return sent,
+                    () = tokio::time::sleep(Duration::from_millis(5)) => {
+                        request.publish("req-1", &OutEvent::data("tick")).await.unwrap();
+                        sent += 1;
+                    }
+                }
+            }
+        })
+    };
+    common::next(&mut body).await.unwrap(); // the opening frame
+    assert!(common::next(&mut body)
+        .await
+        .unwrap()
+        .ends_with("data: tick\n\n"));
+    drop(body); // the client closed the response
+    let sent = tokio::time::timeout(common::PATIENCE, worker)
+        .await
+        .expect("the worker stops")
+        .unwrap();
+    assert!(sent >= 1);
+}
