@@ -275,7 +275,8 @@ pub async fn slow_consumer(hub: Hub, policy: SlowConsumer) {
             .await
             .unwrap();
     }
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Time for this host's feed to put all 20 into the ring (2 long) before the body reads.
+    tokio::time::sleep(Duration::from_secs(1)).await;
     match policy {
         SlowConsumer::End => {
             assert_eq!(next(&mut slow).await, None);
