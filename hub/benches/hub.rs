@@ -152,7 +152,7 @@ async fn fanout(stores: &Stores, kind: Kind, hosts: usize, scope: &str) -> Strin
     for i in 0..events {
         let data = format!("token {i}");
         publisher
-            .publish("s", &OutEvent::data(&data))
+            .publish("s", &OutEvent::new().data(&data))
             .await
             .unwrap();
     }
@@ -165,12 +165,12 @@ async fn fanout(stores: &Stores, kind: Kind, hosts: usize, scope: &str) -> Strin
         ticker.tick().await;
         let data = format!("p{}", origin.elapsed().as_nanos());
         publisher
-            .publish("s", &OutEvent::data(&data))
+            .publish("s", &OutEvent::new().data(&data))
             .await
             .unwrap();
     }
     publisher
-        .publish("s", &OutEvent::data("end"))
+        .publish("s", &OutEvent::new().data("end"))
         .await
         .unwrap();
     let mut burst_done = Duration::ZERO;
@@ -201,7 +201,7 @@ async fn resume(stores: &Stores, kind: Kind) -> String {
     let mut ids = Vec::new();
     for i in 0..200 {
         ids.push(
-            s.publish("r", &OutEvent::data(&format!("token {i}")))
+            s.publish("r", &OutEvent::new().data(&format!("token {i}")))
                 .await
                 .unwrap(),
         );
@@ -279,14 +279,14 @@ async fn commands_per_event(stores: &Stores, subscribers: usize) -> String {
     let events = 500;
     for i in 0..events {
         publisher
-            .publish("s", &OutEvent::data(&i.to_string()))
+            .publish("s", &OutEvent::new().data(&i.to_string()))
             .await
             .unwrap();
         // Paced, so that each event is read on its own (the worst case: no batching).
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
     publisher
-        .publish("s", &OutEvent::data("end"))
+        .publish("s", &OutEvent::new().data("end"))
         .await
         .unwrap();
     for t in tasks {
@@ -338,7 +338,7 @@ async fn kept_event_memory(stores: &Stores) -> (String, String) {
     s.open("k").await.unwrap();
     let before = heap();
     for _ in 0..n {
-        s.publish("k", &OutEvent::data(&data)).await.unwrap();
+        s.publish("k", &OutEvent::new().data(&data)).await.unwrap();
     }
     let memory_per = (heap() - before) as f64 / n as f64;
     // Redis: MEMORY USAGE of the stream.
@@ -347,7 +347,7 @@ async fn kept_event_memory(stores: &Stores) -> (String, String) {
     let s = hub.scope("kept").unwrap();
     s.open("k").await.unwrap();
     for _ in 0..n {
-        s.publish("k", &OutEvent::data(&data)).await.unwrap();
+        s.publish("k", &OutEvent::new().data(&data)).await.unwrap();
     }
     let client = redis::Client::open(stores.redis_url.as_str()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();

@@ -149,7 +149,9 @@ async fn generate(app: &App, scope: &Scope, answer: &str, mut next: u64) -> bool
         } else {
             "[DONE]".to_owned()
         };
-        let published = scope.publish_at(answer, next, &OutEvent::data(&data)).await;
+        let published = scope
+            .publish_at(answer, next, &OutEvent::new().data(&data))
+            .await;
         if app.log {
             let outcome = match &published {
                 Ok(_) => "P",

@@ -5,7 +5,7 @@
 use core::time::Duration;
 
 use bytes::{BufMut, Bytes, BytesMut};
-use sse_wire::replay::{Bounds, Cursor, EventLog};
+use sse_wire::replay::{Bounds, Cursor, EventLog, Store};
 use sse_wire::sse::Encoder;
 
 pub use sse_wire::sse::{EncodeError, OutEvent};
@@ -47,15 +47,18 @@ pub(crate) fn opening_frame(id: &str, retry: Option<Duration>) -> Result<Bytes, 
 /// A keep-alive comment.
 pub(crate) fn keep_alive_frame() -> Bytes {
     let mut buf = Vec::with_capacity(2);
-    // A Vec always has room.
-    let _ = Encoder::new().keep_alive(&mut buf);
+    // A Vec always has room, and an empty comment is always valid.
+    let _ = Encoder::new().encode(&OutEvent::comment(""), &mut buf);
     Bytes::from(buf)
 }
 
 /// A lone `retry:` block, sent before a body ends at shutdown.
 pub(crate) fn retry_frame(retry: Duration) -> Bytes {
     let mut buf = Vec::new();
-    if Encoder::new().retry(retry, &mut buf).is_err() {
+    if Encoder::new()
+        .encode(&OutEvent::new().retry(retry), &mut buf)
+        .is_err()
+    {
         return Bytes::new();
     }
     Bytes::from(buf)
@@ -65,7 +68,7 @@ pub(crate) fn retry_frame(retry: Duration) -> Bytes {
 /// events it had not read were evicted: type `lagged`, data the number missed, no id.
 pub(crate) fn lagged_frame(missed: u64) -> Bytes {
     let data = missed.to_string();
-    let event = OutEvent::data(&data).event("lagged");
+    let event = OutEvent::new().data(&data).event_type("lagged");
     let mut buf = Vec::new();
     let _ = Encoder::new().encode(&event, &mut buf);
     Bytes::from(buf)
@@ -91,25 +94,26 @@ impl Log {
 
     /// Keeps `frame` under `id`; it gets sequence number [`end`](Log::end) as it was.
     pub(crate) fn push(&mut self, id: &str, frame: Bytes) -> Result<(), TooLarge> {
-        self.log.push_frame(id, frame).map_err(|_| TooLarge)
+        self.log.append(id, frame).map_err(|_| TooLarge)
     }
 
     /// The sequence number of the oldest kept frame.
     pub(crate) fn first(&self) -> u64 {
-        self.log.first()
+        self.log.seqs().start
     }
 
     /// The sequence number the next frame gets.
     pub(crate) fn end(&self) -> u64 {
-        self.log.end()
+        self.log.seqs().end
     }
 
     /// A cursor at `seq` (kept, or `end`), found through the id of the frame before it.
     pub(crate) fn cursor_at(&self, seq: u64, id_of: impl Fn(u64) -> String) -> Option<LogCursor> {
-        if seq == self.log.first() {
-            return Some(LogCursor(self.log.oldest()));
+        let seqs = self.log.seqs();
+        if seq == seqs.start {
+            return Some(LogCursor(Cursor::from(seqs.start)));
         }
-        if seq < self.log.first() || seq > self.log.end() {
+        if seq < seqs.start || seq > seqs.end {
             return None;
         }
         self.log.cursor_after(&id_of(seq - 1)).ok().map(LogCursor)

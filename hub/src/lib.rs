@@ -30,8 +30,8 @@
 //! let session = hub.scope("session-1")?;
 //! let opened = session.open("answer").await?;
 //! let mut live = session.subscribe("answer", Since::Start).await?;
-//! let first = session.publish("answer", &OutEvent::data("Hel")).await?;
-//! session.publish("answer", &OutEvent::data("lo")).await?;
+//! let first = session.publish("answer", &OutEvent::new().data("Hel")).await?;
+//! session.publish("answer", &OutEvent::new().data("lo")).await?;
 //! session.close("answer").await?;
 //!
 //! let mut body = Vec::new();

@@ -93,7 +93,7 @@ async fn keep_alive_on_idle_bodies() {
     assert_eq!(start.elapsed(), Duration::from_secs(15));
     // A frame resets the interval.
     tokio::time::sleep(Duration::from_secs(10)).await;
-    s.publish("k", &OutEvent::data("x")).await.unwrap();
+    s.publish("k", &OutEvent::new().data("x")).await.unwrap();
     assert!(body
         .next()
         .await
@@ -114,7 +114,7 @@ async fn body_is_a_hyper_body() {
     s.open("h").await.unwrap();
     let body = s.subscribe("h", Since::Start).await.unwrap();
     let body = StreamBody::new(body.map(|frame| frame.map(hyper::body::Frame::data)));
-    s.publish("h", &OutEvent::data("x")).await.unwrap();
+    s.publish("h", &OutEvent::new().data("x")).await.unwrap();
     s.close("h").await.unwrap();
     let bytes = BodyExt::collect(body).await.unwrap().to_bytes();
     assert!(bytes.ends_with(b"data: x\n\n"));
@@ -138,16 +138,16 @@ async fn mcp_2025_11_25_priming_and_per_stream_replay() {
     );
     let progress = r#"{"jsonrpc":"2.0","method":"notifications/progress"}"#;
     session
-        .publish("req-7", &OutEvent::data(progress))
+        .publish("req-7", &OutEvent::new().data(progress))
         .await
         .unwrap();
     session
-        .publish("get", &OutEvent::data("other stream"))
+        .publish("get", &OutEvent::new().data("other stream"))
         .await
         .unwrap();
     let result = r#"{"jsonrpc":"2.0","id":7,"result":{}}"#;
     session
-        .publish("req-7", &OutEvent::data(result))
+        .publish("req-7", &OutEvent::new().data(result))
         .await
         .unwrap();
     session.close("req-7").await.unwrap();
@@ -180,7 +180,7 @@ async fn mcp_2026_07_28_closing_the_response_cancels() {
                 tokio::select! {
                     () = &mut cancelled => return sent,
                     () = tokio::time::sleep(Duration::from_millis(5)) => {
-                        request.publish("req-1", &OutEvent::data("tick")).await.unwrap();
+                        request.publish("req-1", &OutEvent::new().data("tick")).await.unwrap();
                         sent += 1;
                     }
                 }

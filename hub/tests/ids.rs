@@ -53,12 +53,12 @@ fn resolution_of_hostile_ids() {
             their_ids.push(theirs.open(name).await.unwrap());
             for i in 0..3 {
                 let data = i.to_string();
-                let event = OutEvent::data(&data);
+                let event = OutEvent::new().data(&data);
                 their_ids.push(theirs.publish(name, &event).await.unwrap());
             }
         }
         mine.open("shared").await.unwrap();
-        mine.publish("shared", &OutEvent::data("mine"))
+        mine.publish("shared", &OutEvent::new().data("mine"))
             .await
             .unwrap();
         for id in &their_ids {

@@ -31,6 +31,7 @@ use hyper_util::rt::TokioIo;
 use redis_server::RedisServer;
 use sse_wire::outcome::Sentinel;
 use sse_wire::reconnect::{Config, Connect, Reconnect, Stopped, Verdict};
+use sse_wire::sse::BytesDecoder;
 use sse_wire::stream::{reconnecting, Opened};
 
 fn env(name: &str, default: usize) -> usize {
@@ -201,7 +202,7 @@ async fn open(
         Some(at) => cut_after(body, at),
         None => body,
     };
-    Ok(Opened::new(verdict, body))
+    Ok(Opened { verdict, body })
 }
 
 /// What one client saw.
@@ -234,11 +235,12 @@ async fn client(n: usize, addrs: [SocketAddr; 2]) -> Seen {
     };
     let connections = Arc::new(Mutex::new((0u32, 0u32)));
     let counted = connections.clone();
-    let config = Config::new()
-        .reconnection_time(Duration::from_millis(300))
-        .backoff(2, Duration::from_secs(1))
-        .max_attempts(300)
-        .sentinel(Sentinel::openai());
+    let mut config = Config::new();
+    config.reconnection_time = Duration::from_millis(300);
+    config.backoff_factor = 2;
+    config.backoff_cap = Duration::from_secs(1);
+    config.max_attempts = Some(300);
+    config.sentinel = Some(Sentinel::openai());
     let connect = {
         let scope = scope.clone();
         move |c: &Connect| {
@@ -252,12 +254,17 @@ async fn client(n: usize, addrs: [SocketAddr; 2]) -> Seen {
             open(
                 addr,
                 scope.clone(),
-                c.last_event_id().map(str::to_owned),
+                c.last_event_id.as_deref().map(str::to_owned),
                 cut,
             )
         }
     };
-    let events = reconnecting(Reconnect::new(config), connect, tokio::time::sleep);
+    let events = reconnecting(
+        Reconnect::new(config),
+        BytesDecoder::new(),
+        connect,
+        tokio::time::sleep,
+    );
     let mut events = Box::pin(events);
     let mut seen = Seen::default();
     while let Some(event) = events.next().await {
@@ -272,7 +279,7 @@ async fn client(n: usize, addrs: [SocketAddr; 2]) -> Seen {
         seen.tokens
             .push(field(data, "i").and_then(|i| i.parse().ok()).unwrap_or(0));
     }
-    seen.stopped = events.stopped();
+    seen.stopped = events.session().stopped();
     let (c, k) = *connections.lock().unwrap();
     (seen.connections, seen.cuts) = (c, k);
     seen

@@ -122,7 +122,7 @@ async fn frames_stored_once_as_encoded_bytes() {
     let s = hub.scope("tenant-a").unwrap();
     let opened = s.open("answer").await.unwrap();
     let id = s
-        .publish("answer", &OutEvent::data("x").event("t"))
+        .publish("answer", &OutEvent::new().data("x").event_type("t"))
         .await
         .unwrap();
     let e = opened.epoch();
@@ -164,9 +164,9 @@ async fn retention_by_age() {
     let hub = Hub::new(store);
     let s = hub.scope("t").unwrap();
     let opened = s.open("old").await.unwrap();
-    let a = s.publish("old", &OutEvent::data("a")).await.unwrap();
+    let a = s.publish("old", &OutEvent::new().data("a")).await.unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let b = s.publish("old", &OutEvent::data("b")).await.unwrap();
+    let b = s.publish("old", &OutEvent::new().data("b")).await.unwrap();
     match s.resume(&opened.to_string()).await {
         Err(ResumeError::Evicted { first }) => assert_eq!(first, 2),
         other => panic!("{other:?}"),
@@ -183,7 +183,7 @@ async fn retention_by_age() {
     let s = hub.scope("t").unwrap();
     let first = s.open("long").await.unwrap();
     for i in 0..10 {
-        s.publish("long", &OutEvent::data(&i.to_string()))
+        s.publish("long", &OutEvent::new().data(&i.to_string()))
             .await
             .unwrap();
     }
@@ -223,7 +223,7 @@ async fn one_live_reader_per_stream_per_host() {
         }
         let before = calls(&server, "xread").await + calls(&server, "xrange").await;
         for i in 0..20 {
-            s.publish(&stream, &OutEvent::data(&i.to_string()))
+            s.publish(&stream, &OutEvent::new().data(&i.to_string()))
                 .await
                 .unwrap();
             for b in &mut bodies {
@@ -249,19 +249,19 @@ async fn survives_a_redis_restart() {
     s.open("r").await.unwrap();
     let mut body = s.subscribe("r", Since::Start).await.unwrap();
     common::next(&mut body).await.unwrap();
-    let one = s.publish("r", &OutEvent::data("1")).await.unwrap();
+    let one = s.publish("r", &OutEvent::new().data("1")).await.unwrap();
     assert!(common::next(&mut body)
         .await
         .unwrap()
         .ends_with("data: 1\n\n"));
     server.stop();
-    let down = s.publish("r", &OutEvent::data("lost")).await;
+    let down = s.publish("r", &OutEvent::new().data("lost")).await;
     assert!(matches!(down, Err(PublishError::Store(_))), "{down:?}");
     server.restart();
     // The connection manager reconnects in the background: retry at the same sequence number.
     let mut two = None;
     for _ in 0..100 {
-        match s.publish_at("r", 2, &OutEvent::data("2")).await {
+        match s.publish_at("r", 2, &OutEvent::new().data("2")).await {
             Ok(id) => {
                 two = Some(id);
                 break;

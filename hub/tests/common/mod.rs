@@ -49,11 +49,11 @@ pub async fn publish_and_subscribe(hub: Hub) {
     let mut start = s.subscribe("answer", Since::Start).await.unwrap();
     let mut live = s.subscribe("answer", Since::Live).await.unwrap();
     let a = s
-        .publish("answer", &OutEvent::data("one").event("token"))
+        .publish("answer", &OutEvent::new().data("one").event_type("token"))
         .await
         .unwrap();
     let b = s
-        .publish("answer", &OutEvent::data("two\nlines").id("ignored"))
+        .publish("answer", &OutEvent::new().data("two\nlines").id("ignored"))
         .await
         .unwrap();
     assert_eq!(a.to_string(), format!("answer-{e}-1"));
@@ -72,11 +72,11 @@ pub async fn publish_and_subscribe(hub: Hub) {
     assert_eq!(next(&mut start).await, None);
     assert_eq!(next(&mut live).await, None);
     assert!(matches!(
-        s.publish("answer", &OutEvent::data("late")).await,
+        s.publish("answer", &OutEvent::new().data("late")).await,
         Err(PublishError::Closed)
     ));
     assert!(matches!(
-        s.publish("nope", &OutEvent::data("x")).await,
+        s.publish("nope", &OutEvent::new().data("x")).await,
         Err(PublishError::NotOpen)
     ));
 }
@@ -88,12 +88,12 @@ pub async fn resume_replays_then_live(hub: Hub) {
     s.open("r").await.unwrap();
     let mut ids = Vec::new();
     for t in ["a", "b", "c"] {
-        ids.push(s.publish("r", &OutEvent::data(t)).await.unwrap());
+        ids.push(s.publish("r", &OutEvent::new().data(t)).await.unwrap());
     }
     let mut body = body_of(s.resume(&ids[0].to_string()).await);
     assert!(next(&mut body).await.unwrap().ends_with("data: b\n\n"));
     assert!(next(&mut body).await.unwrap().ends_with("data: c\n\n"));
-    let d = s.publish("r", &OutEvent::data("d")).await.unwrap();
+    let d = s.publish("r", &OutEvent::new().data("d")).await.unwrap();
     assert_eq!(
         next(&mut body).await.unwrap(),
         format!("id: {d}\ndata: d\n\n")
@@ -117,11 +117,15 @@ pub async fn scopes_are_isolated(hub: Hub) {
     a.open("get").await.unwrap();
     b.open("get").await.unwrap();
     let secret = a
-        .publish("get", &OutEvent::data("a's secret"))
+        .publish("get", &OutEvent::new().data("a's secret"))
         .await
         .unwrap();
-    b.publish("get", &OutEvent::data("b's")).await.unwrap();
-    b.publish("get", &OutEvent::data("b's too")).await.unwrap();
+    b.publish("get", &OutEvent::new().data("b's"))
+        .await
+        .unwrap();
+    b.publish("get", &OutEvent::new().data("b's too"))
+        .await
+        .unwrap();
     // b's stream has a frame 1 and 2 too, but not in a's epoch: unknown.
     let opened = a.open("only-a").await.unwrap();
     for id in [secret.to_string(), opened.to_string()] {
@@ -153,7 +157,7 @@ pub async fn typed_resume_answers(hub: Hub) {
     let mut ids = vec![opened.clone()];
     for i in 0..3 {
         ids.push(
-            s.publish("s", &OutEvent::data(&i.to_string()))
+            s.publish("s", &OutEvent::new().data(&i.to_string()))
                 .await
                 .unwrap(),
         );
@@ -170,7 +174,7 @@ pub async fn typed_resume_answers(hub: Hub) {
     let mut live = body_of(s.resume(&ids[3].to_string()).await);
     // Evict: the store keeps 4 entries; push 4 more.
     for i in 3..7 {
-        s.publish("s", &OutEvent::data(&i.to_string()))
+        s.publish("s", &OutEvent::new().data(&i.to_string()))
             .await
             .unwrap();
     }
@@ -208,12 +212,12 @@ pub async fn typed_resume_answers(hub: Hub) {
 pub async fn concurrent_resumes(hub: Hub) {
     let s = hub.scope("t").unwrap();
     let opened = s.open("c").await.unwrap();
-    let one = s.publish("c", &OutEvent::data("1")).await.unwrap();
+    let one = s.publish("c", &OutEvent::new().data("1")).await.unwrap();
     let (opened, one) = (opened.to_string(), one.to_string());
     let (x, y) = tokio::join!(s.resume(&opened), s.resume(&one));
     let (mut x, mut y) = (body_of(x), body_of(y));
     assert!(next(&mut x).await.unwrap().ends_with("data: 1\n\n"));
-    s.publish("c", &OutEvent::data("2")).await.unwrap();
+    s.publish("c", &OutEvent::new().data("2")).await.unwrap();
     assert!(next(&mut x).await.unwrap().ends_with("data: 2\n\n"));
     assert!(next(&mut y).await.unwrap().ends_with("data: 2\n\n"));
 }
@@ -227,7 +231,7 @@ pub async fn shutdown_ends_bodies(hub: Hub, other: Hub) {
     for _ in 0..3 {
         bodies.push(s.subscribe("x", Since::Start).await.unwrap());
     }
-    let id = s.publish("x", &OutEvent::data("kept")).await.unwrap();
+    let id = s.publish("x", &OutEvent::new().data("kept")).await.unwrap();
     let mut got = Vec::new();
     for b in &mut bodies {
         got.push((next(b).await.unwrap(), next(b).await.unwrap()));
@@ -244,7 +248,7 @@ pub async fn shutdown_ends_bodies(hub: Hub, other: Hub) {
         .expect("every body ended");
     assert_eq!(hub.counters().subscribers, 0);
     assert!(matches!(
-        s.publish("x", &OutEvent::data("late")).await,
+        s.publish("x", &OutEvent::new().data("late")).await,
         Err(PublishError::ShuttingDown)
     ));
     assert!(matches!(
@@ -254,7 +258,10 @@ pub async fn shutdown_ends_bodies(hub: Hub, other: Hub) {
     // Another host goes on from there.
     let o = other.scope("t").unwrap();
     let mut resumed = body_of(o.resume(&id.to_string()).await);
-    let after = o.publish("x", &OutEvent::data("after")).await.unwrap();
+    let after = o
+        .publish("x", &OutEvent::new().data("after"))
+        .await
+        .unwrap();
     assert_eq!(
         next(&mut resumed).await.unwrap(),
         format!("id: {after}\ndata: after\n\n")
@@ -267,11 +274,11 @@ pub async fn slow_consumer(hub: Hub, policy: SlowConsumer) {
     let s = hub.scope("t").unwrap();
     s.open("slow").await.unwrap();
     let mut slow = s.subscribe("slow", Since::Live).await.unwrap();
-    let first = s.publish("slow", &OutEvent::data("0")).await.unwrap();
+    let first = s.publish("slow", &OutEvent::new().data("0")).await.unwrap();
     assert!(next(&mut slow).await.unwrap().ends_with("data: 0\n\n"));
     // The hub's live ring holds 2, the store 4: 20 more events leave it far behind.
     for i in 1..=20 {
-        s.publish("slow", &OutEvent::data(&i.to_string()))
+        s.publish("slow", &OutEvent::new().data(&i.to_string()))
             .await
             .unwrap();
     }
@@ -311,12 +318,12 @@ pub async fn counters(hub: Hub) {
     s.open("n").await.unwrap();
     let mut a = s.subscribe("n", Since::Start).await.unwrap();
     let mut b = s.subscribe("n", Since::Live).await.unwrap();
-    s.publish("n", &OutEvent::data("x")).await.unwrap();
+    s.publish("n", &OutEvent::new().data("x")).await.unwrap();
     next(&mut a).await.unwrap();
     next(&mut a).await.unwrap();
     next(&mut b).await.unwrap();
     assert!(s.resume("garbage").await.is_err());
-    assert!(s.publish("none", &OutEvent::data("x")).await.is_err());
+    assert!(s.publish("none", &OutEvent::new().data("x")).await.is_err());
     let c = hub.counters();
     assert_eq!(c.opened - before.opened, 1);
     assert_eq!(c.subscribers - before.subscribers, 2);
@@ -342,9 +349,12 @@ pub async fn counters(hub: Hub) {
 pub async fn publish_at_is_idempotent(hub: Hub) {
     let s = hub.scope("t").unwrap();
     s.open("p").await.unwrap();
-    let one = s.publish_at("p", 1, &OutEvent::data("one")).await.unwrap();
+    let one = s
+        .publish_at("p", 1, &OutEvent::new().data("one"))
+        .await
+        .unwrap();
     assert_eq!(one.seq(), 1);
-    match s.publish_at("p", 1, &OutEvent::data("one")).await {
+    match s.publish_at("p", 1, &OutEvent::new().data("one")).await {
         Err(PublishError::Conflict {
             expected: 1,
             next: 2,
@@ -352,7 +362,7 @@ pub async fn publish_at_is_idempotent(hub: Hub) {
         other => panic!("{other:?}"),
     }
     assert_eq!(
-        s.publish_at("p", 2, &OutEvent::data("two"))
+        s.publish_at("p", 2, &OutEvent::new().data("two"))
             .await
             .unwrap()
             .seq(),
