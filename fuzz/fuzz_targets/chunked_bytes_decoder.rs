@@ -13,10 +13,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sse_wire::reference::chunked::reference_decode_exact;
 use sse_wire_fuzz::{
     chunked_limits, chunked_preset, run_bytes_decoder, run_chunked, ChunkedPath, Input,
 };
+use sse_wire_testkit::reference::chunked::reference_decode_exact;
 
 fuzz_target!(|raw: &[u8]| {
     let input = Input::parse(raw);

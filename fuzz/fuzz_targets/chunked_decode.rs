@@ -15,10 +15,10 @@
 
 use libfuzzer_sys::fuzz_target;
 use sse_wire::chunked::Limits;
-use sse_wire::reference::chunked::{
+use sse_wire_fuzz::{chunked_limits, pieces, run_chunked, ChunkedPath, Input};
+use sse_wire_testkit::reference::chunked::{
     reference_decode, reference_decode_exact, DEFAULT, LENIENT, STRICT,
 };
-use sse_wire_fuzz::{chunked_limits, pieces, run_chunked, ChunkedPath, Input};
 
 fuzz_target!(|raw: &[u8]| {
     let input = Input::parse(raw);

@@ -18,8 +18,8 @@
 use bytes::Buf;
 use libfuzzer_sys::fuzz_target;
 use sse_wire::chunked::{ChunkExt, EncodeError, Encoder, Limits, TrailerField};
-use sse_wire::reference::chunked::{Ext, Output};
 use sse_wire_fuzz::{pieces, run_chunked, unlimited, ChunkedPath, Input};
+use sse_wire_testkit::reference::chunked::{Ext, Output};
 
 fn tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)

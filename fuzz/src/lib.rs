@@ -15,9 +15,9 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use sse_wire::chunked::{self, Chunk, ChunkRef, Decoded, Limits as Config};
-use sse_wire::reference::chunked::{Ext, Output};
-use sse_wire::reference::sse::{RefEvent, RefItem};
 use sse_wire::sse::{BytesDecoder, DecodeError, Decoder, Item, ItemRef, Limits, Truncated};
+use sse_wire_testkit::reference::chunked::{Ext, Output};
+use sse_wire_testkit::reference::sse::{RefEvent, RefItem};
 
 // ---------------------------------------------------------------------------------------------
 // Input header and cutting
@@ -109,16 +109,7 @@ impl Guard {
 #[must_use]
 pub fn sse_limits(line_bits: u8, event_bits: u8) -> Limits {
     const LINE: [usize; 8] = [0, 3, 8, 16, 64, 256, 1024, Limits::new().max_line_len];
-    const EVENT: [usize; 8] = [
-        0,
-        4,
-        16,
-        64,
-        256,
-        1024,
-        8192,
-        Limits::new().max_event_size,
-    ];
+    const EVENT: [usize; 8] = [0, 4, 16, 64, 256, 1024, 8192, Limits::new().max_event_size];
     let mut limits = Limits::default();
     limits.max_line_len = LINE[usize::from(line_bits & 7)];
     limits.max_event_size = EVENT[usize::from(event_bits & 7)];
