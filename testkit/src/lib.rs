@@ -5,7 +5,10 @@
 //!   parsing, RFC 9112 chunked coding), sharing no code with the decoders they check;
 //! * [`sse`]: drivers that feed the SSE decoder through each of its ways in and compare what
 //!   comes out with each other and with the reference;
-//! * [`chunked`]: the same for the chunked decoder's front ends.
+//! * [`chunked`]: the same for the chunked decoder's front ends;
+//! * [`fuzz`]: what only the fuzz targets need: the input header and cutting, small limits picked
+//!   by flag bits, drivers that also check the bytes a caller holds, the chunked-then-SSE
+//!   pipeline.
 //!
 //! The `proptest` feature adds the helpers that take `proptest` types (`sse::cut`); the fuzz
 //! build leaves it off.
@@ -14,6 +17,7 @@
 extern crate alloc;
 
 pub mod chunked;
+pub mod fuzz;
 mod guard;
 pub mod reference;
 pub mod sse;
