@@ -1,7 +1,7 @@
 //! The test oracles of `sse-wire`, shared by its integration tests, its fuzz targets (`fuzz/`)
 //! and its benches. Not published, not part of sse-wire's API.
 //!
-//! * [`reference`]: whole-input reference decoders written straight from the specs (WHATWG SSE
+//! * [`reference`](mod@reference): whole-input reference decoders written straight from the specs (WHATWG SSE
 //!   parsing, RFC 9112 chunked coding), sharing no code with the decoders they check;
 //! * [`sse`]: drivers that feed the SSE decoder through each of its ways in and compare what
 //!   comes out with each other and with the reference;

@@ -1,6 +1,6 @@
 //! Drivers for the SSE decoder, for its conformance and property tests.
 //!
-//! * The reference decoder ([`reference`], [`reference_limited`]... re-exported from
+//! * The reference decoder ([`reference`](fn@reference), [`reference_limited`]... re-exported from
 //!   [`crate::reference::sse`]): a deliberately naive decoder written straight from the WHATWG
 //!   HTML Living Standard, section 9.2 "Server-sent events", subsections "Parsing an event
 //!   stream" and "Interpreting an event stream". It takes the whole stream at once, decodes it to

@@ -6,7 +6,7 @@
 //! runs the spec's steps on each line. It shares no code with [`sse_wire::sse`] (only the
 //! [`Limits`] and [`DecodeError`] types), so a difference between the two is a bug in one of them.
 //!
-//! [`reference`] and [`reference_seeded`] know no limits (the spec has none);
+//! [`reference`](fn@reference) and [`reference_seeded`] know no limits (the spec has none);
 //! [`reference_limited`] and [`reference_limited_from`] apply the crate's [`Limits`] by their
 //! documented rules, restated below.
 
