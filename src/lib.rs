@@ -102,9 +102,6 @@
 //!   replayed exactly after a `Last-Event-ID` (or reported unknown), fanned out to any number
 //!   of subscribers as shared `Bytes`; MCP Streamable HTTP 2025-11-25 priming events and
 //!   per-stream replay. Needs only `alloc`.
-//! * `reference`: whole-input reference decoders written straight from the specs, which the
-//!   tests and fuzz targets compare against. Not part of the API: hidden from the docs, and
-//!   free to change in any release.
 
 #![no_std]
 #![deny(unsafe_code)]
@@ -137,9 +134,6 @@ mod owned_input;
 #[cfg(feature = "reconnect")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reconnect")))]
 pub mod reconnect;
-#[cfg(feature = "reference")]
-#[doc(hidden)]
-pub mod reference;
 #[cfg(feature = "replay")]
 #[cfg_attr(docsrs, doc(cfg(feature = "replay")))]
 pub mod replay;
