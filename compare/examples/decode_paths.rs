@@ -12,6 +12,8 @@
 //! PATH `none` only builds the input: subtract its count to get the decoding's. MODE: `w1` (1 KiB
 //! pieces), `w7` (one read per event), `w8` (each event in two reads).
 
+#![forbid(unsafe_code)]
+
 use bytes::Bytes;
 use sse_wire::sse::{BytesDecoder, Decoder, Item, ItemRef};
 use std::hint::black_box;

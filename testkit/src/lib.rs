@@ -13,6 +13,8 @@
 //! The `proptest` feature adds the helpers that take `proptest` types (`sse::cut`); the fuzz
 //! build leaves it off.
 
+#![forbid(unsafe_code)]
+
 // The reference decoders are written for `alloc` only, as they were inside sse-wire.
 extern crate alloc;
 
