@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::render::{self, Gaps, Show};
 use crate::{
     follow, inspect, inspect_url_live, FollowOptions, FollowSeen, Followed, InputKind, Options,
-    Report, Request, Resolve, SentinelCheck, Seen,
+    Report, Request, Resolve, Seen, SentinelCheck,
 };
 
 /// The `--help` text.
@@ -162,8 +162,7 @@ fn header(v: &str, flag: &str) -> Result<(String, String), String> {
 }
 
 fn count(v: &str, flag: &str) -> Result<u32, String> {
-    v.parse()
-        .map_err(|_| format!("{flag}: not a count: {v:?}"))
+    v.parse().map_err(|_| format!("{flag}: not a count: {v:?}"))
 }
 
 fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Parsed, String> {
@@ -337,7 +336,10 @@ fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Parsed
     }
     if follow_set {
         if matches!(a.mode, Mode::Check | Mode::Normalize) {
-            return Err("--follow prints as it goes: not with --check or --normalize (use --problems)".into());
+            return Err(
+                "--follow prints as it goes: not with --check or --normalize (use --problems)"
+                    .into(),
+            );
         }
         if !a.input.as_deref().is_some_and(is_url) {
             return Err("--follow needs an http:// or https:// URL".into());
@@ -404,7 +406,10 @@ pub fn run(
     match a.data.take() {
         Some(Data::Stdin) => {
             if url.is_none() {
-                let _ = writeln!(stderr, "sse-inspect: --data @- reads stdin: the INPUT must then be a URL");
+                let _ = writeln!(
+                    stderr,
+                    "sse-inspect: --data @- reads stdin: the INPUT must then be a URL"
+                );
                 return 2;
             }
             let mut body = Vec::new();

@@ -14,7 +14,9 @@ use sse_wire::sse::Decoder;
 use crate::http::Unframer;
 use crate::timing::{self, Silence, Timing};
 use crate::tls::{self, Conn};
-use crate::{build_report, BodyReader, HttpInfo, Options, Place, Problem, ProblemKind, Record, Report};
+use crate::{
+    build_report, BodyReader, HttpInfo, Options, Place, Problem, ProblemKind, Record, Report,
+};
 
 /// How an `https://` URL's server is trusted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -74,7 +76,9 @@ impl Default for Request {
 
 impl Request {
     fn stopped(&self) -> bool {
-        self.stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed))
+        self.stop
+            .as_ref()
+            .is_some_and(|s| s.load(Ordering::Relaxed))
     }
 }
 

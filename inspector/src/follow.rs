@@ -218,7 +218,11 @@ pub fn follow(
     let mut waited = None;
     let (mut interrupted, mut timed_out) = (false, false);
     let why = loop {
-        if req.stop.as_ref().is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed)) {
+        if req
+            .stop
+            .as_ref()
+            .is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed))
+        {
             interrupted = true;
             session.close();
         } else if Instant::now() >= deadline {

@@ -48,7 +48,9 @@ use sse_wire::sse::{Decoder, Item, ItemRef, Limits};
 use crate::scan::Scanner;
 use sse_wire::Str;
 
-pub use fetch::{fetch, inspect_url, inspect_url_live, FetchError, Fetched, Request, Resolve, Seen, Tls};
+pub use fetch::{
+    fetch, inspect_url, inspect_url_live, FetchError, Fetched, Request, Resolve, Seen, Tls,
+};
 pub use follow::{follow, Connection, FollowOptions, FollowSeen, Followed};
 pub use http::{BodyFraming, HttpInfo};
 pub use timing::{Silence, Timing};

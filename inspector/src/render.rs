@@ -63,18 +63,27 @@ impl Gaps {
         if !matches!(record.item, Item::Event(_)) {
             return None;
         }
-        self.last_event.replace(at).map(|prev| at.saturating_sub(prev))
+        self.last_event
+            .replace(at)
+            .map(|prev| at.saturating_sub(prev))
     }
 }
 
 fn ms_json(d: Option<Duration>) -> String {
-    d.map_or_else(|| "null".into(), |d| format!("{:.3}", d.as_secs_f64() * 1e3))
+    d.map_or_else(
+        || "null".into(),
+        |d| format!("{:.3}", d.as_secs_f64() * 1e3),
+    )
 }
 
 /// The NDJSON line of one record (see [`ndjson`]), or `None` when `show` leaves it out. With
 /// `timing` (a live read: the arrival and the gap since the previous event), the line ends
 /// with `"at_ms"` and, for an event, `"gap_ms"`.
-pub fn record_line(r: &Record, show: Show, timing: Option<(Duration, Option<Duration>)>) -> Option<String> {
+pub fn record_line(
+    r: &Record,
+    show: Show,
+    timing: Option<(Duration, Option<Duration>)>,
+) -> Option<String> {
     let mut line = match &r.item {
         Item::Event(e) => format!(
             r#"{{"kind":"event","offset":{},"type":{},"data":{},"lastEventId":{},"retry":{}"#,
@@ -212,10 +221,12 @@ pub fn live_row(r: &Record, show: Show, at: Duration, gap: Option<Duration>) -> 
                 .map_or("-".into(), |d| d.as_millis().to_string()),
             "-".into(),
         ),
-        Item::Comment(t) if show.comments => ("comment", "-".into(), "-".into(), "-".into(), cell(t, 60)),
+        Item::Comment(t) if show.comments => {
+            ("comment", "-".into(), "-".into(), "-".into(), cell(t, 60))
+        }
         _ => return None,
     };
-    let gap = gap.map_or("-".into(), |g| crate::timing::ms(g));
+    let gap = gap.map_or("-".into(), crate::timing::ms);
     let line = format!(
         "{:>9}  {:>8}  {:>7}  {:<7}  {:<16}  {:<12}  {:>5}  {}",
         crate::timing::ms(at),
@@ -342,7 +353,8 @@ pub fn summary_line(report: &Report) -> String {
         let _ = write!(line, ", {:.1} ms", d.as_secs_f64() * 1e3);
     }
     if let Some(t) = &report.timing {
-        let shown = |d: Option<Duration>| d.map_or("-".into(), |d| format!("{} ms", crate::timing::ms(d)));
+        let shown =
+            |d: Option<Duration>| d.map_or("-".into(), |d| format!("{} ms", crate::timing::ms(d)));
         let _ = write!(
             line,
             "; first byte {}, first event {}, longest silence {}",

@@ -11,8 +11,10 @@ use crate::{HttpInfo, Place, Problem, ProblemKind, Record};
 /// by tens of milliseconds at the least; a released buffer delivers them within microseconds.
 pub const BURST_GAP: Duration = Duration::from_millis(20);
 
-/// A burst counts as held back when no event arrived for at least this long before it.
-pub const HELD: Duration = Duration::from_millis(500);
+/// A burst counts as held back when no event arrived for at least this long before it (a
+/// quarter of a second: ten times the spacing of a typical token stream, and well above the
+/// scheduling noise of a loaded machine).
+pub const HELD: Duration = Duration::from_millis(250);
 
 /// A stretch of time in which no byte arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,7 +129,11 @@ pub(crate) fn diagnose(
     detail.push_str(": the stream was held back on the way and let through at once, as a buffering proxy or a compression layer does (or a server that writes its events all at once)");
     let causes = info.map(causes).unwrap_or_default();
     if !causes.is_empty() {
-        let _ = write!(detail, "; the response head points at: {}", causes.join("; "));
+        let _ = write!(
+            detail,
+            "; the response head points at: {}",
+            causes.join("; ")
+        );
     }
     Some(Problem {
         kind: ProblemKind::Buffered,
@@ -243,7 +249,9 @@ mod tests {
         let found = causes(&bad);
         assert_eq!(found.len(), 4, "{found:?}");
         assert!(found[0].starts_with("Content-Encoding: gzip on an event stream"));
-        assert!(found[1].starts_with("behind nginx (Server: nginx/1.25) without X-Accel-Buffering: no"));
+        assert!(
+            found[1].starts_with("behind nginx (Server: nginx/1.25) without X-Accel-Buffering: no")
+        );
         assert!(found[2].starts_with("Content-Length: 120 on a stream"));
         assert!(found[3].starts_with("Cache-Control: no-cache without no-transform"));
         let plain = info(&[("Cache-Control", "no-transform")]);

@@ -9,7 +9,9 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::{
+    ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
 
 use crate::fetch::{FetchError, Tls};
 
@@ -132,8 +134,8 @@ impl Conn {
     ) -> Result<Conn, FetchError> {
         let name = ServerName::try_from(host.trim_matches(['[', ']']).to_owned())
             .map_err(|e| FetchError::Tls(format!("{host}: {e}")))?;
-        let mut conn = ClientConnection::new(config, name)
-            .map_err(|e| FetchError::Tls(e.to_string()))?;
+        let mut conn =
+            ClientConnection::new(config, name).map_err(|e| FetchError::Tls(e.to_string()))?;
         while conn.is_handshaking() {
             conn.complete_io(&mut tcp)
                 .map_err(|e| FetchError::Tls(format!("handshake with {host}: {e}")))?;

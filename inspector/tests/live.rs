@@ -61,8 +61,8 @@ impl Server {
 }
 
 fn tls_config() -> (Arc<rustls::ServerConfig>, String) {
-    let key = rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()])
-        .unwrap();
+    let key =
+        rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
     let pem = key.cert.pem();
     let der = key.cert.der().clone();
     let private = rustls::pki_types::PrivateKeyDer::from(key.signing_key);
@@ -356,7 +356,10 @@ fn events_are_printed_as_they_arrive_with_their_times() {
     out.read_to_string(&mut rest).unwrap();
     assert!(child.wait().unwrap().success());
     let seen = server.seen();
-    assert!(seen[0].released, "the first event was not printed before the stream ended");
+    assert!(
+        seen[0].released,
+        "the first event was not printed before the stream ended"
+    );
 
     let lines = json_lines(&format!("{first}{rest}"));
     let kinds: Vec<_> = lines.iter().map(|l| l["kind"].as_str().unwrap()).collect();
@@ -409,7 +412,10 @@ fn a_buffered_stream_is_diagnosed_and_the_same_events_one_by_one_are_not() {
     let (held, _, status) = bin(&["--check", "--timeout", "10", &url]);
     assert_eq!(status, 1, "{held}");
     let line = held.lines().next().unwrap();
-    assert!(line.starts_with("body@0 buffered: 5 events arrived in 1 burst(s); 5 of them within "), "{held}");
+    assert!(
+        line.starts_with("body@0 buffered: 5 events arrived in 1 burst(s); 5 of them within "),
+        "{held}"
+    );
     for cause in [
         "behind nginx (Server: nginx/1.25.3) without X-Accel-Buffering: no",
         "Content-Length: 75 on a stream",
@@ -419,7 +425,10 @@ fn a_buffered_stream_is_diagnosed_and_the_same_events_one_by_one_are_not() {
     }
     assert_eq!(held.lines().count(), 2, "{held}");
     let (steady, _, status) = bin(&["--check", "--timeout", "10", &url]);
-    assert_eq!((steady.as_str(), status), ("ok: 5 event(s), 75 body bytes, no problems\n", 0));
+    assert_eq!(
+        (steady.as_str(), status),
+        ("ok: 5 event(s), 75 body bytes, no problems\n", 0)
+    );
     server.seen();
 }
 
@@ -447,7 +456,17 @@ fn follow_resumes_across_a_cut_with_last_event_id() {
     let kinds: Vec<_> = lines.iter().map(|l| l["kind"].as_str().unwrap()).collect();
     assert_eq!(
         kinds,
-        ["connect", "event", "event", "connection", "reconnect", "event", "event", "connection", "summary"],
+        [
+            "connect",
+            "event",
+            "event",
+            "connection",
+            "reconnect",
+            "event",
+            "event",
+            "connection",
+            "summary"
+        ],
         "{stdout}"
     );
     assert!(lines[0]["lastEventId"].is_null());
@@ -456,9 +475,16 @@ fn follow_resumes_across_a_cut_with_last_event_id() {
     let reconnect = &lines[4];
     assert_eq!(reconnect["attempt"], 1);
     assert_eq!(reconnect["lastEventId"], "2");
-    assert_eq!(reconnect["waited_ms"].as_f64(), Some(100.0), "the server's retry");
+    assert_eq!(
+        reconnect["waited_ms"].as_f64(),
+        Some(100.0),
+        "the server's retry"
+    );
     // The id carries over the reconnection, as in an EventSource.
-    assert_eq!((lines[5]["data"].as_str(), lines[5]["lastEventId"].as_str()), (Some("c"), Some("2")));
+    assert_eq!(
+        (lines[5]["data"].as_str(), lines[5]["lastEventId"].as_str()),
+        (Some("c"), Some("2"))
+    );
     assert_eq!(lines[7]["resumedAfter"], "2");
     assert_eq!(lines[7]["firstEventId"], "2");
     assert_eq!(lines[7]["repeated"], 0);
@@ -468,8 +494,16 @@ fn follow_resumes_across_a_cut_with_last_event_id() {
     assert_eq!(summary["events"], 4);
     assert_eq!(summary["stopped"], "the end marker arrived");
     let seen = server.seen();
-    assert!(!seen[0].request.contains("Last-Event-ID"), "{}", seen[0].request);
-    assert!(seen[1].request.contains("\r\nLast-Event-ID: 2\r\n"), "{}", seen[1].request);
+    assert!(
+        !seen[0].request.contains("Last-Event-ID"),
+        "{}",
+        seen[0].request
+    );
+    assert!(
+        seen[1].request.contains("\r\nLast-Event-ID: 2\r\n"),
+        "{}",
+        seen[1].request
+    );
 }
 
 #[test]
@@ -485,21 +519,29 @@ fn follow_reports_repeated_events_and_gives_up_after_the_attempt_limit() {
     let url = server.url("http", "127.0.0.1", "/");
     let port = server.port;
     let (stdout, stderr, status) = bin(&[
-        "--follow", "--table", "--retry", "50", "--max-attempts", "2", "--timeout", "10", &url,
+        "--follow",
+        "--table",
+        "--retry",
+        "50",
+        "--max-attempts",
+        "2",
+        "--timeout",
+        "10",
+        &url,
     ]);
     server.seen();
     assert_eq!(status, 1, "{stdout}{stderr}");
-    assert!(
-        stdout.contains("# reconnect 1 at "),
-        "{stdout}"
-    );
+    assert!(stdout.contains("# reconnect 1 at "), "{stdout}");
     assert!(stdout.contains(": GET with Last-Event-ID: 1\n"), "{stdout}");
     assert!(
         stdout.contains("; resumed after 1: first event id 1, 1 repeated\n"),
         "{stdout}"
     );
     // Then nobody listens: two failed attempts in a row, and the session stops.
-    assert!(stdout.contains("# connection 2 ended: failed: "), "{stdout}");
+    assert!(
+        stdout.contains("# connection 2 ended: failed: "),
+        "{stdout}"
+    );
     assert!(
         stderr.contains("stopped: gave up after 3 reconnection(s)"),
         "{stderr} (port {port})"
@@ -531,7 +573,11 @@ fn ctrl_c_ends_follow_with_the_summary() {
     }
     assert!(lines[1].contains(r#""data":"one""#), "{lines:?}");
     let pid = child.id().to_string();
-    assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    assert!(Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
     let mut rest = String::new();
     out.read_to_string(&mut rest).unwrap();
     let status = child.wait().unwrap();
@@ -549,7 +595,8 @@ fn ctrl_c_ends_follow_with_the_summary() {
 fn a_header_from_the_environment_and_a_body_from_a_file_or_stdin() {
     let server = serve(false, vec![three_events(), three_events()]);
     let url = server.url("http", "127.0.0.1", "/v1/chat/completions");
-    let body = std::env::temp_dir().join(format!("sse-inspect-live-body-{}.json", std::process::id()));
+    let body =
+        std::env::temp_dir().join(format!("sse-inspect-live-body-{}.json", std::process::id()));
     std::fs::write(&body, br#"{"stream":true}"#).unwrap();
     let at_file = format!("@{}", body.display());
     let (_, stderr, status) = bin_with(
@@ -576,18 +623,38 @@ fn a_header_from_the_environment_and_a_body_from_a_file_or_stdin() {
     std::fs::remove_file(&body).unwrap();
     let seen = server.seen();
     let first = &seen[0].request;
-    assert!(first.starts_with("POST /v1/chat/completions HTTP/1.1\r\n"), "{first}");
-    assert!(first.contains("\r\nAuthorization: Bearer sk-t0k\r\n"), "{first}");
-    assert!(first.contains("\r\nContent-Type: application/json\r\n"), "{first}");
+    assert!(
+        first.starts_with("POST /v1/chat/completions HTTP/1.1\r\n"),
+        "{first}"
+    );
+    assert!(
+        first.contains("\r\nAuthorization: Bearer sk-t0k\r\n"),
+        "{first}"
+    );
+    assert!(
+        first.contains("\r\nContent-Type: application/json\r\n"),
+        "{first}"
+    );
     assert!(first.ends_with("\r\n\r\n{\"stream\":true}"), "{first}");
-    assert!(seen[1].request.ends_with("\r\n\r\n{\"from\":\"stdin\"}"), "{}", seen[1].request);
+    assert!(
+        seen[1].request.ends_with("\r\n\r\n{\"from\":\"stdin\"}"),
+        "{}",
+        seen[1].request
+    );
 
     // An unset variable is a usage error, and its name (not a value) is in the message.
     let (_, stderr, status) = bin_with(
-        &["--header-env", "Authorization: Bearer ${SSE_INSPECT_UNSET_VAR}", &url],
+        &[
+            "--header-env",
+            "Authorization: Bearer ${SSE_INSPECT_UNSET_VAR}",
+            &url,
+        ],
         &[],
         None,
     );
     assert_eq!(status, 2);
-    assert!(stderr.contains("SSE_INSPECT_UNSET_VAR is not set"), "{stderr}");
+    assert!(
+        stderr.contains("SSE_INSPECT_UNSET_VAR is not set"),
+        "{stderr}"
+    );
 }

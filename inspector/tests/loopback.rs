@@ -140,7 +140,10 @@ fn the_binary_fetches_a_url_with_the_same_output_as_the_golden_file() {
             None => format!("{l}\n"),
         })
         .collect();
-    assert!(stdout.lines().next().unwrap().contains(",\"at_ms\":"), "{stdout}");
+    assert!(
+        stdout.lines().next().unwrap().contains(",\"at_ms\":"),
+        "{stdout}"
+    );
     assert_eq!(cut(&untimed), cut(&want));
     assert!(!stdout.contains("\"elapsed_ms\":null"), "a fetch is timed");
 
@@ -245,7 +248,10 @@ fn unreachable_and_unsupported_urls_are_io_errors() {
     // https is read too now (tests/tls.rs): here, a port nobody listens on.
     let (_, stderr, status) = bin(&["--timeout", "2", &format!("https://127.0.0.1:{port}/")]);
     assert_eq!(status, 2, "{stderr}");
-    assert!(stderr.starts_with("sse-inspect: https://127.0.0.1:"), "{stderr}");
+    assert!(
+        stderr.starts_with("sse-inspect: https://127.0.0.1:"),
+        "{stderr}"
+    );
     let (_, stderr, status) = bin(&["--frobnicate"]);
     assert_eq!(status, 2);
     assert!(stderr.contains("unknown option"), "{stderr}");
