@@ -24,7 +24,7 @@
 //!    business, as they are Fetch's for an `EventSource`: report the final response.
 //! 3. Decode the body with one [`sse::Decoder`](crate::sse::Decoder) or
 //!    [`sse::BytesDecoder`](crate::sse::BytesDecoder) kept for the whole session (call its
-//!    `reconnect()` before each new body). Show each event to
+//!    `reset()` before each new body). Show each event to
 //!    [`on_event`](Reconnect::on_event) if a [`Sentinel`] is configured.
 //! 4. When the body ends, call [`on_body_end`](Reconnect::on_body_end); when the connection
 //!    fails (before or after the response), [`on_error`](Reconnect::on_error). Both take the
