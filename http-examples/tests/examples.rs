@@ -15,6 +15,9 @@ use sse_wire::sse::{BytesDecoder, Item};
 #[allow(dead_code)]
 #[path = "../examples/llm_server.rs"]
 mod llm_server;
+// A redis-server of the test's own (Debian's package), as the hub's tests start it.
+#[path = "../../hub/tests/redis_server/mod.rs"]
+mod redis_server;
 mod support;
 
 use llm_server::{Config, ANSWER, RETRY};
@@ -343,6 +346,27 @@ fn a_get_with_last_event_id_replays_exactly_what_came_after_it() {
 }
 
 #[test]
+fn a_resume_after_evicted_tokens_is_gone() {
+    // A store that keeps the last 4 frames of an answer (its end marker counts): tokens 8 and
+    // 9, [DONE] and the end.
+    let mut bounds = sse_wire_hub::MemoryBounds::default();
+    bounds.max_events = 4;
+    let config = Config::default();
+    let hub = llm_server::hub(sse_wire_hub::MemoryStore::with_bounds(bounds), &config);
+    let server = serve_on(hub, config);
+    let (_, body) = server.fetch(|c, url| c.post(format!("{url}/v1/chat/completions")));
+    let items = items(&body);
+    let answer = opened(&items);
+    // The live response had every token.
+    assert_eq!(tokens(&items).0, numbered(&answer, 0));
+    // 410 Gone, not a replay that would miss tokens.
+    assert_eq!(server.resume(&format!("{answer}-1"), None).0, 410);
+    assert_eq!(server.resume(&format!("{answer}-6"), None).0, 410);
+    // After token 7 the rest is kept.
+    server.assert_resumes_after_token(&format!("{answer}-7"), 7);
+}
+
+#[test]
 fn a_cut_answer_ends_inside_an_event_and_its_rest_can_be_resumed() {
     let server = serve(Config::default());
     let (_, body) = server.fetch(|c, url| c.post(format!("{url}/v1/chat/completions?cut=2")));
@@ -419,4 +443,135 @@ fn eventsource_exits_non_zero_when_the_response_is_not_an_event_stream() {
         stderr.contains("error: the stream stopped before [DONE]: Failed"),
         "{stderr}"
     );
+}
+
+/// Reads the rest of `response` into `body`.
+async fn rest_of(response: &mut reqwest::Response, body: &mut Vec<u8>) {
+    while let Some(chunk) = response.chunk().await.expect("the body") {
+        body.extend_from_slice(&chunk);
+    }
+}
+
+#[test]
+fn ctrl_c_ends_every_open_answer_with_retry_and_stops_the_server() {
+    let (mut server, url) = server_with(&["--token-delay-ms", "200"]);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let body = runtime.block_on(async {
+        let read = async {
+            let client = reqwest::Client::new();
+            let post = client.post(format!("{url}/v1/chat/completions"));
+            let mut response = post.send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            // The first token, then Ctrl-C while the answer goes on.
+            let mut body = Vec::new();
+            while !body.windows(7).any(|w| w == b"\ndata: ") {
+                let chunk = response.chunk().await.unwrap().expect("a token");
+                body.extend_from_slice(&chunk);
+            }
+            let pid = server.0.id().to_string();
+            assert!(Command::new("kill")
+                .args(["-INT", &pid])
+                .status()
+                .unwrap()
+                .success());
+            rest_of(&mut response, &mut body).await;
+            Bytes::from(body)
+        };
+        tokio::time::timeout(Duration::from_secs(30), read)
+            .await
+            .expect("the response ends within 30 s of Ctrl-C")
+    });
+    // The response ended between two events (`items` checks), with `retry` last: its client
+    // resumes after the last token it got, on this host when it is back or on another.
+    let items = items(&body);
+    let answer = opened(&items);
+    let (got, done) = tokens(&items);
+    assert_eq!(done, None);
+    assert!(!got.is_empty() && got.len() < ANSWER.len(), "{got:?}");
+    assert_eq!(got, numbered(&answer, 0)[..got.len()]);
+    // The last block sets `retry` alone: the id in force stays the last token's.
+    let Some(Item::Control(last)) = items.last() else {
+        panic!("{:?}", items.last())
+    };
+    let last_token = format!("{answer}-{}", got.len());
+    assert_eq!(
+        (last.as_ref().id(), last.as_ref().retry()),
+        (last_token.as_str(), Some(RETRY))
+    );
+    // And the server exits, with status 0.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = server.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server still runs"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status}");
+}
+
+#[test]
+fn with_redis_an_answer_started_on_one_host_is_resumed_on_another() {
+    let redis = redis_server::RedisServer::start(false);
+    let (_a, a) = server_with(&["--redis", &redis.url()]);
+    let (_b, b) = server_with(&["--redis", &redis.url()]);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let run = async {
+            let client = reqwest::Client::new();
+            let get = |host: &str, id: &str, scope: &str| {
+                client
+                    .get(format!("{host}/v1/chat/completions"))
+                    .headers(request_headers(id))
+                    .header("x-scope", scope)
+                    .send()
+            };
+            // Host A starts the answer; its response is cut after the third token.
+            let post = client.post(format!("{a}/v1/chat/completions?cut=3"));
+            let body = post.header("x-scope", "me").send().await.unwrap();
+            let mut decoder = BytesDecoder::new();
+            decoder.push(body.bytes().await.unwrap());
+            let got: Vec<Item> = (&mut decoder).map(Result::unwrap).collect();
+            let answer = opened(&got);
+            assert_eq!(tokens(&got), (numbered(&answer, 0)[..3].to_vec(), None));
+            // Host B has the rest (A generates it), every token once, then [DONE].
+            let rest = get(&b, &format!("{answer}-3"), "me").await.unwrap();
+            assert_eq!(rest.status(), 200);
+            let rest = items(&rest.bytes().await.unwrap());
+            let done = Some(format!("{answer}-10"));
+            assert_eq!(tokens(&rest), (numbered(&answer, 3), done));
+            // Complete on either host; unknown in another scope.
+            for host in [&a, &b] {
+                let again = get(host, &format!("{answer}-10"), "me").await.unwrap();
+                assert_eq!(again.status(), 204);
+                let other = get(host, &format!("{answer}-3"), "you").await.unwrap();
+                assert_eq!(other.status(), 404);
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(30), run)
+            .await
+            .expect("within 30 s");
+    });
+}
+
+#[test]
+fn the_resumable_endpoint_is_as_many_lines_as_its_docs_say() {
+    let source = include_str!("../examples/llm_server.rs");
+    // The non-blank, non-comment lines between the two markers.
+    let counted = source
+        .lines()
+        .skip_while(|l| !l.starts_with("// ---- The resumable endpoint"))
+        .take_while(|l| !l.starts_with("// ---- End of the counted lines"))
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with("//"))
+        .count();
+    let said = source
+        .split_once("**The resumable endpoint is ")
+        .and_then(|(_, rest)| rest.split_once(" lines**"))
+        .and_then(|(n, _)| n.parse::<usize>().ok())
+        .expect("the docs give the count");
+    assert_eq!(counted, said);
+    assert!(counted <= 40, "{counted} lines: the target is 40");
 }
