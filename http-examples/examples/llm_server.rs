@@ -1,54 +1,88 @@
-//! An LLM-style streaming server on axum, with sse-wire's encoder behind every byte it sends.
+//! An LLM-style streaming server on axum and sse-wire-hub: each answer is generated once, by a
+//! task of its own, into the hub, which keeps it (in memory, or in Redis) and serves it to any
+//! number of responses, from its start or resumed after a `Last-Event-ID`.
 //!
 //! ```text
 //! cargo run -p http-examples --example llm_server                      # on 127.0.0.1:8080
 //! cargo run -p http-examples --example llm_server -- 127.0.0.1:0       # any free port
 //! curl -N -X POST http://127.0.0.1:8080/v1/chat/completions            # the answer, token by token
-//! curl -N -H 'Last-Event-ID: 4' http://127.0.0.1:8080/v1/chat/completions   # resume after token 4
+//! curl -N -H 'Last-Event-ID: a…-4' http://127.0.0.1:8080/v1/chat/completions  # resume after token 4
+//!
+//! # Two hosts sharing one Redis: an answer started on one resumes on the other.
+//! cargo run -p http-examples --example llm_server -- 127.0.0.1:8080 --redis redis://127.0.0.1:6379
+//! cargo run -p http-examples --example llm_server -- 127.0.0.1:8081 --redis redis://127.0.0.1:6379
 //! ```
 //!
 //! Open `http://127.0.0.1:8080/` in a browser to watch an `EventSource` read a stream, lose its
 //! connection, and come back; `http://127.0.0.1:8080/resume` to watch one resume an answer.
 //!
-//! * `POST /v1/chat/completions` streams the answer as OpenAI does: a `retry` block, one JSON
-//!   chunk per token with its index as the event ID, keep-alive comments while the model
-//!   "thinks", then `data: [DONE]`. `?cut=N` breaks the connection inside the event after
-//!   token N, the way a proxy timeout does, so that clients can show they notice.
-//! * `GET /v1/chat/completions` streams the same answer, starting after the token named by
-//!   `Last-Event-ID`: what an `EventSource` asks for when it reconnects.
+//! * `POST /v1/chat/completions` starts an answer and streams it as OpenAI does: an opening
+//!   block (the answer's first id and `retry`, nothing dispatched: a client can resume before
+//!   the first token), one JSON chunk per token, keep-alive comments while the model "thinks",
+//!   then `data: [DONE]`. The answer goes on being generated when the client drops. `?cut=N`
+//!   breaks the connection inside the event after token N, the way a proxy timeout does, so
+//!   that clients can show they notice.
+//! * `GET /v1/chat/completions` with `Last-Event-ID` (what an `EventSource` sends when it
+//!   reconnects) resumes the answer that id names, here or on another host with `--redis`:
+//!   200 and the rest; 204 once the client has it all (an `EventSource` stops for good); 400
+//!   for a malformed id, 404 for an answer never issued (or another scope's), 410 when the
+//!   tokens after it were evicted, 503 while the store is down or the server shuts down.
+//!   Without `Last-Event-ID` it starts an answer, as the POST does.
 //! * `GET /` is a page whose `EventSource` reads `GET /browser/events`: multi-line data,
 //!   non-ASCII text, event types and IDs; the first connection ends early, and the browser
 //!   comes back, after the `retry` delay, with the `Last-Event-ID` of the last event it saw.
+//! * Ctrl-C (or SIGTERM): every open response gets `retry` and ends after a whole event; its
+//!   client resumes (with `--redis`, on another host). An answer this host was generating
+//!   stops there (`hub/examples/hub_server.rs` shows another host taking it over).
+//!
+//! Event ids are the hub's, `{answer}-{epoch}-{seq}`: `seq` 0 is the opening block, tokens are
+//! 1 to 9, `[DONE]` is 10. The scope is the `x-scope` header (default `public`): an id resolves
+//! only in the scope its answer lives in; a real server takes the scope from its
+//! authentication.
+//!
+//! Flags: `ADDRESS` (default 127.0.0.1:8080), `--redis URL` (the Redis Streams store; without
+//! it, memory), `--token-delay-ms N`.
+//!
+//! **The resumable endpoint is 36 lines** of user code: the non-blank, non-comment lines
+//! (`//` and `///` lines left out) between the two `// ----` markers below, which hold `hub`
+//! (the hub's settings: the opening block's `retry`, keep-alive, the `retry` sent at
+//! shutdown), `completion` (the POST and GET handler: scope, resume, 204 and error statuses,
+//! opening an answer, starting its generation) and its two helpers `status` and
+//! `event_stream`. Outside the count: the token generator (`generate`, `publish`), the routes,
+//! the test hooks (`record`, `?cut=N`), the browser pages and `main` (flags, the store,
+//! Ctrl-C). `tests/examples.rs` recounts them.
 //!
 //! The first line printed is `listening on http://ADDRESS`; `tests/` reads it.
 
 #![forbid(unsafe_code)]
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::convert::Infallible;
+use std::hash::{BuildHasher, RandomState};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::{Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::{from_fn, from_fn_with_state, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use bytes::Bytes;
 use futures_util::stream::{self, StreamExt};
 use sse_wire::http::{insert_response_headers, last_event_id};
-use sse_wire::replay::mcp::Streams;
-use sse_wire::replay::{Cursor, Unknown};
-use sse_wire::sse::OutEvent;
 use sse_wire::stream::{encode_events, Message};
-use tokio::sync::watch;
+use sse_wire_hub::{
+    Hub, HubError, MemoryStore, OutEvent, PublishError, Resumed, Scope, Since, Store,
+};
 
 /// The answer every request gets, one token per event.
 pub const ANSWER: [&str; 9] = ["Hel", "lo", ", ", "wör", "ld", "! ", "Ça ", "va", " ✓"];
 
-/// The reconnection time the server asks clients to use.
+/// The reconnection time the server asks clients to use (in every answer's opening block, and
+/// at shutdown).
 pub const RETRY: Duration = Duration::from_millis(600);
 
 /// How the server paces its answer.
@@ -82,166 +116,174 @@ pub struct Visit {
     pub ended: Option<Instant>,
 }
 
-/// Every answer's log, kept for clients that resume. (A real server would drop finished
-/// answers after a while; `replay::Bounds` caps each log.)
-#[derive(Default)]
-struct Answers {
-    /// One log per answer; event IDs are `{answer}-{seq}`.
-    streams: Streams,
-    /// The answers whose `[DONE]` is in their log.
-    finished: HashSet<String>,
-    /// The number of answers started.
-    next: u64,
-}
-
 #[derive(Clone)]
 struct App {
+    hub: Hub,
     config: Config,
     visits: Arc<Mutex<Vec<Visit>>>,
-    answers: Arc<Mutex<Answers>>,
-    /// Bumped after every push to any log: the connections waiting for frames wake up.
-    pushed: Arc<watch::Sender<u64>>,
 }
 
-/// The server's routes. `visits` records every request of an event stream.
+/// The server's routes, on a hub in memory. `visits` records every request of an event stream.
 pub fn router(config: Config, visits: Arc<Mutex<Vec<Visit>>>) -> Router {
+    router_on(hub(MemoryStore::new(), &config), config, visits)
+}
+
+/// The server's routes on `hub` (see [`hub`]).
+pub fn router_on(hub: Hub, config: Config, visits: Arc<Mutex<Vec<Visit>>>) -> Router {
     Router::new()
         .route("/", get(|| async { Html(PAGE) }))
         .route("/resume", get(|| async { Html(RESUME_PAGE) }))
-        .route("/v1/chat/completions", get(completion).post(completion))
+        .route(
+            "/v1/chat/completions",
+            get(completion)
+                .post(completion)
+                .route_layer(from_fn(cut))
+                .route_layer(from_fn_with_state(visits.clone(), record)),
+        )
         .route("/browser/events", get(browser_events))
         .with_state(App {
+            hub,
             config,
             visits,
-            answers: Arc::default(),
-            pushed: Arc::new(watch::Sender::new(0)),
         })
 }
 
-/// `POST /v1/chat/completions[?cut=N]` and `GET` without `Last-Event-ID` start an answer;
-/// `GET` with `Last-Event-ID` resumes one.
-async fn completion(
-    State(app): State<App>,
-    method: axum::http::Method,
-    Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
+/// Records a request of the answer route in `visits` (the tests read them).
+async fn record(
+    State(visits): State<Arc<Mutex<Vec<Visit>>>>,
+    request: Request,
+    next: Next,
 ) -> Response {
-    app.visits.lock().unwrap().push(Visit {
-        request: format!("{method} /v1/chat/completions"),
+    visits.lock().unwrap().push(Visit {
+        request: format!("{} {}", request.method(), request.uri().path()),
         at: Instant::now(),
-        last_event_id: last_event_id(&headers).map(str::to_owned),
+        last_event_id: last_event_id(request.headers()).map(str::to_owned),
         ended: None,
     });
-    let (answer, cursor, opening, cut) = match last_event_id(&headers) {
-        // A client that lost its connection: the rest of its answer, from the answer's log.
-        Some(id) => {
-            let answers = app.answers.lock().unwrap();
-            match answers.streams.cursor_after(id) {
-                Ok((answer, cursor)) => {
-                    let log = answers.streams.log(answer).expect("the answer's log");
-                    if answers.finished.contains(answer) && cursor.position() == log.seqs().end {
-                        // It has the whole answer: 204 tells an EventSource to stop for good.
-                        return StatusCode::NO_CONTENT.into_response();
-                    }
-                    (answer.to_owned(), cursor, None, None)
-                }
-                // Evicted or never issued: say so, rather than an empty stream that a client
-                // would reconnect to forever.
-                Err(Unknown) => {
-                    return (StatusCode::NOT_FOUND, "unknown or expired answer").into_response()
-                }
-            }
-        }
-        None => {
-            let (answer, priming, cursor) = start_answer(&app);
-            let cut = query.get("cut").and_then(|n| n.parse::<usize>().ok());
-            (answer, cursor, Some(priming), cut)
-        }
-    };
-
-    // The connection reads the answer's log from its cursor: every frame was encoded once,
-    // when the answer's task pushed it, and is shared by every connection that sends it.
-    let state = (
-        app.clone(),
-        answer,
-        cursor,
-        app.pushed.subscribe(),
-        0,
-        false,
-    );
-    let frames = stream::unfold(
-        state,
-        move |(app, answer, mut cursor, mut pushed, sent, done)| async move {
-            loop {
-                if done || cut == Some(sent) {
-                    return None;
-                }
-                let frame = {
-                    let answers = app.answers.lock().unwrap();
-                    answers.streams.log(&answer)?.read(&mut cursor).ok()?
-                };
-                match frame {
-                    Some(frame) => {
-                        let done = frame.ends_with(b"data: [DONE]\n\n");
-                        let state = (app, answer, cursor, pushed, sent + 1, done);
-                        return Some((frame, state));
-                    }
-                    // Nothing new yet: sleep until the answer's task pushes more.
-                    None => pushed.changed().await.ok()?,
-                }
-            }
-        },
-    );
-    let frames = stream::iter(opening).chain(frames);
-
-    // Keep-alives: a comment whenever the answer was silent for a whole interval.
-    let every = app.config.keep_alive;
-    let ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-    let frames = tokio_stream::StreamExt::timeout_repeating(frames, ticks)
-        .map(|frame| Ok::<_, Infallible>(frame.unwrap_or(Bytes::from_static(b":\n"))));
-
-    // The proxy timeout: after `cut` tokens, half an event, then the end of the connection. The
-    // answer's task goes on: the client can resume.
-    let torn = stream::iter(cut.map(|_| Ok(Bytes::from_static(b"data: {\"choices\":[{\"del"))));
-    event_stream(Body::from_stream(frames.chain(torn)))
+    next.run(request).await
 }
 
-/// Opens a new answer's log and starts the task that generates it; returns the answer's name,
-/// its priming event (an ID and `retry`, no data), and a cursor after that event.
-fn start_answer(app: &App) -> (String, Bytes, Cursor) {
-    let (answer, priming, cursor) = {
-        let mut answers = app.answers.lock().unwrap();
-        answers.next += 1;
-        let answer = format!("a{}", answers.next);
-        let priming = answers.streams.open(&answer, RETRY).expect("a new answer");
-        let (_, cursor) = answers
-            .streams
-            .cursor_after(&format!("{answer}-0"))
-            .unwrap();
-        (answer, priming, cursor)
+// ---- The resumable endpoint: the lines counted (see the module docs). ----
+
+/// The hub this server runs on, over `store`: every answer opens with `retry` ([`RETRY`]),
+/// idle responses get keep-alive comments, and responses end with `retry` at shutdown.
+pub fn hub(store: impl Store, config: &Config) -> Hub {
+    let mut settings = sse_wire_hub::Config::default();
+    (settings.opening_retry, settings.shutdown_retry) = (Some(RETRY), RETRY);
+    settings.keep_alive = Some(config.keep_alive);
+    Hub::with_config(store, settings)
+}
+
+/// `POST /v1/chat/completions`, and `GET` without `Last-Event-ID`, start an answer; `GET` with
+/// `Last-Event-ID` resumes one.
+async fn completion(State(app): State<App>, headers: HeaderMap) -> Response {
+    // A real server takes the scope from the request's authentication.
+    let scope = headers.get("x-scope").and_then(|v| v.to_str().ok());
+    let Ok(scope) = app.hub.scope(scope.unwrap_or("public")) else {
+        return status(400);
     };
-    let (app, name, delay) = (app.clone(), answer.clone(), app.config.token_delay);
-    tokio::spawn(async move {
-        let push = |data: &str, last: bool| {
-            let mut answers = app.answers.lock().unwrap();
-            answers
-                .streams
-                .push(&name, OutEvent::new().data(data))
-                .unwrap();
-            if last {
-                answers.finished.insert(name.clone());
-            }
-            drop(answers);
-            app.pushed.send_modify(|pushes| *pushes += 1);
+    if let Some(id) = last_event_id(&headers) {
+        return match scope.resume(id).await {
+            Ok(Resumed::Body(rest)) => event_stream(Body::from_stream(rest)),
+            // The client has the whole answer: 204 tells an EventSource to stop for good.
+            Ok(Resumed::Complete) => status(204),
+            // Malformed 400, unknown or never issued 404, evicted 410, store down 503: never
+            // an empty stream that a client would reconnect to forever.
+            Err(e) => status(e.status()),
         };
-        for token in ANSWER {
-            tokio::time::sleep(delay).await;
-            let chunk = serde_json::json!({ "choices": [{ "delta": { "content": token } }] });
-            push(&chunk.to_string(), false);
+    }
+    let answer = format!("a{:016x}", RandomState::new().hash_one(SystemTime::now()));
+    if scope.open(&answer).await.is_err() {
+        return status(503); // the store is down, or the server is shutting down
+    }
+    let Ok(body) = scope.subscribe(&answer, Since::Start).await else {
+        return status(503);
+    };
+    // Generated by a task of its own: it goes on when the client drops.
+    tokio::spawn(generate(scope, answer, app.config.token_delay));
+    event_stream(Body::from_stream(body))
+}
+
+/// A response with no body and the status `code`.
+fn status(code: u16) -> Response {
+    StatusCode::from_u16(code).unwrap().into_response() // the hub's statuses are all valid
+}
+
+/// A response with sse-wire's event-stream headers (`Content-Type`, `Cache-Control`,
+/// `X-Accel-Buffering`).
+fn event_stream(body: Body) -> Response {
+    let mut response = body.into_response();
+    insert_response_headers(response.headers_mut());
+    response
+}
+
+// ---- End of the counted lines. ----
+
+/// The test hook `?cut=N` on a request that starts an answer, a proxy timeout: after `N`
+/// tokens, half an event, then the end of the response. The answer's task goes on: the client
+/// can resume.
+async fn cut(
+    Query(query): Query<HashMap<String, String>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let cut = query.get("cut").and_then(|n| n.parse::<usize>().ok());
+    let cut = cut.filter(|_| last_event_id(request.headers()).is_none());
+    let response = next.run(request).await;
+    match cut {
+        Some(n) => response.map(|body| cut_after(n, body)),
+        None => response,
+    }
+}
+
+/// `body` (an answer's frames, one per chunk) cut inside the event after token `n`.
+fn cut_after(n: usize, body: Body) -> Body {
+    let frames = stream::unfold(
+        (body.into_data_stream(), n),
+        |(mut body, left)| async move {
+            if left == 0 {
+                return None;
+            }
+            let frame = body.next().await?.ok()?;
+            let token = frame.windows(7).any(|w| w == b"\ndata: ");
+            Some((frame, (body, left - usize::from(token))))
+        },
+    );
+    let torn = stream::once(async { Bytes::from_static(b"data: {\"choices\":[{\"del") });
+    Body::from_stream(frames.chain(torn).map(Ok::<_, Infallible>))
+}
+
+/// The "model": one OpenAI-style JSON chunk per token, `[DONE]`, then the answer's end.
+async fn generate(scope: Scope, answer: String, delay: Duration) {
+    for (seq, token) in (1..).zip(ANSWER) {
+        tokio::time::sleep(delay).await;
+        let chunk = serde_json::json!({ "choices": [{ "delta": { "content": token } }] });
+        if !publish(&scope, &answer, seq, &chunk.to_string()).await {
+            return;
         }
-        push("[DONE]", true);
-    });
-    (answer, priming, cursor)
+    }
+    if publish(&scope, &answer, ANSWER.len() as u64 + 1, "[DONE]").await {
+        while let Err(HubError::Store(_)) = scope.close(&answer).await {
+            tokio::time::sleep(RETRY).await;
+        }
+    }
+}
+
+/// Publishes event `seq` of `answer` exactly once; `false` when the hub refuses it (shutting
+/// down, the answer removed). A store error (Redis down) may have lost only the reply:
+/// `publish_at` the same number again tells a kept event from a lost one.
+async fn publish(scope: &Scope, answer: &str, seq: u64, data: &str) -> bool {
+    loop {
+        match scope
+            .publish_at(answer, seq, &OutEvent::new().data(data))
+            .await
+        {
+            Ok(_) => return true,
+            Err(PublishError::Store(_)) => tokio::time::sleep(RETRY).await,
+            Err(PublishError::Conflict { next, .. }) => return next == seq + 1, // kept before
+            Err(_) => return false,
+        }
+    }
 }
 
 /// `GET /browser/events`: what the page's `EventSource` reads, in two connections.
@@ -291,14 +333,6 @@ async fn browser_events(State(app): State<App>, headers: HeaderMap) -> Response 
         .map(|piece| piece.map_err(std::io::Error::other))
         .chain(end);
     event_stream(Body::from_stream(body))
-}
-
-/// A response with sse-wire's event-stream headers (`Content-Type`, `Cache-Control`,
-/// `X-Accel-Buffering`).
-fn event_stream(body: Body) -> Response {
-    let mut response = body.into_response();
-    insert_response_headers(response.headers_mut());
-    response
 }
 
 /// The page `GET /` serves. `window.finished` resolves to everything the `EventSource`
@@ -358,13 +392,41 @@ window.finished = new Promise((resolve) => {
 "#;
 
 #[tokio::main]
-async fn main() -> std::io::Result<()> {
-    let addr: SocketAddr = match std::env::args().nth(1) {
-        Some(addr) => addr.parse().map_err(std::io::Error::other)?,
-        None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut addr = SocketAddr::from(([127, 0, 0, 1], 8080));
+    let (mut redis, mut config) = (None, Config::default());
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--redis" => redis = Some(args.next().ok_or("--redis URL")?),
+            "--token-delay-ms" => {
+                let ms = args.next().ok_or("--token-delay-ms N")?.parse()?;
+                config.token_delay = Duration::from_millis(ms);
+            }
+            _ => addr = arg.parse()?,
+        }
+    }
+    let hub = match redis {
+        Some(url) => {
+            let store = sse_wire_hub::RedisStore::connect(&url, Default::default()).await?;
+            hub(store, &config)
+        }
+        None => hub(MemoryStore::new(), &config),
     };
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!("listening on http://{}", listener.local_addr()?);
-    let app = router(Config::default(), Arc::default());
-    axum::serve(listener, app).await
+    let app = router_on(hub.clone(), config, Arc::default());
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let shutdown = async move {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+        // Every open response gets `retry` and ends after a whole event; then the server stops.
+        let _ = tokio::time::timeout(Duration::from_secs(5), hub.shutdown()).await;
+    };
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
 }

@@ -51,9 +51,12 @@ fn a_real_event_source_resumes_an_answer_and_gets_every_token_once() {
     runtime.shutdown_timeout(Duration::from_secs(5));
 
     // Four tokens, the broken connection (readyState CONNECTING), then the rest: every token
-    // once, in order, with the IDs of one answer.
+    // once, in order, with the IDs of one answer (the hub's `{answer}-{epoch}-{seq}`, read off
+    // the first token's).
+    let first = seen[0]["lastEventId"].as_str().expect("an id");
+    let answer = first.strip_suffix("-1").expect("token 1's id");
     let mut want: Vec<Value> = (0..ANSWER.len())
-        .map(|i| serde_json::json!({ "type": "token", "token": ANSWER[i], "lastEventId": format!("a1-{}", i + 1) }))
+        .map(|i| serde_json::json!({ "type": "token", "token": ANSWER[i], "lastEventId": format!("{answer}-{}", i + 1) }))
         .collect();
     want.insert(4, serde_json::json!({ "type": "error", "readyState": 0 }));
     assert_eq!(seen, want);
@@ -68,7 +71,10 @@ fn a_real_event_source_resumes_an_answer_and_gets_every_token_once() {
         requests,
         [
             ("GET /v1/chat/completions".into(), None),
-            ("GET /v1/chat/completions".into(), Some("a1-4".into())),
+            (
+                "GET /v1/chat/completions".into(),
+                Some(format!("{answer}-4"))
+            ),
         ]
     );
 }

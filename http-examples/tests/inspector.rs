@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sse_inspect::{inspect_url, Options, ProblemKind, Request};
+use sse_wire_hub::EventId;
 
 #[allow(dead_code)]
 #[path = "../examples/llm_server.rs"]
@@ -46,8 +47,15 @@ fn a_complete_answer_has_no_problem() {
     let events: Vec<_> = report.events().map(|(_, e)| e).collect();
     assert_eq!(events.len(), ANSWER.len() + 1);
     assert_eq!(events.last().unwrap().data(), "[DONE]");
-    // The reconnection time in force is the server's, set by its opening block.
-    assert_eq!(events[0].id(), "a1-1");
+    // The reconnection time in force is the server's, set by its opening block. The events
+    // are the answer's 1 to 10 (the hub's ids, `{answer}-{epoch}-{seq}`).
+    let last = EventId::parse(events.last().unwrap().id()).expect("a hub id");
+    let first = EventId::parse(events[0].id()).expect("a hub id");
+    assert_eq!(
+        (first.stream(), first.epoch()),
+        (last.stream(), last.epoch())
+    );
+    assert_eq!((first.seq(), last.seq()), (1, 10));
     assert_eq!(events[0].retry(), Some(RETRY));
 }
 
