@@ -9,7 +9,7 @@ use std::time::Duration;
 use futures::executor::block_on;
 use futures::future;
 use futures::stream::{self, Stream, StreamExt};
-use sse_wire::outcome::Sentinel;
+use sse_wire::outcome::Signals;
 use sse_wire::reconnect::{Config, Method, Reconnect, Request, Resumption, Stopped, Verdict};
 use sse_wire::sse::{BytesDecoder, Decoder, Limits};
 use sse_wire::stream::{reconnecting, Opened, SseError};
@@ -43,6 +43,9 @@ fn run(
     let answers = Rc::new(RefCell::new(VecDeque::from(answers)));
     let log = Rc::new(RefCell::new(Log::default()));
     let (connect_log, sleep_log) = (log.clone(), log.clone());
+    // A virtual clock: each sleep moves it on by its length.
+    let clock = Rc::new(std::cell::Cell::new(Duration::ZERO));
+    let (sleep_clock, now_clock) = (clock.clone(), clock.clone());
     let events = reconnecting(
         session,
         decoder,
@@ -70,8 +73,10 @@ fn run(
         },
         move |delay| {
             sleep_log.borrow_mut().sleeps.push(delay);
+            sleep_clock.set(sleep_clock.get() + delay);
             future::ready(())
         },
+        move || now_clock.get(),
     );
     let mut events = Box::pin(events);
     let mut items = Vec::new();
@@ -126,7 +131,7 @@ fn a_cut_body_and_a_failed_request_are_reported_and_not_final() {
         Answer::Response(200, SSE, vec!["id: 2\ndata: b\n\n"], true),
         Answer::Response(200, SSE, vec!["data: [DONE]\n\n"], false),
     ];
-    let session = Reconnect::new(configured(|c| c.sentinel = Some(Sentinel::openai())));
+    let session = Reconnect::new(configured(|c| c.signals = Some(Signals::openai_chat())));
     let (items, stopped, log) = run(session, BytesDecoder::new(), answers);
     assert_eq!(items.len(), 5, "{items:?}");
     assert_eq!(items[0], Ok("a".to_owned()));
@@ -199,7 +204,7 @@ fn a_response_that_is_not_an_event_stream_fails_without_reconnecting() {
         stopped,
         Some(Stopped::Failed {
             status: 200,
-            event_stream: false
+            event_stream: false,
         })
     );
     assert_eq!(log.requests.len(), 1);
@@ -232,6 +237,7 @@ fn close_ends_the_stream_at_once() {
             future::ready(Ok::<_, &str>(Opened { verdict, body }))
         },
         |_| future::ready(()),
+        || Duration::ZERO,
     ));
     let waker = futures::task::noop_waker();
     let mut cx = std::task::Context::from_waker(&waker);
