@@ -3,6 +3,8 @@
 //!
 //! Run: `cargo run --example chunked`
 
+#![forbid(unsafe_code)]
+
 use std::io::Read;
 
 use bytes::BytesMut;

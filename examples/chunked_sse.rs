@@ -11,6 +11,8 @@
 //! how many events' data still points into the bytes that came off the "socket" (the others are
 //! the events a read boundary fell into).
 
+#![forbid(unsafe_code)]
+
 use bytes::Bytes;
 use sse_wire::chunked;
 use sse_wire::sse::{self, Encoder, Item, OutEvent};

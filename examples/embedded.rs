@@ -12,6 +12,8 @@
 //! allocator only for the rare event whose fields it must join or copy, bounded by its limits).
 //! `main` stands in for the device: a scripted link that delivers 13 bytes per read.
 
+#![forbid(unsafe_code)]
+
 use sse_wire::sse::{Decoded, Decoder, ItemRef, Limits};
 
 /// Longest line the device accepts.

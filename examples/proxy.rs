@@ -10,6 +10,8 @@
 //!
 //! Everything runs in this process on random ports, with read timeouts, and stops by itself.
 
+#![forbid(unsafe_code)]
+
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::thread;

@@ -11,6 +11,8 @@
 //! The body is fed in small pieces that cut lines, CRLF pairs and UTF-8 characters apart, the way
 //! a network delivers it; the decoder gives the same events however it is cut.
 
+#![forbid(unsafe_code)]
+
 use std::{env, fs, process::ExitCode};
 
 use bytes::{Bytes, BytesMut};

@@ -3,7 +3,7 @@
 
 Every byte-string and string literal of tests/sse_conformance.rs and
 tests/chunked_conformance.rs that looks like a stream (it holds a line end, or a colon for SSE)
-becomes a seed, framed as each target reads its input (see fuzz/src/lib.rs and the targets' doc
+becomes a seed, framed as each target reads its input (see testkit/src/fuzz.rs and the targets' doc
 comments). Deterministic: running it again rewrites the same files. Run from anywhere:
 
     python3 fuzz/make_corpus.py                      # every target

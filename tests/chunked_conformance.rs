@@ -2,14 +2,12 @@
 //! HTTP stacks' security advisories (each test names its advisory: GHSA or CVE id). Each test
 //! names the rule it pins.
 
-mod chunked_reference;
-
 use bytes::{Buf, Bytes};
-use chunked_reference::{decode_pieces, decode_whole, Output};
 use sse_wire::chunked::{
     BytesDecoder, Chunk, ChunkExt, ChunkRef, DecodeError, Decoder, EncodeError, Encoder, Limit,
     Limits, TrailerField, LAST_CHUNK,
 };
+use sse_wire_testkit::chunked::{decode_pieces, decode_whole, Output};
 
 fn ok(input: &[u8]) -> Output {
     ok_with(input, Limits::default())
@@ -649,7 +647,7 @@ fn malformed_inputs_fail_with_their_precise_error() {
 fn the_exact_reference_reports_the_same_errors() {
     // The reference written from the RFC 9112 §7.1 grammar, with the decoder's limits, must
     // fail every malformed case with the same kind at the same offset.
-    use sse_wire::reference::chunked::reference_decode_exact;
+    use sse_wire_testkit::chunked::reference_decode_exact;
     for &(what, input, want) in MALFORMED {
         for config in [Limits::default(), Limits::strict()] {
             let e = reference_decode_exact(input, &config).unwrap_err();

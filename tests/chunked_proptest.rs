@@ -6,20 +6,18 @@
 //!   leftover is untouched;
 //! * differential: on byte strings built from chunk-like fragments, on bodies built from
 //!   grammar-aware pieces (each usually valid, sometimes not) and on mutated valid bodies, the real decoder accepts exactly what the whole-input reference decoder of
-//!   `chunked_reference` (written from the RFC 9112 grammar) accepts, with the same output,
+//!   `sse_wire_testkit` (written from the RFC 9112 grammar) accepts, with the same output,
 //!   in strict mode and in each leniency;
 //! * robustness: arbitrary bytes never panic, and the outcome does not depend on the cut.
 
-mod chunked_reference;
-
 use bytes::{BufMut, Bytes};
-use chunked_reference::{
-    decode_pieces, decode_pieces_buf, decode_pieces_bytes, mode_config, reference_decode, split_at,
-    Mode, Output, STRICT,
-};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use sse_wire::chunked::{ChunkExt, DecodeError, Encoder, Limits, TrailerField, LAST_CHUNK};
+use sse_wire_testkit::chunked::{
+    decode_pieces, decode_pieces_buf, decode_pieces_bytes, mode_config, reference_decode, split_at,
+    Mode, Output, STRICT,
+};
 
 const TCHARS: &[u8] =
     b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";

@@ -3,10 +3,10 @@
 //! the identical error, kind and offset) every time: RFC 9112 §7.1 defines the framing by the
 //! bytes alone, so how they arrive (how a transport cuts them) must not change it.
 
-mod chunked_reference;
-
-use chunked_reference::{decode_pieces, decode_pieces_buf, decode_pieces_bytes, split_at, Output};
 use sse_wire::chunked::{DecodeError, Limit, Limits};
+use sse_wire_testkit::chunked::{
+    decode_pieces, decode_pieces_buf, decode_pieces_bytes, split_at, Output,
+};
 
 /// Valid bodies, with the configuration they need and the expected body bytes.
 fn valid() -> Vec<(&'static str, Vec<u8>, Limits, &'static [u8])> {

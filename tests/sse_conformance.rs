@@ -3,22 +3,21 @@
 //! an event stream" (line splitting, the field steps and the dispatch steps for web browsers).
 //! Vectors marked "WPT" are adapted from the web-platform-tests `eventsource/format-*` tests.
 //!
-//! Every input goes through `support::check` (or `check_splits`), which decodes it whole, cut in
+//! Every input goes through `sse_wire_testkit::sse::check` (or `check_splits`), which decodes it whole, cut in
 //! two at every byte boundary, and in one-byte pieces, through the borrowed `decode`,
 //! `decode_buf`, `decode_bytes` and `BytesDecoder` paths, and asserts that all of them agree with
-//! each other (and, for `check`, with the reference decoder in `support`). The limit vectors go
+//! each other (and, for `check`, with the reference decoder in `sse_wire_testkit`). The limit vectors go
 //! through `check_limited`, which also compares items, errors (kind, limit and offset), last event
 //! ID, retry and the whole `finish()` report with the reference decoder run with the same limits.
-
-mod support;
 
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use sse_wire::sse::{BytesDecoder, DecodeError, Decoder, Item, ItemRef, Limit, Limits, Truncated};
-use support::{
-    check, check_limited, check_no_comments, comment, control, ev, msg, run_all_paths, with_eol,
-    with_eol_bytes, RefItem, EOLS,
+use sse_wire_testkit::sse::{
+    assert_matches_reference, check, check_limited, check_no_comments, comment, control,
+    decode_bytes, ev, from_item, from_item_ref, msg, reference, run_all_paths, with_eol,
+    with_eol_bytes, RefEvent, RefItem, EOLS, PATHS,
 };
 
 /// Asserts, for each way of ending lines, that `template` (with `\n` standing for the line end)
@@ -536,7 +535,7 @@ fn fields_survive_long_comments_and_unknown_fields() {
     let whole = run_all_paths(&proto, &[input]);
     assert_eq!(whole.ok_items(), expected);
     assert_eq!(whole.last_event_id, "8");
-    support::assert_matches_reference(&whole, &support::reference(input, true), input);
+    assert_matches_reference(&whole, &reference(input, true), input);
     for step in [61, 4099, 5003] {
         let pieces: Vec<&[u8]> = input.chunks(step).collect();
         assert_eq!(run_all_paths(&proto, &pieces), whole, "pieces of {step}");
@@ -1377,7 +1376,7 @@ fn limit_error_right_after_an_id_only_block() {
 // last event id and retry, and checks for a BOM again.
 #[test]
 fn new_stream_after_finish_keeps_id_and_retry_and_strips_its_bom() {
-    for (name, _) in support::PATHS {
+    for (name, _) in PATHS {
         let (first, second) = reconnect(
             name,
             b"\xEF\xBB\xBFid: 1\nretry: 10\ndata: a\n\ndata: cut off",
@@ -1394,7 +1393,7 @@ fn new_stream_after_finish_keeps_id_and_retry_and_strips_its_bom() {
 // empty ("They must be initialized to the empty string"); nothing of the cut-off event leaks in.
 #[test]
 fn new_stream_after_finish_starts_with_empty_buffers() {
-    for (name, _) in support::PATHS {
+    for (name, _) in PATHS {
         let (first, second) = reconnect(name, b"event: x\ndata: a\n", b"data: b\n\n");
         assert_eq!(first.0, [], "{name}");
         assert_eq!(first.1, truncated(2, 1, 0), "{name}");
@@ -1416,7 +1415,7 @@ type StreamOutcome = (Vec<RefItem>, Result<(), Truncated>);
 /// through the path called `name`.
 fn reconnect(name: &str, first: &[u8], second: &[u8]) -> (StreamOutcome, StreamOutcome) {
     fn event_of(e: &sse_wire::sse::Event) -> RefItem {
-        RefItem::Event(support::RefEvent {
+        RefItem::Event(RefEvent {
             event_type: e.event_type().to_owned(),
             data: e.data().to_owned(),
             id: e.id().to_owned(),
@@ -1473,7 +1472,7 @@ fn reconnect(name: &str, first: &[u8], second: &[u8]) -> (StreamOutcome, StreamO
             let mut go = |input: &[u8]| {
                 let mut buf = Bytes::copy_from_slice(input);
                 let mut items = Vec::new();
-                while let Some(item) = support::decode_bytes(&mut decoder, &mut buf).unwrap() {
+                while let Some(item) = decode_bytes(&mut decoder, &mut buf).unwrap() {
                     items.push(owned(item));
                 }
                 (items, decoder.finish())
@@ -1749,7 +1748,7 @@ fn reconnect_drops_the_old_connections_partial_line_and_event() {
     decoder.reset();
     assert_eq!((decoder.last_event_id(), decoder.retry()), ("1", ms(50)));
     let d = decoder.decode(second).unwrap();
-    assert_eq!(d.item.map(support::from_item_ref), Some(want.clone()));
+    assert_eq!(d.item.map(from_item_ref), Some(want.clone()));
     assert_eq!(decoder.finish(), Ok(()));
 
     for owned_bytes in [false, true] {
@@ -1757,12 +1756,12 @@ fn reconnect_drops_the_old_connections_partial_line_and_event() {
         let mut items = Vec::new();
         if owned_bytes {
             let mut buf = Bytes::from_static(first);
-            while let Some(item) = support::decode_bytes(&mut decoder, &mut buf).unwrap() {
+            while let Some(item) = decode_bytes(&mut decoder, &mut buf).unwrap() {
                 items.push(item);
             }
             decoder.reset();
             let mut buf = Bytes::from_static(second);
-            while let Some(item) = support::decode_bytes(&mut decoder, &mut buf).unwrap() {
+            while let Some(item) = decode_bytes(&mut decoder, &mut buf).unwrap() {
                 items.push(item);
             }
         } else {
@@ -1776,7 +1775,7 @@ fn reconnect_drops_the_old_connections_partial_line_and_event() {
                 items.push(item);
             }
         }
-        let items: Vec<RefItem> = items.into_iter().map(support::from_item).collect();
+        let items: Vec<RefItem> = items.into_iter().map(from_item).collect();
         assert_eq!(
             items[1..],
             *std::slice::from_ref(&want),
@@ -1793,9 +1792,7 @@ fn reconnect_drops_the_old_connections_partial_line_and_event() {
         assert_eq!(before.len(), 1, "cut {cut}");
         decoder.reset();
         decoder.push(Bytes::from_static(second));
-        let after: Vec<RefItem> = (&mut decoder)
-            .map(|i| support::from_item(i.unwrap()))
-            .collect();
+        let after: Vec<RefItem> = (&mut decoder).map(|i| from_item(i.unwrap())).collect();
         assert_eq!(after, std::slice::from_ref(&want), "cut {cut}");
         assert_eq!(decoder.finish(), Ok(()));
     }

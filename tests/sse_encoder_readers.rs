@@ -1,7 +1,7 @@
 //! The encoder's output for a fixed set of tricky events, read back by readers this crate did
 //! not write:
 //!
-//! * the spec-transcription reference decoder in `tests/support` (WHATWG HTML, "Server-sent
+//! * the spec-transcription reference decoder in `sse_wire_testkit` (WHATWG HTML, "Server-sent
 //!   events", "Parsing an event stream" and "Interpreting an event stream"), which shares no code
 //!   with the crate: it always runs;
 //! * the npm package `eventsource-parser` (the parser of the `eventsource` polyfill and of many
@@ -12,13 +12,11 @@
 //! The expected values are computed here from the events as the caller meant them, following
 //! the format's only documented lossy step: CRLF and lone CR in data become LF.
 
-mod support;
-
 use std::process::Command;
 use std::time::Duration;
 
 use sse_wire::sse::{Encoder, OutEvent};
-use support::{RefEvent, RefItem};
+use sse_wire_testkit::sse::{RefEvent, RefItem};
 
 /// An event as the caller means it; [`Ev::out`] builds the encoder's view of it.
 #[derive(Debug, Clone, Copy, Default)]
@@ -230,13 +228,18 @@ fn reference_decoder_reads_what_the_caller_meant() {
     let writes = writes();
     let stream = encode_all(&writes);
     let (items, last_id, retry) = spec_expectation(&writes);
-    let got = support::reference(&stream, true);
-    assert_eq!(got.items, items, "stream: {}", support::show(&stream));
+    let got = sse_wire_testkit::sse::reference(&stream, true);
+    assert_eq!(
+        got.items,
+        items,
+        "stream: {}",
+        sse_wire_testkit::sse::show(&stream)
+    );
     assert_eq!(got.last_event_id, last_id);
     assert_eq!(got.retry, retry);
     assert_eq!(got.pending, None, "the stream ends on an event boundary");
     // And this crate's decoder agrees with the reference at every cut, on every path.
-    support::check(&stream);
+    sse_wire_testkit::sse::check(&stream);
 }
 
 /// One line of `tests/js/read.mjs`'s output.

@@ -1,19 +1,17 @@
 //! The decoder's limits (`sse::Limits`, crate-defined: the spec has none) against the limited
-//! reference decoder (`sse_wire::reference::sse::reference_limited`), which restates the limit
+//! reference decoder (`sse_wire_testkit::reference::sse::reference_limited`), which restates the limit
 //! rules on a whole-input, line-by-line model: random streams made of short lines around small
 //! limits, cut at random points, through every path, must give exactly the reference's items
 //! and errors (kind, limit, stream offset), last event ID, reconnection time and `finish()`
 //! report, on one stream and across a reconnection (offsets keep counting).
 //!
 //! The hand-written limit vectors are in `tests/sse_conformance.rs` (through
-//! `support::check_limited`, which runs the same comparison).
-
-mod support;
+//! `sse_wire_testkit::sse::check_limited`, which runs the same comparison).
 
 use proptest::prelude::*;
 use proptest::sample::Index;
 use sse_wire::sse::{BytesDecoder, Decoder, Limits};
-use support::{
+use sse_wire_testkit::sse::{
     assert_matches_limited_reference, check_limited, cut, reference_limited,
     reference_limited_from, run_borrowed_on, run_bytes_decoder_on, run_decode_buf_on, show, PATHS,
 };

@@ -2,18 +2,16 @@
 //! `text/event-stream` format (HTML Living Standard 9.2.5 "Parsing an event stream") and of what
 //! it must survive (bad field names, invalid UTF-8, BOMs, NUL, mixed line ends, random bytes),
 //! cut at random points, decoded through every path and compared with the reference decoder in
-//! `support` (written from 9.2.6 "Interpreting an event stream").
+//! `sse_wire_testkit` (written from 9.2.6 "Interpreting an event stream").
 //!
 //! Properties (a)-(c) use the default limits, far above anything generated here, so no limit
 //! error occurs; (d) uses small limits and checks only that errors and items do not depend on how
 //! the input is cut or which path decodes it.
 
-mod support;
-
 use proptest::prelude::*;
 use proptest::sample::Index;
 use sse_wire::sse::{BytesDecoder, Decoder, Limits};
-use support::{
+use sse_wire_testkit::sse::{
     assert_matches_reference, cut, reference, reference_seeded, run_borrowed, run_borrowed_on,
     run_bytes_decoder_on, run_decode_buf_on, show, PATHS,
 };

@@ -13,6 +13,8 @@
 //! by family: SSE decoding (`W1`…), scaling (`W1x4`…, against the 1x group), SSE encoding
 //! (`E…`) and chunked decoding (`C…`); groups of the other benches are left out.
 
+#![forbid(unsafe_code)]
+
 use std::collections::BTreeMap;
 use std::error::Error;
 use std::fs;

@@ -7,16 +7,16 @@
 //! iterator that repeats its error forever fails the call budget), and `finish()` still
 //! reporting it.
 //!
-//! Header (see `sse_wire_fuzz`): flags bits 0-1 pick the preset (strict, default, lenient),
+//! Header (see `sse_wire_testkit::fuzz`): flags bits 0-1 pick the preset (strict, default, lenient),
 //! bits 2-3 the limits as `chunked_decode`'s bits 0-1 do (bits 4-5 pick the table entry for
 //! small ones).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sse_wire::reference::chunked::reference_decode_exact;
-use sse_wire_fuzz::{
+use sse_wire_testkit::fuzz::{
     chunked_limits, chunked_preset, run_bytes_decoder, run_chunked, ChunkedPath, Input,
 };
+use sse_wire_testkit::reference::chunked::reference_decode_exact;
 
 fuzz_target!(|raw: &[u8]| {
     let input = Input::parse(raw);

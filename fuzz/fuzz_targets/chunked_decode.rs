@@ -8,17 +8,17 @@
 //! error kind and offset; with every limit out of the way it must also agree with the plain
 //! `reference_decode` (accepted or rejected, and the same output).
 //!
-//! Header (see `sse_wire_fuzz`): flags bits 0-1 pick the limits (0: none, 1: the defaults,
+//! Header (see `sse_wire_testkit::fuzz`): flags bits 0-1 pick the limits (0: none, 1: the defaults,
 //! 2: small ones from a table picked by bits 2-3, 3: small ones read from the first five data
 //! bytes, see `limits_from_bytes`).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use sse_wire::chunked::Limits;
-use sse_wire::reference::chunked::{
+use sse_wire_testkit::fuzz::{chunked_limits, pieces, run_chunked, ChunkedPath, Input};
+use sse_wire_testkit::reference::chunked::{
     reference_decode, reference_decode_exact, DEFAULT, LENIENT, STRICT,
 };
-use sse_wire_fuzz::{chunked_limits, pieces, run_chunked, ChunkedPath, Input};
 
 fuzz_target!(|raw: &[u8]| {
     let input = Input::parse(raw);

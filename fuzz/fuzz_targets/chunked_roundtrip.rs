@@ -6,7 +6,7 @@
 //! listed on `TrailerField::new`, which `new_unrestricted` lets through); lengths the encoder announces must be exact; a destination
 //! one byte short must get `BufferTooSmall` with nothing written.
 //!
-//! Input: the usual header (see `sse_wire_fuzz`; flags are unused), then records separated by
+//! Input: the usual header (see `sse_wire_testkit::fuzz`; flags are unused), then records separated by
 //! 0xFF; the last record is the leftover. A record's first byte says what it is: `kind % 4` 0 a
 //! chunk written with `encode` and extensions, 1 a chunk through the `Buf` path
 //! (`Encoder::frame`, no extensions), 2 a chunk through `encode` without extensions, 3 a
@@ -18,8 +18,9 @@
 use bytes::Buf;
 use libfuzzer_sys::fuzz_target;
 use sse_wire::chunked::{ChunkExt, EncodeError, Encoder, Limits, TrailerField};
-use sse_wire::reference::chunked::{Ext, Output};
-use sse_wire_fuzz::{pieces, run_chunked, unlimited, ChunkedPath, Input};
+use sse_wire_testkit::chunked::unlimited;
+use sse_wire_testkit::fuzz::{pieces, run_chunked, ChunkedPath, Input};
+use sse_wire_testkit::reference::chunked::{Ext, Output};
 
 fn tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)

@@ -5,14 +5,14 @@
 //! hyper-style pipeline (`decode_bytes` pieces pushed, uncopied, into a `BytesDecoder`), and
 //! with the chunked decoder's header items on or off (`headers(false)`).
 //!
-//! Header (see `sse_wire_fuzz`): flags bits 0-1 pick the chunked preset (strict, default,
+//! Header (see `sse_wire_testkit::fuzz`): flags bits 0-1 pick the chunked preset (strict, default,
 //! lenient), bit 2 turns SSE comments off, bits 3-5 pick the SSE `max_line_len` and bits 5-7
 //! its `max_event_size`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use sse_wire::sse::Decoder;
-use sse_wire_fuzz::{chunked_preset, pieces, run_pipeline, sse_limits, Input};
+use sse_wire_testkit::fuzz::{chunked_preset, pieces, run_pipeline, sse_limits, Input};
 
 fuzz_target!(|raw: &[u8]| {
     let input = Input::parse(raw);

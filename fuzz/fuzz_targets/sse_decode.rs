@@ -3,14 +3,14 @@
 //! limits, and exactly the items, errors, `finish()` reports, last event ID and retry of the
 //! same bytes decoded whole.
 //!
-//! Header (see `sse_wire_fuzz`): flags bit 0 = comments off, bits 1-3 = `max_line_len` choice,
+//! Header (see `sse_wire_testkit::fuzz`): flags bit 0 = comments off, bits 1-3 = `max_line_len` choice,
 //! bits 4-6 = `max_event_size` choice, bit 7 = split the data into two streams with a
 //! reconnection (`finish()`) between them.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use sse_wire::sse::Decoder;
-use sse_wire_fuzz::{pieces, run_sse, sse_limits, sse_streams, Input, SsePath};
+use sse_wire_testkit::fuzz::{pieces, run_sse, sse_limits, sse_streams, Input, SsePath};
 
 fuzz_target!(|raw: &[u8]| {
     let input = Input::parse(raw);

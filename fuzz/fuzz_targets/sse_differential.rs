@@ -1,10 +1,10 @@
 //! The SSE decoder against the reference decoder with the same limits
-//! (`sse_wire::reference::sse::reference_limited_from`, the WHATWG steps plus the crate's limit
+//! (`sse_wire_testkit::reference::sse::reference_limited_from`, the WHATWG steps plus the crate's limit
 //! rules, on whole raw lines): on arbitrary bytes, cut at fuzzer-chosen points, through every way
 //! in, any difference in items, limit errors (kind, limit, stream offset), last event ID, retry
 //! or in what `finish()` reports is a crash.
 //!
-//! Header (see `sse_wire_fuzz`): flags bit 0 = comments off, bits 1-3 = `max_line_len` choice,
+//! Header (see `sse_wire_testkit::fuzz`): flags bit 0 = comments off, bits 1-3 = `max_line_len` choice,
 //! bits 4-6 = `max_event_size` choice (see `sse_differential_limits`: 0 is the default limits,
 //! the rest are small), bit 7 = split the data into two streams with a reconnection
 //! (`finish()`) between them; the second is compared with the reference started from the
@@ -12,9 +12,11 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sse_wire::reference::sse::{reference_limited_from, RefLimitedOutcome, RefStart};
 use sse_wire::sse::{Decoder, Truncated};
-use sse_wire_fuzz::{pieces, run_sse, sse_differential_limits, sse_streams, Input, SsePath};
+use sse_wire_testkit::fuzz::{
+    pieces, run_sse, sse_differential_limits, sse_streams, Input, SsePath,
+};
+use sse_wire_testkit::reference::sse::{reference_limited_from, RefLimitedOutcome, RefStart};
 
 fuzz_target!(|raw: &[u8]| {
     let input = Input::parse(raw);

@@ -4,7 +4,7 @@
 //! wrote nothing. Also checks `encoded_len`, that `frame` writes the same bytes as `encode`, and
 //! that a destination one byte too small gets `BufferTooSmall` and is left untouched.
 //!
-//! Input: the usual header (see `sse_wire_fuzz`; flags are unused), then records separated by
+//! Input: the usual header (see `sse_wire_testkit::fuzz`; flags are unused), then records separated by
 //! 0xFF. A record's first byte says what it is (`kind % 4`: 0 an event, 1 a comment, 2 a
 //! keep-alive, 3 a lone `retry`) and, for an event, which fields it has (bit 4 data, bit 5
 //! event, bit 6 id, bit 7 retry). The fields follow in that order, separated by 0xFE; text is
@@ -16,9 +16,9 @@ use std::time::Duration;
 
 use bytes::Buf;
 use libfuzzer_sys::fuzz_target;
-use sse_wire::reference::sse::{RefEvent, RefItem};
 use sse_wire::sse::{Decoder, EncodeError, Encoder, OutEvent};
-use sse_wire_fuzz::{pieces, run_sse, Input, SsePath};
+use sse_wire_testkit::fuzz::{pieces, run_sse, Input, SsePath};
+use sse_wire_testkit::reference::sse::{RefEvent, RefItem};
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
@@ -198,13 +198,15 @@ fuzz_target!(|raw: &[u8]| {
             0 => encode_event(&enc, &fields, kind, &mut wire, &mut reader),
             1 => {
                 let c = text(rest);
-                enc.encode(&OutEvent::comment(&c), &mut wire).expect("comment");
+                enc.encode(&OutEvent::comment(&c), &mut wire)
+                    .expect("comment");
                 for line in lines(&c) {
                     reader.items.push(RefItem::Comment(line.to_owned()));
                 }
             }
             2 => {
-                enc.encode(&OutEvent::comment(""), &mut wire).expect("keep-alive");
+                enc.encode(&OutEvent::comment(""), &mut wire)
+                    .expect("keep-alive");
                 reader.items.push(RefItem::Comment(String::new()));
             }
             _ => {

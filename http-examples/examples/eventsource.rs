@@ -12,6 +12,8 @@
 //!
 //! Broken connections are reported on stderr as `[...: resuming]`.
 
+#![forbid(unsafe_code)]
+
 use futures_util::StreamExt;
 use reqwest::header::HeaderMap;
 use sse_wire::sse::BytesDecoder;

@@ -7,6 +7,8 @@
 //! cargo run -p http-examples --example llm_client -- 'http://127.0.0.1:8080/v1/chat/completions?cut=4'
 //! ```
 
+#![forbid(unsafe_code)]
+
 use futures_util::StreamExt;
 use reqwest::header::HeaderMap;
 use serde_json::Value;

@@ -22,6 +22,8 @@
 //!
 //! The first line printed is `listening on http://ADDRESS`; `tests/` reads it.
 
+#![forbid(unsafe_code)]
+
 use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::net::SocketAddr;

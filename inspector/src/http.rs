@@ -220,25 +220,36 @@ fn next_chunk(
     decoder.decode_buf(buf)
 }
 
-/// Tells when a response read off a connection is complete, so that a fetch stops there even
-/// if the server keeps the connection open: at the end of a chunked body (or its first framing
-/// error), or after `Content-Length` bytes. A close-delimited body is complete only at EOF.
+/// Takes a response as it is read off a connection and hands out its body as it arrives, so
+/// that a live read can decode events before the response ends, and tells when the response is
+/// complete, so that a fetch stops there even if the server keeps the connection open: at the
+/// end of a chunked body (or its first framing error), or after `Content-Length` bytes. A
+/// close-delimited body is complete only at EOF. The body it builds is the one
+/// [`read_response`] finds in the whole capture.
 #[derive(Debug, Default)]
-pub(crate) struct Completion {
+pub(crate) struct Unframer {
     /// The framing and head length, once the head is in.
     head: Option<(BodyFraming, usize)>,
     decoder: chunked::Decoder,
     /// Body bytes the chunked decoder has not consumed yet (a chunk line cut by a read).
     pending: BytesMut,
-    /// How many bytes of the response the decoder has been given (into `pending`).
+    /// How many bytes of the response have been taken.
     fed: usize,
+    /// The body so far.
+    pub(crate) body: Vec<u8>,
+    complete: bool,
 }
 
-impl Completion {
-    /// Whether `all`, every byte read so far, holds the whole response.
-    pub(crate) fn is_complete(&mut self, all: &[u8]) -> bool {
-        let (framing, head_len) = match self.head {
-            Some(head) => head,
+impl Unframer {
+    /// Takes `all`, every byte read so far (a longer prefix of the same response at each
+    /// call), adds the new body bytes to [`body`](Unframer::body), and returns whether the
+    /// response is complete.
+    pub(crate) fn feed(&mut self, all: &[u8]) -> bool {
+        if self.complete {
+            return true;
+        }
+        let framing = match self.head {
+            Some((framing, _)) => framing,
             None => {
                 let Some((_, head_len)) = find_head_end(all) else {
                     return false;
@@ -249,27 +260,45 @@ impl Completion {
                     (None, _) => BodyFraming::Close,
                 };
                 self.fed = head_len;
-                *self.head.insert((framing, head_len))
+                self.head = Some((framing, head_len));
+                framing
             }
         };
+        let new = &all[self.fed..];
+        self.fed = all.len();
         match framing {
-            BodyFraming::Close => false,
-            BodyFraming::ContentLength(n) => (all.len() - head_len) as u64 >= n,
+            BodyFraming::Close => self.body.extend_from_slice(new),
+            BodyFraming::ContentLength(n) => {
+                let left = usize::try_from(n)
+                    .unwrap_or(usize::MAX)
+                    .saturating_sub(self.body.len());
+                self.body.extend_from_slice(&new[..new.len().min(left)]);
+                self.complete = (self.body.len() as u64) >= n;
+            }
             BodyFraming::Chunked => {
                 let mut buf = core::mem::take(&mut self.pending);
-                buf.extend_from_slice(&all[self.fed..]);
-                self.fed = all.len();
+                buf.extend_from_slice(new);
                 loop {
                     match next_chunk(&mut self.decoder, &mut buf) {
-                        Ok(Some(Chunk::Done)) | Err(_) => return true,
+                        Ok(Some(Chunk::Data(data))) => self.body.extend_from_slice(&data),
+                        Ok(Some(Chunk::Done)) | Err(_) => {
+                            self.complete = true;
+                            break;
+                        }
                         Ok(Some(_)) => {}
                         Ok(None) => {
                             self.pending = buf;
-                            return false;
+                            break;
                         }
                     }
                 }
             }
         }
+        self.complete
+    }
+
+    /// The head's length, once it is in.
+    pub(crate) fn head_len(&self) -> Option<usize> {
+        self.head.map(|(_, len)| len)
     }
 }

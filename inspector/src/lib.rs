@@ -20,24 +20,40 @@
 //!
 //! The same report renders as NDJSON ([`render::ndjson`]), an aligned table
 //! ([`render::table`]), a check listing ([`render::check`]), or a clean re-encoded stream
-//! ([`render::normalize`]). [`fetch()`] reads a live endpoint over a plain TCP connection.
+//! ([`render::normalize`]).
+//!
+//! [`inspect_url_live`] reads a live `http://` or `https://` endpoint (rustls, with the ring
+//! provider): it reports every item as it arrives, with its arrival time, and adds the
+//! stream's [`Timing`] to the report, from which it diagnoses a stream held back by a buffering
+//! proxy or a compression layer ([`ProblemKind::Buffered`]). [`follow()`] keeps reading across
+//! disconnects with `sse_wire`'s reconnection machine ([`sse_wire::reconnect::Reconnect`]).
 
+#![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod cli;
 mod fetch;
+mod follow;
 mod http;
 pub mod render;
 mod scan;
+mod timing;
+mod tls;
 
 use std::time::Duration;
 
 use sse_wire::outcome::Sentinel;
 use sse_wire::sse::{Decoder, Item, ItemRef, Limits};
+
+use crate::scan::Scanner;
 use sse_wire::Str;
 
-pub use fetch::{fetch, inspect_url, FetchError, Fetched, Request};
+pub use fetch::{
+    fetch, inspect_url, inspect_url_live, FetchError, Fetched, Request, Resolve, Seen, Tls,
+};
+pub use follow::{follow, Connection, FollowOptions, FollowSeen, Followed};
 pub use http::{BodyFraming, HttpInfo};
+pub use timing::{Silence, Timing};
 
 /// How to read the input bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -186,6 +202,9 @@ pub enum ProblemKind {
     BadHttp,
     /// A fetch stopped at its timeout with the stream still open.
     Timeout,
+    /// A live stream's events arrived in a few large bursts after long silences: held back on
+    /// the way (a buffering proxy, a compression layer) and let through at once.
+    Buffered,
 }
 
 impl ProblemKind {
@@ -208,11 +227,12 @@ impl ProblemKind {
             ProblemKind::ShortBody => "short-body",
             ProblemKind::BadHttp => "bad-http",
             ProblemKind::Timeout => "timeout",
+            ProblemKind::Buffered => "buffered",
         }
     }
 
     /// Every kind, in the order of [`name`](Self::name)'s list.
-    pub const ALL: [ProblemKind; 16] = [
+    pub const ALL: [ProblemKind; 17] = [
         ProblemKind::Truncated,
         ProblemKind::MissingSentinel,
         ProblemKind::InvalidUtf8,
@@ -229,6 +249,7 @@ impl ProblemKind {
         ProblemKind::ShortBody,
         ProblemKind::BadHttp,
         ProblemKind::Timeout,
+        ProblemKind::Buffered,
     ];
 
     /// One sentence on what it does to a browser `EventSource` (or other readers).
@@ -280,6 +301,9 @@ impl ProblemKind {
             ProblemKind::Timeout => {
                 "The inspector stopped reading; whatever the server sent later was not inspected."
             }
+            ProblemKind::Buffered => {
+                "Every event is correct, but the reader gets them late and all at once: no token-by-token display, and idle timeouts may cut the silent stretches."
+            }
         }
     }
 }
@@ -326,6 +350,8 @@ pub struct Report {
     /// How long reading took (the fetch for a URL; the inspection otherwise). Set by the
     /// caller that measured it.
     pub elapsed: Option<Duration>,
+    /// When things arrived, for a live read ([`inspect_url_live`]); `None` for a capture.
+    pub timing: Option<Timing>,
 }
 
 impl Report {
@@ -357,12 +383,27 @@ pub fn inspect(input: &[u8], opts: &Options) -> Report {
     } else {
         (None, input.to_vec())
     };
-    let records = decode_body(&body, opts, &mut problems);
+    let mut reader = BodyReader::new(opts, Decoder::with_limits(opts.limits));
+    reader.feed(&body, true);
+    let (records, body_problems, _) = reader.finish(&body);
+    problems.extend(body_problems);
+    build_report(info, records, problems, &body, input.len(), opts)
+}
+
+/// The report of a read body: the sentinel check, the problems in order, the counts.
+pub(crate) fn build_report(
+    info: Option<HttpInfo>,
+    records: Vec<Record>,
+    mut problems: Vec<Problem>,
+    body: &[u8],
+    input_len: usize,
+    opts: &Options,
+) -> Report {
     check_sentinel(&records, &opts.sentinel, body.len() as u64, &mut problems);
     problems.sort_by_key(|p| (p.place == Place::Body, p.offset));
     let mut summary = Summary {
         body_bytes: body.len() as u64,
-        input_bytes: input.len() as u64,
+        input_bytes: input_len as u64,
         ..Summary::default()
     };
     for r in &records {
@@ -379,67 +420,109 @@ pub fn inspect(input: &[u8], opts: &Options) -> Report {
         problems,
         summary,
         elapsed: None,
+        timing: None,
     }
 }
 
-/// Runs the crate's SSE decoder over `body` a line at a time (as the scanner cuts it, with
-/// the same line ends), so that each item is known to come from the line just fed, and adds
-/// the scanner's findings.
-fn decode_body(body: &[u8], opts: &Options, problems: &mut Vec<Problem>) -> Vec<Record> {
-    let scan = scan::scan(body, opts.max_line);
-    problems.extend(scan.problems);
-    let mut decoder = Decoder::with_limits(opts.limits);
-    let mut records = Vec::new();
-    let mut held = 0usize; // start of the bytes the decoder still needs
-    for line in &scan.lines {
-        let end = line.end;
-        let mut errors = 0;
-        loop {
-            let decoded = match decoder.decode(&body[held..end]) {
-                Ok(d) => d,
-                // Nothing consumed; decoding goes on after the error (and reports one error
-                // per limit crossed, so a second one on the same line cannot repeat forever).
-                Err(e) if errors < 2 => {
-                    errors += 1;
-                    problems.push(decoder_limit(e));
-                    continue;
-                }
-                Err(_) => break,
-            };
-            held += decoded.consumed;
-            let Some(item) = decoded.item else { break };
-            let (offset, item) = match item {
-                ItemRef::Event(ev) => (line.block_start, Item::Event(ev.into_owned())),
-                ItemRef::Control(c) => (line.block_start, Item::Control(c.into_owned())),
-                ItemRef::Comment(text) => (line.start, Item::Comment(Str::from(text))),
-                _ => continue,
-            };
-            records.push(Record {
-                offset: offset as u64,
-                item,
-            });
+/// Runs the crate's SSE decoder over a body a line at a time (as the scanner cuts it, with the
+/// same line ends), so that each item is known to come from the line just fed, and collects
+/// the scanner's findings. It takes the body as it grows ([`feed`](BodyReader::feed)), so a
+/// live read reports each item as soon as its last line is in, and a whole body gives the same
+/// items and problems as the same body read piece by piece.
+pub(crate) struct BodyReader {
+    scanner: Scanner,
+    decoder: Decoder,
+    /// Start of the bytes the decoder still needs.
+    held: usize,
+    records: Vec<Record>,
+    /// The decoder's own problems (limits), kept apart from the scanner's as they are listed
+    /// after them.
+    problems: Vec<Problem>,
+}
+
+impl BodyReader {
+    /// A reader of a new body with `decoder`: a fresh one, or the previous connection's after
+    /// [`Decoder::reset`] (it keeps the last event ID and the reconnection time).
+    pub(crate) fn new(opts: &Options, decoder: Decoder) -> Self {
+        BodyReader {
+            scanner: Scanner::new(opts.max_line),
+            decoder,
+            held: 0,
+            records: Vec::new(),
+            problems: Vec::new(),
         }
     }
-    if let Err(t) = decoder.finish() {
-        let offset = scan.pending_block.unwrap_or(scan.last_line_start) as u64;
-        problems.push(Problem {
-            kind: ProblemKind::Truncated,
-            offset,
-            place: Place::Body,
-            detail: if t.fields == 0 {
-                format!(
-                    "the stream ended inside a line: its {} byte(s), which had no line end, were discarded",
-                    t.partial_line
-                )
-            } else {
-                format!(
-                    "the stream ended inside an event: {} field line(s) with {} data byte(s), and {} byte(s) of an unterminated line, were never dispatched",
-                    t.fields, t.data_len, t.partial_line
-                )
-            },
-        });
+
+    /// The items read so far.
+    pub(crate) fn records(&self) -> &[Record] {
+        &self.records
     }
-    records
+
+    /// Decodes the lines of `body` (the body so far) that are complete, or all of them with
+    /// `eof`; returns how many items were added to [`records`](BodyReader::records).
+    pub(crate) fn feed(&mut self, body: &[u8], eof: bool) -> usize {
+        let before = self.records.len();
+        while let Some(line) = self.scanner.next_line(body, eof) {
+            let end = line.end;
+            let mut errors = 0;
+            loop {
+                let decoded = match self.decoder.decode(&body[self.held..end]) {
+                    Ok(d) => d,
+                    // Nothing consumed; decoding goes on after the error (and reports one
+                    // error per limit crossed, so a second one on the same line cannot repeat
+                    // forever).
+                    Err(e) if errors < 2 => {
+                        errors += 1;
+                        self.problems.push(decoder_limit(e));
+                        continue;
+                    }
+                    Err(_) => break,
+                };
+                self.held += decoded.consumed;
+                let Some(item) = decoded.item else { break };
+                let (offset, item) = match item {
+                    ItemRef::Event(ev) => (line.block_start, Item::Event(ev.into_owned())),
+                    ItemRef::Control(c) => (line.block_start, Item::Control(c.into_owned())),
+                    ItemRef::Comment(text) => (line.start, Item::Comment(Str::from(text))),
+                    _ => continue,
+                };
+                self.records.push(Record {
+                    offset: offset as u64,
+                    item,
+                });
+            }
+        }
+        self.records.len() - before
+    }
+
+    /// Ends the body (all of it is `body`, fed with `eof`): the items, the problems (the
+    /// scanner's, the decoder's, then a truncation), and the decoder, ready for the next
+    /// connection's body.
+    pub(crate) fn finish(mut self, body: &[u8]) -> (Vec<Record>, Vec<Problem>, Decoder) {
+        let scan = self.scanner.finish(body);
+        let mut problems = scan.problems;
+        problems.append(&mut self.problems);
+        if let Err(t) = self.decoder.finish() {
+            let offset = scan.pending_block.unwrap_or(scan.last_line_start) as u64;
+            problems.push(Problem {
+                kind: ProblemKind::Truncated,
+                offset,
+                place: Place::Body,
+                detail: if t.fields == 0 {
+                    format!(
+                        "the stream ended inside a line: its {} byte(s), which had no line end, were discarded",
+                        t.partial_line
+                    )
+                } else {
+                    format!(
+                        "the stream ended inside an event: {} field line(s) with {} data byte(s), and {} byte(s) of an unterminated line, were never dispatched",
+                        t.fields, t.data_len, t.partial_line
+                    )
+                },
+            });
+        }
+        (self.records, problems, self.decoder)
+    }
 }
 
 fn decoder_limit(e: sse_wire::sse::DecodeError) -> Problem {

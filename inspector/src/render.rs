@@ -4,7 +4,9 @@ use std::fmt::Write as _;
 
 use sse_wire::sse::{Encoder, Item, OutEvent};
 
-use crate::Report;
+use std::time::Duration;
+
+use crate::{Record, Report};
 
 /// Which records the NDJSON and table outputs show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,48 +50,104 @@ fn retry_ms(retry: Option<std::time::Duration>) -> String {
     retry.map_or_else(|| "null".into(), |r| r.as_millis().to_string())
 }
 
+/// Since the previous event: for each record of a live read, in order, the time since the
+/// event before it (events only; `None` for the first event and for other items).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Gaps {
+    last_event: Option<Duration>,
+}
+
+impl Gaps {
+    /// The gap of `record`, arrived at `at`.
+    pub fn next(&mut self, record: &Record, at: Duration) -> Option<Duration> {
+        if !matches!(record.item, Item::Event(_)) {
+            return None;
+        }
+        self.last_event
+            .replace(at)
+            .map(|prev| at.saturating_sub(prev))
+    }
+}
+
+fn ms_json(d: Option<Duration>) -> String {
+    d.map_or_else(
+        || "null".into(),
+        |d| format!("{:.3}", d.as_secs_f64() * 1e3),
+    )
+}
+
+/// The NDJSON line of one record (see [`ndjson`]), or `None` when `show` leaves it out. With
+/// `timing` (a live read: the arrival and the gap since the previous event), the line ends
+/// with `"at_ms"` and, for an event, `"gap_ms"`.
+pub fn record_line(
+    r: &Record,
+    show: Show,
+    timing: Option<(Duration, Option<Duration>)>,
+) -> Option<String> {
+    let mut line = match &r.item {
+        Item::Event(e) => format!(
+            r#"{{"kind":"event","offset":{},"type":{},"data":{},"lastEventId":{},"retry":{}"#,
+            r.offset,
+            json(e.event_type()),
+            json(e.data()),
+            json(e.id()),
+            retry_ms(e.retry())
+        ),
+        Item::Control(c) if show.controls => format!(
+            r#"{{"kind":"control","offset":{},"lastEventId":{},"retry":{},"setsId":{},"setsRetry":{}"#,
+            r.offset,
+            json(c.as_ref().id()),
+            retry_ms(c.as_ref().retry()),
+            c.as_ref().id_field().is_some(),
+            c.as_ref().retry_field().is_some()
+        ),
+        Item::Comment(text) if show.comments => format!(
+            r#"{{"kind":"comment","offset":{},"text":{}"#,
+            r.offset,
+            json(text)
+        ),
+        _ => return None,
+    };
+    if let Some((at, gap)) = timing {
+        let _ = write!(line, r#","at_ms":{}"#, ms_json(Some(at)));
+        if matches!(r.item, Item::Event(_)) {
+            let _ = write!(line, r#","gap_ms":{}"#, ms_json(gap));
+        }
+    }
+    line.push_str("}\n");
+    Some(line)
+}
+
 /// One JSON object per line: every event (`"kind":"event"`, with `type`, `data`,
 /// `lastEventId` as a browser reports it, `retry` in force in milliseconds or `null`, and the
 /// `offset` of its block in the SSE body), comments and control blocks if `show` asks, the
 /// problems (`"kind":"problem"`, with `problem`, `place`, `offset`, `detail`, `effect`) if it
 /// asks, then a `"kind":"summary"` line.
+///
+/// For a live read ([`Report::timing`]), each line also has `at_ms`, its arrival since the
+/// request was sent, and each event `gap_ms`, the time since the previous event; the summary
+/// adds `ttfb_ms`, `first_event_ms` and `longest_silence_ms`.
 pub fn ndjson(report: &Report, show: Show) -> String {
     let mut out = String::new();
-    for r in &report.records {
-        match &r.item {
-            Item::Event(e) => {
-                let _ = writeln!(
-                    out,
-                    r#"{{"kind":"event","offset":{},"type":{},"data":{},"lastEventId":{},"retry":{}}}"#,
-                    r.offset,
-                    json(e.event_type()),
-                    json(e.data()),
-                    json(e.id()),
-                    retry_ms(e.retry())
-                );
-            }
-            Item::Control(c) if show.controls => {
-                let _ = writeln!(
-                    out,
-                    r#"{{"kind":"control","offset":{},"lastEventId":{},"retry":{},"setsId":{},"setsRetry":{}}}"#,
-                    r.offset,
-                    json(c.as_ref().id()),
-                    retry_ms(c.as_ref().retry()),
-                    c.as_ref().id_field().is_some(),
-                    c.as_ref().retry_field().is_some()
-                );
-            }
-            Item::Comment(text) if show.comments => {
-                let _ = writeln!(
-                    out,
-                    r#"{{"kind":"comment","offset":{},"text":{}}}"#,
-                    r.offset,
-                    json(text)
-                );
-            }
-            _ => {}
+    let mut gaps = Gaps::default();
+    for (i, r) in report.records.iter().enumerate() {
+        let timing = report
+            .timing
+            .as_ref()
+            .and_then(|t| t.arrivals.get(i))
+            .map(|&at| (at, gaps.next(r, at)));
+        if let Some(line) = record_line(r, show, timing) {
+            out.push_str(&line);
         }
     }
+    out.push_str(&ndjson_tail(report, show));
+    out
+}
+
+/// The problem lines (if `show` asks) and the summary line (if it asks) of [`ndjson`]: what a
+/// live read prints after its records.
+pub fn ndjson_tail(report: &Report, show: Show) -> String {
+    let mut out = String::new();
     if show.problems {
         for p in &report.problems {
             let _ = writeln!(
@@ -109,9 +167,9 @@ pub fn ndjson(report: &Report, show: Show) -> String {
             || "null".into(),
             |d| format!("{:.3}", d.as_secs_f64() * 1e3),
         );
-        let _ = writeln!(
+        let _ = write!(
             out,
-            r#"{{"kind":"summary","events":{},"controls":{},"comments":{},"bodyBytes":{},"inputBytes":{},"problems":{},"elapsed_ms":{}}}"#,
+            r#"{{"kind":"summary","events":{},"controls":{},"comments":{},"bodyBytes":{},"inputBytes":{},"problems":{},"elapsed_ms":{}"#,
             s.events,
             s.controls,
             s.comments,
@@ -120,8 +178,75 @@ pub fn ndjson(report: &Report, show: Show) -> String {
             report.problems.len(),
             elapsed
         );
+        if let Some(t) = &report.timing {
+            let _ = write!(
+                out,
+                r#","ttfb_ms":{},"first_event_ms":{},"longest_silence_ms":{}"#,
+                ms_json(t.first_byte),
+                ms_json(t.first_event),
+                ms_json(t.longest_silence.map(|s| s.length)),
+            );
+        }
+        out.push_str("}\n");
     }
     out
+}
+
+/// The header of the live table ([`live_row`]).
+pub fn live_header() -> String {
+    format!(
+        "{:>9}  {:>8}  {:>7}  {:<7}  {:<16}  {:<12}  {:>5}  DATA\n",
+        "AT-MS", "GAP-MS", "OFFSET", "KIND", "TYPE", "LAST-ID", "RETRY"
+    )
+}
+
+/// One row of the table a live read prints as items arrive: fixed columns (the rows are
+/// printed before the widths of later ones are known), arrival and gap first; `None` when
+/// `show` leaves the record out.
+pub fn live_row(r: &Record, show: Show, at: Duration, gap: Option<Duration>) -> Option<String> {
+    let (kind, ty, id, retry, data) = match &r.item {
+        Item::Event(e) => (
+            "event",
+            cell(e.event_type(), 16),
+            id_cell12(e.id()),
+            e.retry().map_or("-".into(), |d| d.as_millis().to_string()),
+            cell(e.data(), 60),
+        ),
+        Item::Control(c) if show.controls => (
+            "control",
+            "-".into(),
+            id_cell12(c.as_ref().id()),
+            c.as_ref()
+                .retry()
+                .map_or("-".into(), |d| d.as_millis().to_string()),
+            "-".into(),
+        ),
+        Item::Comment(t) if show.comments => {
+            ("comment", "-".into(), "-".into(), "-".into(), cell(t, 60))
+        }
+        _ => return None,
+    };
+    let gap = gap.map_or("-".into(), crate::timing::ms);
+    let line = format!(
+        "{:>9}  {:>8}  {:>7}  {:<7}  {:<16}  {:<12}  {:>5}  {}",
+        crate::timing::ms(at),
+        gap,
+        r.offset,
+        kind,
+        ty,
+        id,
+        retry,
+        data
+    );
+    Some(format!("{}\n", line.trim_end()))
+}
+
+fn id_cell12(id: &str) -> String {
+    if id.is_empty() {
+        "-".into()
+    } else {
+        cell(id, 12)
+    }
 }
 
 /// Text cut to `max` characters, escaped so that it stays on one line.
@@ -226,6 +351,17 @@ pub fn summary_line(report: &Report) -> String {
     );
     if let Some(d) = report.elapsed {
         let _ = write!(line, ", {:.1} ms", d.as_secs_f64() * 1e3);
+    }
+    if let Some(t) = &report.timing {
+        let shown =
+            |d: Option<Duration>| d.map_or("-".into(), |d| format!("{} ms", crate::timing::ms(d)));
+        let _ = write!(
+            line,
+            "; first byte {}, first event {}, longest silence {}",
+            shown(t.first_byte),
+            shown(t.first_event),
+            shown(t.longest_silence.map(|s| s.length))
+        );
     }
     line
 }

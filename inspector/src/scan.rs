@@ -20,8 +20,8 @@ pub(crate) struct Line {
     pub(crate) block_start: usize,
 }
 
+/// What the scanner found once the body ended.
 pub(crate) struct Scan {
-    pub(crate) lines: Vec<Line>,
     pub(crate) problems: Vec<Problem>,
     /// The start of a block no blank line ended.
     pub(crate) pending_block: Option<usize>,
@@ -62,63 +62,104 @@ impl Tally {
     }
 }
 
-pub(crate) fn scan(body: &[u8], max_line: usize) -> Scan {
-    let mut problems = Vec::new();
-    let mut tally = Tally::default();
-    let mut pos = 0;
-    if body.starts_with(BOM) {
-        pos = BOM.len();
-        problems.push(problem(
-            ProblemKind::Bom,
-            0,
-            "the body starts with a UTF-8 byte order mark (valid once: readers skip it)".into(),
-        ));
-        if body[pos..].starts_with(BOM) {
-            problems.push(problem(
-                ProblemKind::Bom,
-                pos,
-                "a second BOM follows the first: it is not skipped, so the first line's field name starts with U+FEFF and the line is ignored".into(),
-            ));
+/// Cuts a body into lines as it grows: [`Scanner::feed`] takes the body so far and hands out
+/// the lines that are complete (a CR at the very end waits for the next byte, which may be its
+/// LF), [`Scanner::finish`] the rest once the body has ended. Fed all at once or a byte at a
+/// time, it cuts the same lines and finds the same problems.
+pub(crate) struct Scanner {
+    max_line: usize,
+    /// Where the next line starts.
+    pos: usize,
+    /// The BOM check is done.
+    bom_checked: bool,
+    problems: Vec<Problem>,
+    tally: Tally,
+    block: Option<usize>,
+    lone_cr: (usize, usize), // count, first offset
+    last_line_start: usize,
+}
+
+impl Scanner {
+    pub(crate) fn new(max_line: usize) -> Self {
+        Scanner {
+            max_line,
+            pos: 0,
+            bom_checked: false,
+            problems: Vec::new(),
+            tally: Tally::default(),
+            block: None,
+            lone_cr: (0, 0),
+            last_line_start: 0,
         }
     }
-    let mut lines = Vec::new();
-    let mut block: Option<usize> = None;
-    let mut lone_cr = (0usize, 0usize); // count, first offset
-    let mut last_line_start = pos;
-    while pos < body.len() {
-        let start = pos;
-        last_line_start = start;
+
+    /// The next complete line of `body` (the body so far; `eof`: it has ended), if any.
+    pub(crate) fn next_line(&mut self, body: &[u8], eof: bool) -> Option<Line> {
+        if !self.bom_checked {
+            // Not yet known whether a BOM (or a second one) starts the body.
+            let undecided = |b: &[u8]| b.len() < BOM.len() && BOM.starts_with(b);
+            if !eof && (undecided(body) || body.strip_prefix(BOM).is_some_and(undecided)) {
+                return None;
+            }
+            self.bom_checked = true;
+            if body.starts_with(BOM) {
+                self.pos = BOM.len();
+                self.problems.push(problem(
+                    ProblemKind::Bom,
+                    0,
+                    "the body starts with a UTF-8 byte order mark (valid once: readers skip it)"
+                        .into(),
+                ));
+                if body[self.pos..].starts_with(BOM) {
+                    self.problems.push(problem(
+                        ProblemKind::Bom,
+                        self.pos,
+                        "a second BOM follows the first: it is not skipped, so the first line's field name starts with U+FEFF and the line is ignored".into(),
+                    ));
+                }
+            }
+            self.last_line_start = self.pos;
+        }
+        let pos = self.pos;
+        if pos >= body.len() {
+            return None;
+        }
         let eol = body[pos..]
             .iter()
             .position(|&b| b == b'\r' || b == b'\n')
             .map(|i| pos + i);
         let (content_end, end) = match eol {
+            None if !eof => return None,
             None => (body.len(), body.len()),
+            Some(i) if body[i] == b'\r' && i + 1 == body.len() && !eof => return None,
             Some(i) if body[i] == b'\r' && body.get(i + 1) == Some(&b'\n') => (i, i + 2),
             Some(i) => {
                 if body[i] == b'\r' {
-                    if lone_cr.0 == 0 {
-                        lone_cr.1 = i;
+                    if self.lone_cr.0 == 0 {
+                        self.lone_cr.1 = i;
                     }
-                    lone_cr.0 += 1;
+                    self.lone_cr.0 += 1;
                 }
                 (i, i + 1)
             }
         };
+        let start = pos;
+        self.last_line_start = start;
         let content = &body[start..content_end];
-        if content.len() > max_line && tally.admit(ProblemKind::LineTooLong) {
-            problems.push(problem(
+        if content.len() > self.max_line && self.tally.admit(ProblemKind::LineTooLong) {
+            self.problems.push(problem(
                 ProblemKind::LineTooLong,
                 start,
                 format!(
-                    "a line of {} bytes, over the limit of {max_line}",
-                    content.len()
+                    "a line of {} bytes, over the limit of {}",
+                    content.len(),
+                    self.max_line
                 ),
             ));
         }
         if let Err(e) = std::str::from_utf8(content) {
-            if tally.admit(ProblemKind::InvalidUtf8) {
-                problems.push(problem(
+            if self.tally.admit(ProblemKind::InvalidUtf8) {
+                self.problems.push(problem(
                     ProblemKind::InvalidUtf8,
                     start + e.valid_up_to(),
                     "bytes that are not valid UTF-8".into(),
@@ -127,43 +168,47 @@ pub(crate) fn scan(body: &[u8], max_line: usize) -> Scan {
         }
         let mut block_start = start;
         if content.is_empty() {
-            if let Some(b) = block.take() {
+            if let Some(b) = self.block.take() {
                 block_start = b;
             }
         } else if content[0] != b':' {
-            block.get_or_insert(start);
-            field(content, start, &mut problems, &mut tally);
+            self.block.get_or_insert(start);
+            field(content, start, &mut self.problems, &mut self.tally);
         }
-        lines.push(Line {
+        self.pos = end;
+        Some(Line {
             start,
             end,
             block_start,
-        });
-        pos = end;
+        })
     }
-    if lone_cr.0 > 0 {
-        problems.push(problem(
-            ProblemKind::LoneCr,
-            lone_cr.1,
-            format!(
-                "{} line(s) end with a CR not followed by LF; the first here",
-                lone_cr.0
-            ),
-        ));
-    }
-    if body.ends_with(b"\r") {
-        problems.push(problem(
-            ProblemKind::LoneCr,
-            body.len() - 1,
-            "the stream ends with a CR: parsers that wait for an LF after it (eventsource-stream) never end the last line, and drop its event".into(),
-        ));
-    }
-    tally.overflow(&mut problems, body.len());
-    Scan {
-        lines,
-        problems,
-        pending_block: block,
-        last_line_start,
+
+    /// The findings, once every line of the whole `body` was taken with
+    /// [`next_line`](Scanner::next_line) and `eof`.
+    pub(crate) fn finish(mut self, body: &[u8]) -> Scan {
+        if self.lone_cr.0 > 0 {
+            self.problems.push(problem(
+                ProblemKind::LoneCr,
+                self.lone_cr.1,
+                format!(
+                    "{} line(s) end with a CR not followed by LF; the first here",
+                    self.lone_cr.0
+                ),
+            ));
+        }
+        if body.ends_with(b"\r") {
+            self.problems.push(problem(
+                ProblemKind::LoneCr,
+                body.len() - 1,
+                "the stream ends with a CR: parsers that wait for an LF after it (eventsource-stream) never end the last line, and drop its event".into(),
+            ));
+        }
+        self.tally.overflow(&mut self.problems, body.len());
+        Scan {
+            problems: self.problems,
+            pending_block: self.block,
+            last_line_start: self.last_line_start,
+        }
     }
 }
 

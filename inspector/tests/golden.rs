@@ -118,8 +118,8 @@ fn golden_outputs() {
     );
 }
 
-/// Each diagnostic has a golden input that shows it (the timeout needs a live server: see
-/// `tests/loopback.rs`).
+/// Each diagnostic has a golden input that shows it (the timeout and the buffering diagnosis
+/// need a live server: see `tests/loopback.rs` and `tests/live.rs`).
 #[test]
 fn every_diagnostic_has_a_golden_file() {
     let cases = [
@@ -151,7 +151,8 @@ fn every_diagnostic_has_a_golden_file() {
     ];
     for kind in ProblemKind::ALL {
         assert!(
-            kind == ProblemKind::Timeout || cases.iter().any(|(k, _)| *k == kind),
+            matches!(kind, ProblemKind::Timeout | ProblemKind::Buffered)
+                || cases.iter().any(|(k, _)| *k == kind),
             "no golden case for {kind:?}"
         );
     }

@@ -1,18 +1,19 @@
-//! Shared by the chunked test files: an obviously-correct whole-input reference decoder
-//! written straight from the RFC 9112 §7.1 grammar (re-exported from
-//! `sse_wire::reference::chunked`, behind the `reference` feature), and drivers that feed the
-//! real decoder through each of its front ends, in caller-chosen pieces.
-#![allow(dead_code)]
+//! Drivers for the chunked decoder, shared by the chunked test files and the fuzz targets: the
+//! reference decoder written straight from the RFC 9112 section 7.1 grammar (re-exported from
+//! [`crate::reference::chunked`]), the decoder's items in the reference's form ([`exts`]), and
+//! drivers that feed the real decoder through each of its front ends, in caller-chosen pieces.
 
 use bytes::{Bytes, BytesMut};
 use sse_wire::chunked::{
     BytesDecoder, Chunk, ChunkRef, DecodeError, Decoded, Decoder, ExtensionsRef, Limits,
 };
 
-// Each test file uses a different part of this.
-#[allow(unused_imports)]
-pub use sse_wire::reference::chunked::{reference_decode, Ext, Mode, Output, STRICT};
+pub use crate::reference::chunked::{
+    reference_decode, reference_decode_exact, Ext, Mode, Output, STRICT,
+};
 
+/// The extensions of a header in the reference's form.
+#[must_use]
 pub fn exts(e: &ExtensionsRef<'_>) -> Vec<Ext> {
     e.iter()
         .map(|x| {
@@ -24,7 +25,8 @@ pub fn exts(e: &ExtensionsRef<'_>) -> Vec<Ext> {
         .collect()
 }
 
-/// A configuration with every limit out of the way, for comparisons with the reference.
+/// `base` with every limit out of the way, for comparisons with the reference.
+#[must_use]
 pub fn unlimited(mut base: Limits) -> Limits {
     base.max_size_digits = usize::MAX;
     base.max_chunk_line = usize::MAX;

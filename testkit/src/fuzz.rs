@@ -1,4 +1,6 @@
-//! Drivers and checks shared by the fuzz targets in `fuzz_targets/`.
+//! Drivers and checks that only the fuzz targets in `fuzz/fuzz_targets/` use (the items' and
+//! extensions' conversions to the reference's form, and `unlimited`, are shared with the tests:
+//! [`crate::sse`], [`crate::chunked`]).
 //!
 //! Most targets read their input as a small header followed by the bytes to decode:
 //!
@@ -15,15 +17,19 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use sse_wire::chunked::{self, Chunk, ChunkRef, Decoded, Limits as Config};
-use sse_wire::reference::chunked::{Ext, Output};
-use sse_wire::reference::sse::{RefEvent, RefItem};
-use sse_wire::sse::{BytesDecoder, DecodeError, Decoder, Item, ItemRef, Limits, Truncated};
+use sse_wire::sse::{BytesDecoder, DecodeError, Decoder, Limits, Truncated};
+
+use crate::chunked::{exts, unlimited};
+use crate::guard::Guard;
+use crate::reference::chunked::{Ext, Output};
+use crate::reference::sse::RefItem;
+use crate::sse::{decode_bytes, from_item, from_item_ref};
 
 // ---------------------------------------------------------------------------------------------
 // Input header and cutting
 // ---------------------------------------------------------------------------------------------
 
-/// A fuzz input taken apart: see the crate docs.
+/// A fuzz input taken apart: see the module docs.
 #[derive(Debug, Clone, Copy)]
 pub struct Input<'a> {
     /// Configuration bits; their meaning is the target's.
@@ -49,7 +55,7 @@ impl<'a> Input<'a> {
     }
 }
 
-/// `data` cut into pieces whose lengths cycle through `cuts` (see the crate docs).
+/// `data` cut into pieces whose lengths cycle through `cuts` (see the module docs).
 #[must_use]
 pub fn pieces<'a>(data: &'a [u8], cuts: &[u8]) -> Vec<&'a [u8]> {
     if cuts.iter().all(|&c| c == 0) {
@@ -68,39 +74,6 @@ pub fn pieces<'a>(data: &'a [u8], cuts: &[u8]) -> Vec<&'a [u8]> {
     out
 }
 
-/// Fails the input when a driver makes more calls than the input can justify: a decoder that
-/// stops making progress is a bug, not a slow input.
-#[derive(Debug)]
-pub struct Guard {
-    calls: usize,
-    limit: usize,
-}
-
-impl Guard {
-    /// A budget for feeding `total` bytes in `pieces` pieces.
-    #[must_use]
-    pub fn new(total: usize, pieces: usize) -> Self {
-        Guard {
-            calls: 0,
-            limit: 4 * total + 4 * pieces + 64,
-        }
-    }
-
-    /// Counts one call.
-    ///
-    /// # Panics
-    ///
-    /// Past the budget.
-    pub fn call(&mut self, what: &str) {
-        self.calls += 1;
-        assert!(
-            self.calls <= self.limit,
-            "{what}: more than {} calls: the decoder makes no progress",
-            self.limit
-        );
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // SSE
 // ---------------------------------------------------------------------------------------------
@@ -109,16 +82,7 @@ impl Guard {
 #[must_use]
 pub fn sse_limits(line_bits: u8, event_bits: u8) -> Limits {
     const LINE: [usize; 8] = [0, 3, 8, 16, 64, 256, 1024, Limits::new().max_line_len];
-    const EVENT: [usize; 8] = [
-        0,
-        4,
-        16,
-        64,
-        256,
-        1024,
-        8192,
-        Limits::new().max_event_size,
-    ];
+    const EVENT: [usize; 8] = [0, 4, 16, 64, 256, 1024, 8192, Limits::new().max_event_size];
     let mut limits = Limits::default();
     limits.max_line_len = LINE[usize::from(line_bits & 7)];
     limits.max_event_size = EVENT[usize::from(event_bits & 7)];
@@ -194,48 +158,6 @@ impl SsePath {
     ];
 }
 
-/// An event or comment in the reference's form.
-#[must_use]
-pub fn from_item_ref(item: ItemRef<'_>) -> RefItem {
-    match item {
-        ItemRef::Event(e) => RefItem::Event(RefEvent {
-            event_type: e.event_type().to_owned(),
-            data: e.data().to_owned(),
-            id: e.id().to_owned(),
-            retry: e.retry(),
-        }),
-        ItemRef::Control(c) => RefItem::Control {
-            id: c.id().to_owned(),
-            retry: c.retry(),
-            id_set: c.id_field().is_some(),
-            retry_set: c.retry_field().is_some(),
-        },
-        ItemRef::Comment(c) => RefItem::Comment(c.to_owned()),
-        other => panic!("unknown item kind {other:?}"),
-    }
-}
-
-/// An owned event or comment in the reference's form.
-#[must_use]
-pub fn from_item(item: Item) -> RefItem {
-    match item {
-        Item::Event(e) => RefItem::Event(RefEvent {
-            event_type: e.event_type().to_owned(),
-            data: e.data().to_owned(),
-            id: e.id().to_owned(),
-            retry: e.retry(),
-        }),
-        Item::Control(c) => RefItem::Control {
-            id: c.as_ref().id().to_owned(),
-            retry: c.as_ref().retry(),
-            id_set: c.as_ref().id_field().is_some(),
-            retry_set: c.as_ref().retry_field().is_some(),
-        },
-        Item::Comment(c) => RefItem::Comment(c.to_string()),
-        other => panic!("unknown item kind {other:?}"),
-    }
-}
-
 /// Checks what an item may hold under `limits`: data within `max_event_size`, the other
 /// strings within `max_line_len` (each raw byte may become a 3-byte U+FFFD).
 fn check_item_size(item: &RefItem, limits: &Limits) {
@@ -269,7 +191,7 @@ pub fn run_sse(proto: &Decoder, path: SsePath, streams: &[Vec<&[u8]>]) -> SseRun
     let bound = sse_retained_bound(&limits);
     let total: usize = streams.iter().flatten().map(|p| p.len()).sum();
     let count: usize = streams.iter().map(Vec::len).sum();
-    let mut guard = Guard::new(total, count + streams.len());
+    let mut guard: Guard = Guard::new(total, count + streams.len());
     let mut run = SseRun::default();
     let mut fed: u64 = 0;
     let push = |run: &mut SseRun, r: Result<RefItem, DecodeError>| {
@@ -362,12 +284,7 @@ pub fn run_sse(proto: &Decoder, path: SsePath, streams: &[Vec<&[u8]>]) -> SseRun
                     fed += piece.len() as u64;
                     loop {
                         guard.call("decode_bytes");
-                        // What the removed `Decoder::decode_bytes` did: the input held as one
-                        // `Bytes`, decoded through `decode_buf`.
-                        let mut owned = BytesMut::from(core::mem::take(&mut buf));
-                        let result = decoder.decode_buf(&mut owned);
-                        buf = owned.freeze();
-                        match result {
+                        match decode_bytes(&mut decoder, &mut buf) {
                             Ok(Some(item)) => push(&mut run, Ok(from_item(item))),
                             Ok(None) => {
                                 assert!(buf.len() <= bound, "decode_bytes holds {}", buf.len());
@@ -468,17 +385,6 @@ pub fn chunked_preset(bits: u8) -> Config {
     }
 }
 
-/// `config` with every limit out of the way (for comparisons with the reference decoder).
-#[must_use]
-pub fn unlimited(mut config: Config) -> Config {
-    config.max_size_digits = usize::MAX;
-    config.max_chunk_line = usize::MAX;
-    config.max_extension_bytes = usize::MAX;
-    config.max_trailer_bytes = usize::MAX;
-    config.max_trailer_fields = usize::MAX;
-    config
-}
-
 /// `config` with small limits, picked by `bits`.
 #[must_use]
 pub fn small_limits(mut config: Config, bits: u8) -> Config {
@@ -535,19 +441,6 @@ pub enum ChunkedPath {
 impl ChunkedPath {
     /// Every front end.
     pub const ALL: [ChunkedPath; 2] = [ChunkedPath::Borrowed, ChunkedPath::DecodeBuf];
-}
-
-/// The extensions of a header in the reference's form.
-#[must_use]
-pub fn exts(e: &chunked::ExtensionsRef<'_>) -> Vec<Ext> {
-    e.iter()
-        .map(|x| {
-            (
-                x.name().to_vec(),
-                x.value().map(|v| v.unescaped().into_owned()),
-            )
-        })
-        .collect()
 }
 
 /// What the chunked decoder made of some pieces: the body, or the error (after `finish()` when
@@ -631,7 +524,7 @@ impl Tally {
 /// held between inputs, final errors, a sticky `Done` that leaves what follows untouched).
 pub fn run_chunked(config: Config, path: ChunkedPath, pieces: &[&[u8]]) -> ChunkedResult {
     let total: usize = pieces.iter().map(|p| p.len()).sum();
-    let mut guard = Guard::new(total, pieces.len());
+    let mut guard: Guard = Guard::new(total, pieces.len());
     let mut dec = chunked::Decoder::with_limits(config);
     let mut t = Tally::new(&config);
     let mut next = 0;
@@ -766,7 +659,7 @@ pub fn run_bytes_decoder(config: Config, data: &[u8], cuts: &[u8]) -> ChunkedRes
     let whole = Bytes::copy_from_slice(data);
     let range = whole.as_ptr_range();
     let cut = pieces(&whole, cuts);
-    let mut guard = Guard::new(data.len(), cut.len());
+    let mut guard: Guard = Guard::new(data.len(), cut.len());
     let mut dec = chunked::BytesDecoder::from(chunked::Decoder::with_limits(config));
     let mut t = Tally::new(&config);
     let mut done = false;
@@ -867,7 +760,7 @@ pub fn run_pipeline(
     pieces: &[&[u8]],
 ) -> PipelineRun {
     let total: usize = pieces.iter().map(|p| p.len()).sum();
-    let mut guard = Guard::new(total, pieces.len());
+    let mut guard: Guard = Guard::new(total, pieces.len());
     let mut dec = chunked::Decoder::with_limits(config).headers(headers);
     let mut items = Vec::new();
     let mut body_len = 0;

@@ -1,11 +1,12 @@
-//! Shared helpers for the `sse` decoder's conformance and property tests.
+//! Drivers for the SSE decoder, for its conformance and property tests.
 //!
-//! * [`reference`] (re-exported from `sse_wire::reference::sse`, behind the `reference`
-//!   feature): a deliberately naive decoder written straight from the WHATWG HTML Living
-//!   Standard, section 9.2 "Server-sent events", subsections "Parsing an event stream" and
-//!   "Interpreting an event stream". It takes the whole stream at once, decodes it to text, splits
-//!   it into lines char by char and runs the spec's steps on each line. It shares no code with the
-//!   decoder it checks.
+//! * The reference decoder ([`reference`](fn@reference), [`reference_limited`]... re-exported from
+//!   [`crate::reference::sse`]): a deliberately naive decoder written straight from the WHATWG
+//!   HTML Living Standard, section 9.2 "Server-sent events", subsections "Parsing an event
+//!   stream" and "Interpreting an event stream". It takes the whole stream at once, decodes it to
+//!   text, splits it into lines char by char and runs the spec's steps on each line. It shares no
+//!   code with the decoder it checks.
+//! * [`from_item`] / [`from_item_ref`]: the decoder's items in the reference's form.
 //! * `run_*`: drivers that feed a list of pieces to the real decoder through each of its ways in
 //!   (borrowed `decode`, `decode_buf`, `decode_bytes`, `BytesDecoder`), keeping each path's
 //!   documented contract, and collect what comes out in the reference's form.
@@ -13,16 +14,13 @@
 //!   pieces, and cut into one-byte pieces, through every path, and assert that all of them agree
 //!   (and, for [`check`], that they agree with the reference decoder).
 
-#![allow(dead_code)]
-
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use sse_wire::sse::{BytesDecoder, DecodeError, Decoder, Item, ItemRef, Limits, Truncated};
 
-// Each test file uses a different part of this.
-#[allow(unused_imports)]
-pub use sse_wire::reference::sse::{
+use crate::guard::Guard;
+pub use crate::reference::sse::{
     reference, reference_limited, reference_limited_from, reference_seeded, Pending, RefEvent,
     RefItem, RefLimitedOutcome, RefOutcome, RefStart,
 };
@@ -125,6 +123,7 @@ impl Run {
 }
 
 /// An item borrowed from the decoder, in the comparable form.
+#[must_use]
 pub fn from_item_ref(item: ItemRef<'_>) -> RefItem {
     match item {
         ItemRef::Event(e) => RefItem::Event(RefEvent {
@@ -145,6 +144,7 @@ pub fn from_item_ref(item: ItemRef<'_>) -> RefItem {
 }
 
 /// An owned item, in the comparable form.
+#[must_use]
 pub fn from_item(item: Item) -> RefItem {
     match item {
         Item::Event(e) => RefItem::Event(RefEvent {
@@ -164,74 +164,6 @@ pub fn from_item(item: Item) -> RefItem {
     }
 }
 
-/// Bounds the calls a driver makes, so that a decoder that never makes progress fails the test
-/// instead of hanging it.
-struct Guard {
-    calls: usize,
-    limit: usize,
-    last_error: Option<DecodeError>,
-    same_error_in_a_row: usize,
-}
-
-impl Guard {
-    fn new(pieces: &[&[u8]]) -> Self {
-        let total: usize = pieces.iter().map(|p| p.len()).sum();
-        Guard {
-            calls: 0,
-            limit: 4 * total + 4 * pieces.len() + 64,
-            last_error: None,
-            same_error_in_a_row: 0,
-        }
-    }
-
-    fn call(&mut self, path: &str) {
-        self.calls += 1;
-        assert!(
-            self.calls <= self.limit,
-            "{path}: more than {} calls for this input: the decoder makes no progress",
-            self.limit
-        );
-    }
-
-    fn ok(&mut self) {
-        self.last_error = None;
-        self.same_error_in_a_row = 0;
-    }
-
-    /// Records what one call of `path` gave: an item, or an error (after which calling again
-    /// must go on).
-    fn record(
-        &mut self,
-        path: &str,
-        items: &mut Vec<Result<RefItem, DecodeError>>,
-        result: Result<RefItem, DecodeError>,
-    ) {
-        match result {
-            Ok(item) => {
-                self.ok();
-                items.push(Ok(item));
-            }
-            Err(e) => {
-                self.error(path, &e);
-                items.push(Err(e));
-            }
-        }
-    }
-
-    fn error(&mut self, path: &str, e: &DecodeError) {
-        if self.last_error.as_ref() == Some(e) {
-            self.same_error_in_a_row += 1;
-        } else {
-            self.last_error = Some(*e);
-            self.same_error_in_a_row = 1;
-        }
-        assert!(
-            self.same_error_in_a_row < 3,
-            "{path}: the same call keeps failing with {e:?}; calling again should go on"
-        );
-    }
-}
-
 /// Borrowed `Decoder::decode`: the driver owns a `Vec<u8>`, drops `consumed` bytes from its
 /// front after each call and appends each new piece.
 pub fn run_borrowed(proto: &Decoder, pieces: &[&[u8]]) -> Run {
@@ -240,7 +172,7 @@ pub fn run_borrowed(proto: &Decoder, pieces: &[&[u8]]) -> Run {
 
 /// As [`run_borrowed`], on a decoder that may already have decoded (and finished) other streams.
 pub fn run_borrowed_on(decoder: &mut Decoder, pieces: &[&[u8]]) -> Run {
-    let mut guard = Guard::new(pieces);
+    let mut guard = Guard::for_pieces(pieces);
     let mut buf: Vec<u8> = Vec::new();
     let mut items = Vec::new();
     for piece in pieces {
@@ -284,7 +216,7 @@ pub fn run_decode_buf(proto: &Decoder, pieces: &[&[u8]]) -> Run {
 
 /// As [`run_decode_buf`], on a decoder that may already have decoded other streams.
 pub fn run_decode_buf_on(decoder: &mut Decoder, pieces: &[&[u8]]) -> Run {
-    let mut guard = Guard::new(pieces);
+    let mut guard = Guard::for_pieces(pieces);
     let mut buf = BytesMut::new();
     let mut items = Vec::new();
     for piece in pieces {
@@ -317,7 +249,7 @@ pub fn decode_bytes(decoder: &mut Decoder, buf: &mut Bytes) -> Result<Option<Ite
 /// joined with the next piece.
 pub fn run_decode_bytes(proto: &Decoder, pieces: &[&[u8]]) -> Run {
     let mut decoder = proto.clone();
-    let mut guard = Guard::new(pieces);
+    let mut guard = Guard::for_pieces(pieces);
     let mut buf = Bytes::new();
     let mut items = Vec::new();
     for piece in pieces {
@@ -350,7 +282,7 @@ pub fn run_bytes_decoder(proto: &Decoder, pieces: &[&[u8]]) -> Run {
 
 /// As [`run_bytes_decoder`], on a decoder that may already have decoded other streams.
 pub fn run_bytes_decoder_on(decoder: &mut BytesDecoder, pieces: &[&[u8]]) -> Run {
-    let mut guard = Guard::new(pieces);
+    let mut guard = Guard::for_pieces(pieces);
     let mut items = Vec::new();
     for piece in pieces {
         decoder.push(Bytes::copy_from_slice(piece));
@@ -367,7 +299,7 @@ pub fn run_bytes_decoder_on(decoder: &mut BytesDecoder, pieces: &[&[u8]]) -> Run
 /// with `mixed`, with `next_ref` and the iterator in turn.
 fn run_bytes_decoder_views(proto: &Decoder, pieces: &[&[u8]], mixed: bool) -> Run {
     let mut decoder = BytesDecoder::from(proto.clone());
-    let mut guard = Guard::new(pieces);
+    let mut guard = Guard::for_pieces(pieces);
     let mut items = Vec::new();
     let mut turn = false;
     for piece in pieces {
@@ -397,7 +329,7 @@ fn run_bytes_decoder_views(proto: &Decoder, pieces: &[&[u8]], mixed: bool) -> Ru
 /// whole burst of reads before looking).
 pub fn run_bytes_decoder_queued(proto: &Decoder, pieces: &[&[u8]]) -> Run {
     let mut decoder = BytesDecoder::from(proto.clone());
-    let mut guard = Guard::new(pieces);
+    let mut guard = Guard::for_pieces(pieces);
     for piece in pieces {
         decoder.push(Bytes::copy_from_slice(piece));
     }
@@ -648,8 +580,8 @@ pub fn with_eol_bytes(template: &[u8], eol: &str) -> Vec<u8> {
 }
 
 /// Cuts `input` at the given points (sorted; repeated points make empty pieces), for the
-/// proptests.
-#[allow(dead_code)] // not every test file that includes this module cuts by `Index`
+/// proptests. With the `proptest` feature only.
+#[cfg(feature = "proptest")]
 pub fn cut<'a>(input: &'a [u8], points: &[proptest::sample::Index]) -> Vec<&'a [u8]> {
     let mut at: Vec<usize> = points.iter().map(|i| i.index(input.len() + 1)).collect();
     at.sort_unstable();

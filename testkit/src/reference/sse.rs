@@ -3,10 +3,10 @@
 //! "Interpreting an event stream".
 //!
 //! It takes the whole stream at once, decodes it to text, splits it into lines char by char and
-//! runs the spec's steps on each line. It shares no code with [`crate::sse`] (only the
+//! runs the spec's steps on each line. It shares no code with [`sse_wire::sse`] (only the
 //! [`Limits`] and [`DecodeError`] types), so a difference between the two is a bug in one of them.
 //!
-//! [`reference`] and [`reference_seeded`] know no limits (the spec has none);
+//! [`reference`](fn@reference) and [`reference_seeded`] know no limits (the spec has none);
 //! [`reference_limited`] and [`reference_limited_from`] apply the crate's [`Limits`] by their
 //! documented rules, restated below.
 
@@ -16,7 +16,7 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::time::Duration;
 
-use crate::sse::{DecodeError, Limit, Limits};
+use sse_wire::sse::{DecodeError, Limit, Limits};
 
 // ---------------------------------------------------------------------------------------------
 // Items in a form both the reference and the real decoder can be compared in

@@ -1,7 +1,7 @@
 //! The chunked reference decoder: an obviously-correct whole-input decoder written straight from
-//! the RFC 9112 section 7.1 grammar, sharing no code with [`crate::chunked`].
+//! the RFC 9112 section 7.1 grammar, sharing no code with [`sse_wire::chunked`].
 //!
-//! [`reference_decode`] knows the two leniencies of [`crate::chunked::Limits`] ([`Mode`]) but no
+//! [`reference_decode`] knows the two leniencies of [`sse_wire::chunked::Limits`] ([`Mode`]) but no
 //! limit, and only says whether the body is valid: compare it with a decoder whose limits are
 //! all out of the way. [`reference_decode_exact`] applies a whole `Limits`, limits included, and
 //! fails with the error the decoder must report (kind and offset).
@@ -33,20 +33,20 @@ pub struct Mode {
     pub bare_lf: bool,
 }
 
-/// No leniency: the grammar to the letter (as [`Limits::strict`](crate::chunked::Limits::strict)).
+/// No leniency: the grammar to the letter (as [`Limits::strict`](sse_wire::chunked::Limits::strict)).
 pub const STRICT: Mode = Mode {
     trailing_ws: false,
     bare_lf: false,
 };
 
-/// Trailing whitespace on chunk lines tolerated (as [`Limits::new`](crate::chunked::Limits::new)).
+/// Trailing whitespace on chunk lines tolerated (as [`Limits::new`](sse_wire::chunked::Limits::new)).
 pub const DEFAULT: Mode = Mode {
     trailing_ws: true,
     bare_lf: false,
 };
 
 /// Trailing whitespace and bare LF both accepted (as
-/// [`Limits::lenient`](crate::chunked::Limits::lenient)).
+/// [`Limits::lenient`](sse_wire::chunked::Limits::lenient)).
 pub const LENIENT: Mode = Mode {
     trailing_ws: true,
     bare_lf: true,
@@ -243,7 +243,7 @@ pub fn reference_decode(input: &[u8], mode: Mode) -> Result<Output, ()> {
 // The same grammar with the decoder's limits and its exact error reports
 // ---------------------------------------------------------------------------------------------
 
-use crate::chunked::{DecodeError as Error, Limit, Limits as Config};
+use sse_wire::chunked::{DecodeError as Error, Limit, Limits as Config};
 
 const CR: u8 = b'\r';
 const LF: u8 = b'\n';
