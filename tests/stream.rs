@@ -874,3 +874,44 @@ async fn keep_alive_recipe() {
     assert_eq!(timed, want);
     assert_eq!(start.elapsed().as_secs(), 50);
 }
+
+/// Issue 25 through the `Stream` adapter: an event dropped for a limit keeps its `id` (the
+/// three cases of `tests/sse_limits.rs`), at every cut into pieces.
+#[test]
+fn a_dropped_event_keeps_its_id_through_the_stream_adapter() {
+    let long = "x".repeat(200);
+    let mut third = b"id: 1\ndata: a\n\n".to_vec();
+    for _ in 0..10 {
+        third.extend_from_slice(b"data: yyyyyyyyyy\n");
+    }
+    third.extend_from_slice(b"id: 2\n\ndata: c\n\n");
+    let cases = [
+        format!("id: 1\ndata: a\n\ndata: {long}\nid: 2\n\ndata: c\n\n").into_bytes(),
+        format!("id: 1\ndata: a\n\nid: 2\ndata: {long}\n\ndata: c\n\n").into_bytes(),
+        third,
+    ];
+    let mut limits = Limits::default();
+    limits.max_line_len = 64;
+    limits.max_event_size = 64;
+    for case in cases {
+        let body = Bytes::from(case);
+        for pieces in cuttings(&body) {
+            let decoder = BytesDecoder::from(Decoder::with_limits(limits));
+            let mut items: EventStream<_, Item> =
+                EventStream::with_decoder(Script::<()>::ok(pieces), decoder);
+            let got: Vec<_> = block_on((&mut items).collect());
+            let shape: Vec<String> = got
+                .iter()
+                .map(|i| match i {
+                    Ok(Item::Event(e)) => format!("{}@{}", e.data(), e.id()),
+                    Ok(Item::Control(c)) => format!("control@{}", c.as_ref().id()),
+                    Ok(_) => "other".into(),
+                    Err(SseError::Limit(_)) => "error".into(),
+                    Err(e) => format!("{e:?}"),
+                })
+                .collect();
+            assert_eq!(shape, ["a@1", "error", "control@2", "c@2"]);
+            assert_eq!(items.decoder().decoder().last_event_id(), "2");
+        }
+    }
+}
