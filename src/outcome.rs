@@ -134,7 +134,7 @@ impl From<Sentinel> for Signals {
 /// mine.name = "my-api".into();
 /// mine.end_types.push("done".into());
 /// mine.error_types.push("failure".into());
-/// let names: Vec<_> = Signals::presets().map(|s| s.name);
+/// let names = Signals::presets().map(|s| s.name);
 /// assert_eq!(names, ["openai-chat", "openai-responses", "anthropic-messages"]);
 /// assert_eq!("anthropic-messages".parse::<Signals>(), Ok(Signals::anthropic_messages()));
 /// ```

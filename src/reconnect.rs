@@ -749,7 +749,7 @@ impl<J: FnMut(Duration) -> Duration> Reconnect<J> {
     ///
     /// ```
     /// use core::time::Duration;
-    /// use sse_wire::reconnect::{Action, Config, Reconnect};
+    /// use sse_wire::reconnect::{Config, Reconnect};
     /// use sse_wire::sse::Decoder;
     ///
     /// // A deterministic stand-in for "up to 10% more".
