@@ -6,7 +6,17 @@
 //! an HTTP client needs on top: a bounded number of attempts, exponential backoff with a cap,
 //! caller-supplied jitter, and no silent re-sending of a non-idempotent request. It opens no
 //! socket, reads no clock and draws no random number: the caller's loop feeds it what happened
-//! (`on_*` methods) and asks it what to do next ([`poll`](Reconnect::poll)).
+//! (`on_*` methods, [`handle_timeout`](Reconnect::handle_timeout)) and asks it what to do next
+//! ([`poll`](Reconnect::poll)) and when to wake it ([`poll_timeout`](Reconnect::poll_timeout)).
+//!
+//! # Time
+//!
+//! Time is passed in, as quinn-proto's `Connection` takes it: every `now` is a [`Duration`]
+//! since an origin the caller chooses (the start of the program, of the session, or any fixed
+//! instant), read from a monotonic clock (`Instant::now() - origin` with `std`, a tick counter
+//! on a microcontroller). The machine hands out deadlines on that same clock, never durations
+//! to sleep: a caller woken early (a spurious wake, another `select!` branch) that asks again
+//! gets the same deadline, so no wait is ever extended.
 //!
 //! # The loop
 //!
@@ -14,22 +24,28 @@
 //!    * [`Action::Connect`]: send a request now. [`Connect::request`] says which one (the
 //!      original, or a `GET` that resumes the stream), [`Connect::last_event_id`] the
 //!      `Last-Event-ID` to send, if any.
-//!    * [`Action::Wait`]: sleep that long, then call [`on_timeout`](Reconnect::on_timeout) and
-//!      poll again.
 //!    * [`Action::Stop`]: the session is over, for the [`Stopped`] reason given.
-//!    * `None`: a request is in flight; feed its outcome first.
+//!    * `None`: nothing to do now: a request is in flight, a stream is open, or the machine is
+//!      waiting before the next attempt. [`poll_timeout`](Reconnect::poll_timeout) says until
+//!      when, if there is a deadline: at that time call
+//!      [`handle_timeout`](Reconnect::handle_timeout)`(now)` and poll again.
 //! 2. When the response head arrives, call [`on_response`](Reconnect::on_response) with its
 //!    [`Verdict`]: the standard's, from its status and `Content-Type` ([`Verdict::of`]), or your
 //!    own judgement, as fetch-event-source's `onopen` allows. Redirects are the HTTP client's
 //!    business, as they are Fetch's for an `EventSource`: report the final response.
 //! 3. Decode the body with one [`sse::Decoder`](crate::sse::Decoder) or
 //!    [`sse::BytesDecoder`](crate::sse::BytesDecoder) kept for the whole session (call its
-//!    `reset()` before each new body). Show each event to
-//!    [`on_event`](Reconnect::on_event) if a [`Sentinel`] is configured.
+//!    `reset()` before each new body). Report every piece of the body as it arrives to
+//!    [`on_bytes`](Reconnect::on_bytes) (the [watchdog](#the-watchdog) watches it), and show
+//!    each event to [`on_event`](Reconnect::on_event) (needed with [`Config::signals`] or
+//!    [`Config::resend_before_first_event`]).
 //! 4. When the body ends, call [`on_body_end`](Reconnect::on_body_end); when the connection
 //!    fails (before or after the response), [`on_error`](Reconnect::on_error). Both take the
 //!    decoder: its last event ID and reconnection time are the session's, because the decoder
-//!    applies every `id` and `retry` line as it reads it, blocks without data included.
+//!    applies every `id` and `retry` line as it reads it, blocks without data included. When
+//!    [`on_event`](Reconnect::on_event) or [`handle_timeout`](Reconnect::handle_timeout)
+//!    returns `true`, the machine ended the connection: drop it, and report
+//!    [`on_error`](Reconnect::on_error) with the decoder as for a failure.
 //! 5. [`close`](Reconnect::close) ends the session from the caller's side at any time.
 //!
 //! ```
@@ -38,26 +54,31 @@
 //! use sse_wire::reconnect::{Action, Config, Reconnect, Request, Stopped, Verdict};
 //! use sse_wire::sse::BytesDecoder;
 //!
+//! let ms = Duration::from_millis; // the caller's monotonic clock: `now` since its origin
 //! let mut session = Reconnect::new(Config::new());
 //! let mut decoder = BytesDecoder::new();
 //!
 //! // First connection: the original request, no Last-Event-ID.
 //! let Some(Action::Connect(c)) = session.poll() else { panic!() };
 //! assert_eq!((c.request, c.last_event_id), (Request::Original, None));
-//! session.on_response(Verdict::of(200, Some(b"text/event-stream; charset=utf-8")));
+//! session.on_response(Verdict::of(200, Some(b"text/event-stream; charset=utf-8")), ms(10));
+//! session.on_bytes(ms(20));
 //! decoder.push(Bytes::from_static(b"retry: 1500\nid: 7\ndata: hi\n\n"));
 //! for item in &mut decoder { let _ = item?; }
-//! session.on_body_end(&decoder);
+//! session.on_body_end(&decoder, ms(30));
 //!
-//! // The body ended: wait the server's `retry`, then ask again with `Last-Event-ID: 7`.
-//! assert_eq!(session.poll(), Some(Action::Wait(Duration::from_millis(1500))));
-//! session.on_timeout();
+//! // The body ended: wait the server's `retry`, until 30 + 1500 ms; an early wake changes
+//! // nothing. Then ask again with `Last-Event-ID: 7`.
+//! assert_eq!((session.poll(), session.poll_timeout()), (None, Some(ms(1530))));
+//! assert!(!session.handle_timeout(ms(900)));
+//! assert_eq!((session.poll(), session.poll_timeout()), (None, Some(ms(1530))));
+//! assert!(!session.handle_timeout(ms(1530)));
 //! decoder.reset();
 //! let Some(Action::Connect(c)) = session.poll() else { panic!() };
 //! assert_eq!(c.last_event_id.as_deref(), Some("7"));
 //!
 //! // 204 No Content: the server wants the client to stop for good.
-//! session.on_response(Verdict::of(204, None));
+//! session.on_response(Verdict::of(204, None), ms(1600));
 //! assert_eq!(session.poll(), Some(Action::Stop(Stopped::NoContent)));
 //! # Ok::<(), sse_wire::sse::DecodeError>(())
 //! ```
@@ -70,13 +91,41 @@
 //! [`Config::backoff_factor`], each further attempt in a row without a successful open
 //! multiplies it by the factor, up to [`Config::backoff_cap`]; a successful open starts over. A delay is never shorter than
 //! the server's `retry` (MCP Streamable HTTP 2025-11-25: the client MUST wait that long), even
-//! when the cap is lower. Jitter, if any, is applied last, to the final figure.
+//! when the cap is lower. Jitter, if any, is applied last, to the final figure. A wait is
+//! counted from the `now` of the input that broke the stream.
+//!
+//! With [`Config::retry_statuses`] (off by default: an `EventSource` fails on every status but
+//! 200), a 408, 429 or 5xx response reconnects instead of stopping the session, and a
+//! `Retry-After` on it ([`Verdict::with_retry_after`]: delay-seconds or an HTTP date, RFC 9110
+//! §10.2.3) sets the wait instead of the backoff (no jitter: the server chose it).
+//!
+//! # The watchdog
+//!
+//! A connection that goes silent without closing (a NAT or a proxy dropped it, the server hung)
+//! never ends by itself. With [`Config::idle_timeout`], an open stream that receives no byte for
+//! that long (comments count: keep-alives are what it watches) is declared dead:
+//! [`poll_timeout`](Reconnect::poll_timeout) returns the deadline,
+//! [`handle_timeout`](Reconnect::handle_timeout) past it returns `true`, and the caller drops
+//! the connection and reports [`on_error`](Reconnect::on_error): the machine reconnects as for
+//! a network error, with `Last-Event-ID`. With [`Config::idle_heartbeats`], the window widens
+//! to that many times the longest silence seen so far between two pieces of the session's
+//! bodies, so a server that sends a keep-alive every 15 s is not declared dead at 10 s
+//! (langgraphjs sizes its window from the observed heartbeat cadence the same way).
+//!
+//! # In-band signals
+//!
+//! With [`Config::signals`] (an API's [`Signals`] preset), an event that ends the stream stops
+//! the session ([`Stopped::Done`]); an event that reports a server error ends the connection as
+//! a network error would: [`on_event`](Reconnect::on_event) returns `true`, and the request is
+//! re-sent only if the policy allows it (a `POST` by default is not: [`Stopped::NotResendable`]).
 //!
 //! # Requests and resumption
 //!
 //! A `GET` is re-sent as is, with `Last-Event-ID`. A request that is not idempotent (a `POST`
-//! starting an LLM completion or an MCP call) is never re-sent unless the caller opts in with
-//! [`Config::resend`]: re-sending it repeats its effect (and its bill). [`Resumption`] chooses
+//! starting an LLM completion or an MCP call) is never re-sent unless the caller opts in:
+//! re-sending it repeats its effect (and its bill). [`Config::resend_before_first_event`]
+//! re-sends it only while its stream has delivered no event (what the OpenAI and Anthropic
+//! SDKs do: a retry after the first delta would duplicate output); [`Config::resend`] always. [`Resumption`] chooses
 //! how a broken stream continues:
 //!
 //! * [`Resumption::EventSource`] (the default): re-send the request with `Last-Event-ID`.
@@ -92,7 +141,7 @@
 use core::fmt;
 use core::time::Duration;
 
-use crate::outcome::Sentinel;
+use crate::outcome::{Signal, Signals};
 use crate::sse::{BytesDecoder, Decoder, EventRef};
 use crate::Str;
 
@@ -162,19 +211,21 @@ pub enum Resumption {
 
 /// The settings of a [`Reconnect`] session: plain data, each field documented with its
 /// default. The defaults ([`Config::new`], [`Default`]) are an `EventSource`'s: `GET`, 3 s, no
-/// backoff, no limit on attempts, no sentinel.
+/// backoff, no limit on attempts, no signals, no watchdog, no retry on error statuses.
 ///
 /// ```
 /// use core::time::Duration;
-/// use sse_wire::outcome::Sentinel;
+/// use sse_wire::outcome::Signals;
 /// use sse_wire::reconnect::{Config, Method};
 ///
 /// let mut config = Config::new();
-/// config.method = Method::Post; // not re-sent, as `config.resend` is false
+/// config.method = Method::Post;
+/// config.resend_before_first_event = true; // as the LLM SDKs do
 /// config.backoff_factor = 2;
 /// config.backoff_cap = Duration::from_secs(30);
 /// config.max_attempts = Some(5);
-/// config.sentinel = Some(Sentinel::openai());
+/// config.signals = Some(Signals::openai_chat());
+/// config.idle_timeout = Some(Duration::from_secs(60));
 /// assert_eq!(config.reconnection_time, Duration::from_secs(3));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,12 +252,30 @@ pub struct Config {
     pub max_reconnects: Option<u32>,
     /// The method of the original request. Default [`Method::Get`].
     pub method: Method,
-    /// Whether a non-idempotent original request may be sent again. Default `false`. An
+    /// Whether a non-idempotent original request may be sent again, always. Default `false`. An
     /// idempotent one ([`Method::is_idempotent`]) is always re-sent, whatever this says.
     pub resend: bool,
-    /// An event that ends the session without reconnecting (`data: [DONE]`,
-    /// `message_stop`). Default `None`.
-    pub sentinel: Option<Sentinel>,
+    /// Whether a non-idempotent original request may be sent again while no event of the
+    /// session has been shown to [`Reconnect::on_event`] (end and error events do not count):
+    /// the LLM SDKs' policy. Default `false`. [`resend`](Config::resend) wins when set.
+    pub resend_before_first_event: bool,
+    /// The API's end and error events ([`Signals::openai_chat`], …): an end stops the session
+    /// ([`Stopped::Done`]), an error breaks the connection as a network error would. Default
+    /// `None`.
+    pub signals: Option<Signals>,
+    /// The watchdog: an open stream that receives no byte for this long is declared dead and
+    /// reconnected (see the [module docs](self#the-watchdog)). Default `None`: no watchdog, as
+    /// in an `EventSource`.
+    pub idle_timeout: Option<Duration>,
+    /// Widens [`idle_timeout`](Config::idle_timeout) to this many times the longest silence
+    /// seen so far between two pieces of the session's bodies (the heartbeat cadence). Default
+    /// 0: the window is `idle_timeout` alone.
+    pub idle_heartbeats: u32,
+    /// Whether a response with status 408, 429 or 5xx reconnects (after its `Retry-After`,
+    /// when [`Verdict::with_retry_after`] read one) instead of stopping the session with
+    /// [`Stopped::Failed`]. Default `false`: an `EventSource` fails on every status but 200
+    /// (HTML §9.2.3); fetch-event-source and the LLM SDKs retry them.
+    pub retry_statuses: bool,
     /// How a broken stream continues. Default [`Resumption::EventSource`].
     pub resumption: Resumption,
     /// The last event ID the session starts with, as if a stream had set it (a client
@@ -232,15 +301,14 @@ impl Config {
             max_reconnects: None,
             method: Method::Get,
             resend: false,
-            sentinel: None,
+            resend_before_first_event: false,
+            signals: None,
+            idle_timeout: None,
+            idle_heartbeats: 0,
+            retry_statuses: false,
             resumption: Resumption::EventSource,
             last_event_id: Str::new(),
         }
-    }
-
-    /// Whether the original request may be sent again: idempotent, or allowed by `resend`.
-    const fn may_resend(&self) -> bool {
-        self.resend || self.method.is_idempotent()
     }
 }
 
@@ -255,8 +323,6 @@ fn no_jitter(delay: Duration) -> Duration {
 pub enum Action {
     /// Send a request now, then report its response or failure.
     Connect(Connect),
-    /// Wait this long, then call [`Reconnect::on_timeout`] (returned until then).
-    Wait(Duration),
     /// The session is over; nothing more will be asked for (returned from then on).
     Stop(Stopped),
 }
@@ -293,6 +359,7 @@ impl Connect {
     /// [`crate::http::insert_request_headers`].
     ///
     /// ```
+    /// use core::time::Duration;
     /// use http::HeaderMap;
     /// use sse_wire::reconnect::{Action, Config, Reconnect, StreamState};
     ///
@@ -304,8 +371,8 @@ impl Connect {
     /// assert_eq!(headers["accept"], "text/event-stream");
     /// assert_eq!(headers.len(), 2); // and Cache-Control: no-cache
     ///
-    /// session.on_error(StreamState { last_event_id: "42", retry: None });
-    /// session.on_timeout();
+    /// session.on_error(StreamState { last_event_id: "42", retry: None }, Duration::ZERO);
+    /// let _ = session.handle_timeout(Duration::from_secs(3));
     /// let Some(Action::Connect(c)) = session.poll() else { panic!() };
     /// c.insert_headers(&mut headers);
     /// assert_eq!(headers["last-event-id"], "42");
@@ -339,12 +406,13 @@ pub enum UnsentId {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Stopped {
-    /// The configured [`Sentinel`] event arrived: the stream is complete.
+    /// An end event of the configured [`Signals`] arrived: the stream is complete.
     Done,
     /// The server answered 204 No Content: "stop reconnecting" (HTML §9.2.1).
     NoContent,
     /// The response was not an event stream: a status other than 200, or a `Content-Type` that
-    /// is not `text/event-stream` (HTML §9.2.3 "fail the connection": no reconnection).
+    /// is not `text/event-stream` (HTML §9.2.3 "fail the connection": no reconnection; with
+    /// [`Config::retry_statuses`], 408, 429 and 5xx reconnect instead).
     Failed {
         /// The status.
         status: u16,
@@ -372,12 +440,16 @@ pub enum Verdict {
     Open,
     /// Stop for good, as for 204 ([`Stopped::NoContent`]).
     NoContent,
-    /// Fail without reconnecting ([`Stopped::Failed`]).
+    /// Fail without reconnecting ([`Stopped::Failed`]), unless [`Config::retry_statuses`]
+    /// retries the status.
     Fail {
         /// The status.
         status: u16,
         /// Whether the `Content-Type` named an event stream.
         event_stream: bool,
+        /// The wait the response's `Retry-After` asked for, read by
+        /// [`Verdict::with_retry_after`]; `None` when absent or unreadable.
+        retry_after: Option<Duration>,
     },
     /// Treat the response as a network error and reconnect (a caller's choice, for example for
     /// a 503 that it knows to be passing).
@@ -395,7 +467,7 @@ impl Verdict {
     /// assert_eq!(Verdict::of(200, Some(b"Text/Event-Stream;")), Verdict::Open);
     /// assert_eq!(Verdict::of(204, None), Verdict::NoContent);
     /// assert_eq!(Verdict::of(200, Some(b"text/x-bogus")),
-    ///            Verdict::Fail { status: 200, event_stream: false });
+    ///            Verdict::Fail { status: 200, event_stream: false, retry_after: None });
     /// ```
     #[must_use]
     pub fn of(status: u16, content_type: Option<&[u8]>) -> Self {
@@ -406,7 +478,42 @@ impl Verdict {
             status => Verdict::Fail {
                 status,
                 event_stream,
+                retry_after: None,
             },
+        }
+    }
+
+    /// The verdict with the response's `Retry-After` field value read into
+    /// [`Fail::retry_after`](Verdict::Fail) (other verdicts are returned as they are). Both
+    /// forms of RFC 9110 §10.2.3 are read: delay-seconds (`120`), and an HTTP date in any of
+    /// the three forms recipients accept (§5.6.7: `Sun, 06 Nov 1994 08:49:37 GMT`,
+    /// `Sunday, 06-Nov-94 08:49:37 GMT`, `Sun Nov  6 08:49:37 1994`), which is turned into a
+    /// wait with `unix_now`, the wall-clock time since the Unix epoch (passed in: the machine
+    /// reads no clock; a date in the past waits 0). Only [`Config::retry_statuses`] acts on it.
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use sse_wire::reconnect::Verdict;
+    ///
+    /// let now = Duration::from_secs(784_111_717); // Sun, 06 Nov 1994 08:48:37 GMT
+    /// let v = Verdict::of(503, None).with_retry_after(b"Sun, 06 Nov 1994 08:49:37 GMT", now);
+    /// assert!(matches!(v, Verdict::Fail { retry_after: Some(d), .. } if d == Duration::from_secs(60)));
+    /// let v = Verdict::of(429, None).with_retry_after(b"7", now);
+    /// assert!(matches!(v, Verdict::Fail { retry_after: Some(d), .. } if d == Duration::from_secs(7)));
+    /// ```
+    #[must_use]
+    pub fn with_retry_after(self, value: &[u8], unix_now: Duration) -> Self {
+        match self {
+            Verdict::Fail {
+                status,
+                event_stream,
+                ..
+            } => Verdict::Fail {
+                status,
+                event_stream,
+                retry_after: retry_after(value, unix_now),
+            },
+            other => other,
         }
     }
 
@@ -467,7 +574,10 @@ enum State {
     InFlight,
     /// The response opened a stream.
     Open,
-    /// Waiting before the next request.
+    /// The machine ended the open stream (the watchdog, a server error event): the caller
+    /// drops the connection and reports `on_error` with the decoder's state.
+    Ending,
+    /// Waiting before the next request, until this deadline.
     Waiting(Duration),
     Stopped(Stopped),
 }
@@ -478,12 +588,16 @@ enum State {
 ///
 /// * **Construction**: [`new`](Reconnect::new), or [`with_jitter`](Reconnect::with_jitter) to
 ///   pass every delay through the caller's randomness.
-/// * **Output**: [`poll`](Reconnect::poll) says what to do next ([`Action`]).
-/// * **Inputs**: what happened, in the order it happens on a connection:
+/// * **Output**: [`poll`](Reconnect::poll) says what to do next ([`Action`]),
+///   [`poll_timeout`](Reconnect::poll_timeout) when to call
+///   [`handle_timeout`](Reconnect::handle_timeout).
+/// * **Inputs**: what happened, in the order it happens on a connection, each with the `now`
+///   it happened at (see the [module docs](self#time)):
 ///   [`on_response`](Reconnect::on_response) (the response head, as a [`Verdict`]),
-///   [`on_event`](Reconnect::on_event) (each event of the body, when a sentinel is configured),
-///   then [`on_body_end`](Reconnect::on_body_end) or [`on_error`](Reconnect::on_error); between
-///   connections, [`on_timeout`](Reconnect::on_timeout) once an [`Action::Wait`] is over; and
+///   [`on_bytes`](Reconnect::on_bytes) (each piece of the body) and
+///   [`on_event`](Reconnect::on_event) (each event of the body), then
+///   [`on_body_end`](Reconnect::on_body_end) or [`on_error`](Reconnect::on_error);
+///   [`handle_timeout`](Reconnect::handle_timeout) at a deadline; and
 ///   [`close`](Reconnect::close) at any time.
 /// * **Getters**: [`stopped`](Reconnect::stopped), [`is_open`](Reconnect::is_open),
 ///   [`last_event_id`](Reconnect::last_event_id), [`retry`](Reconnect::retry),
@@ -494,9 +608,11 @@ enum State {
 ///
 /// Call [`poll`](Reconnect::poll) after every input, and act on what it returns before feeding
 /// the next one: [`Action::Connect`] is handed out once, so a request it asks for must be sent;
-/// `None` means a request is in flight or a stream is open, and only an input changes that.
-/// Inputs that do not fit the current state (a response when none was asked for, a timeout
-/// when no wait was asked for, anything after the session stopped) are ignored.
+/// `None` means a request is in flight, a stream is open or a wait runs, and only an input or
+/// a deadline ([`poll_timeout`](Reconnect::poll_timeout)) changes that. Inputs that do not fit
+/// the current state (a response when none was asked for, anything after the session stopped)
+/// are ignored, and so is a [`handle_timeout`](Reconnect::handle_timeout) before the
+/// deadline: an early wake changes nothing.
 ///
 /// `EventSource`'s `readyState` is [`is_open`](Reconnect::is_open) (OPEN),
 /// [`stopped`](Reconnect::stopped) being `Some` (CLOSED), or neither (CONNECTING).
@@ -511,6 +627,12 @@ pub struct Reconnect<J = fn(Duration) -> Duration> {
     /// Reconnections scheduled since the last open (or the start).
     in_row: u32,
     reconnects: u32,
+    /// An event of the session was shown to `on_event` (for `resend_before_first_event`).
+    delivered: bool,
+    /// When the open stream last received bytes (or opened).
+    last_bytes: Duration,
+    /// The longest silence between two pieces of the session's bodies.
+    longest_gap: Duration,
 }
 
 impl<J> fmt::Debug for Reconnect<J> {
@@ -522,6 +644,9 @@ impl<J> fmt::Debug for Reconnect<J> {
             .field("retry", &self.retry)
             .field("in_row", &self.in_row)
             .field("reconnects", &self.reconnects)
+            .field("delivered", &self.delivered)
+            .field("last_bytes", &self.last_bytes)
+            .field("longest_gap", &self.longest_gap)
             .finish_non_exhaustive()
     }
 }
@@ -592,6 +717,29 @@ impl<J> Reconnect<J> {
     pub fn config(&self) -> &Config {
         &self.config
     }
+
+    /// The next deadline, on the caller's clock: the end of the wait before the next attempt,
+    /// or, while a stream is open with [`Config::idle_timeout`], the time at which the
+    /// watchdog declares it dead unless bytes arrive first. At that time call
+    /// [`handle_timeout`](Reconnect::handle_timeout). `None`: no deadline (a request is in
+    /// flight, no watchdog, or the session stopped). Asking again gives the same deadline until
+    /// an input changes it.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Duration> {
+        match self.state {
+            State::Waiting(until) => Some(until),
+            State::Open => self
+                .idle_window()
+                .map(|w| self.last_bytes.checked_add(w).unwrap_or(Duration::MAX)),
+            _ => None,
+        }
+    }
+
+    /// The watchdog's window, if it is on.
+    fn idle_window(&self) -> Option<Duration> {
+        let base = self.config.idle_timeout?;
+        Some(base.max(self.longest_gap.saturating_mul(self.config.idle_heartbeats)))
+    }
 }
 
 impl<J: FnMut(Duration) -> Duration> Reconnect<J> {
@@ -601,14 +749,14 @@ impl<J: FnMut(Duration) -> Duration> Reconnect<J> {
     ///
     /// ```
     /// use core::time::Duration;
-    /// use sse_wire::reconnect::{Action, Config, Reconnect};
+    /// use sse_wire::reconnect::{Config, Reconnect};
     /// use sse_wire::sse::Decoder;
     ///
     /// // A deterministic stand-in for "up to 10% more".
     /// let mut session = Reconnect::with_jitter(Config::new(), |d: Duration| d + d / 10);
     /// let _ = session.poll();
-    /// session.on_error(&Decoder::new());
-    /// assert_eq!(session.poll(), Some(Action::Wait(Duration::from_millis(3300))));
+    /// session.on_error(&Decoder::new(), Duration::from_secs(1));
+    /// assert_eq!(session.poll_timeout(), Some(Duration::from_millis(4300)));
     /// ```
     #[must_use]
     pub fn with_jitter(config: Config, jitter: J) -> Self {
@@ -621,14 +769,17 @@ impl<J: FnMut(Duration) -> Duration> Reconnect<J> {
             retry: None,
             in_row: 0,
             reconnects: 0,
+            delivered: false,
+            last_bytes: Duration::ZERO,
+            longest_gap: Duration::ZERO,
         }
     }
 
     // Output.
 
-    /// What to do next: see [`Action`]. `None` while a request is in flight or a stream is open.
-    /// An [`Action::Connect`] is handed out once; `Wait` and `Stop` are repeated until the state
-    /// changes.
+    /// What to do now: see [`Action`]. `None` while a request is in flight, a stream is open,
+    /// or a wait runs ([`poll_timeout`](Reconnect::poll_timeout) says until when). An
+    /// [`Action::Connect`] is handed out once; `Stop` is repeated from then on.
     #[must_use]
     pub fn poll(&mut self) -> Option<Action> {
         match self.state {
@@ -636,19 +787,43 @@ impl<J: FnMut(Duration) -> Duration> Reconnect<J> {
                 self.state = State::InFlight;
                 Some(Action::Connect(self.connect()))
             }
-            State::InFlight | State::Open => None,
-            State::Waiting(d) => Some(Action::Wait(d)),
+            State::InFlight | State::Open | State::Ending | State::Waiting(_) => None,
             State::Stopped(s) => Some(Action::Stop(s)),
         }
     }
 
     // Inputs.
 
-    /// The response head arrived, judged: by the standard with [`Verdict::of`] (or
+    /// Time passed: at or after the [`poll_timeout`](Reconnect::poll_timeout) deadline, a wait
+    /// is over (the next [`poll`](Reconnect::poll) says to connect), or the watchdog fires.
+    /// Before it, nothing changes.
+    ///
+    /// Returns `true` when the watchdog declared the open stream dead: the caller MUST drop
+    /// the connection and report [`on_error`](Reconnect::on_error) with the decoder, after
+    /// which the machine reconnects as for a network error.
+    pub fn handle_timeout(&mut self, now: Duration) -> bool {
+        match self.state {
+            State::Waiting(until) if now >= until => {
+                self.state = State::Ready;
+                false
+            }
+            State::Open => match self.poll_timeout() {
+                Some(deadline) if now >= deadline => {
+                    self.state = State::Ending;
+                    true
+                }
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// The response head arrived at `now`, judged: by the standard with [`Verdict::of`] (or
     /// [`Verdict::of_response`]), or by the caller (fetch-event-source's `onopen`).
     /// [`Verdict::Retry`] counts as a network error before any body (the session's decoder
-    /// state is unchanged).
-    pub fn on_response(&mut self, verdict: Verdict) {
+    /// state is unchanged); so does a [`Verdict::Fail`] with status 408, 429 or 5xx when
+    /// [`Config::retry_statuses`] is set, which waits its `retry_after` when it has one.
+    pub fn on_response(&mut self, verdict: Verdict, now: Duration) {
         if self.state != State::InFlight {
             return;
         }
@@ -656,57 +831,73 @@ impl<J: FnMut(Duration) -> Duration> Reconnect<J> {
             Verdict::Open => {
                 self.state = State::Open;
                 self.in_row = 0;
+                self.last_bytes = now;
             }
             Verdict::NoContent => self.state = State::Stopped(Stopped::NoContent),
             Verdict::Fail {
                 status,
+                retry_after,
+                ..
+            } if self.config.retry_statuses && matches!(status, 408 | 429 | 500..=599) => {
+                self.broken(None, now, retry_after)
+            }
+            Verdict::Fail {
+                status,
                 event_stream,
+                ..
             } => {
                 self.state = State::Stopped(Stopped::Failed {
                     status,
                     event_stream,
                 })
             }
-            Verdict::Retry => self.broken(None),
+            Verdict::Retry => self.broken(None, now, None),
+        }
+    }
+
+    /// A piece of the open stream's body arrived at `now` (any bytes: a comment, a keep-alive,
+    /// half a line): it resets the [watchdog](self#the-watchdog).
+    pub fn on_bytes(&mut self, now: Duration) {
+        if self.state == State::Open {
+            let gap = now.saturating_sub(self.last_bytes);
+            self.longest_gap = self.longest_gap.max(gap);
+            self.last_bytes = self.last_bytes.max(now);
         }
     }
 
     /// Shows the machine an event of the open stream (an owned event shows its view,
-    /// [`Event::as_ref`](crate::sse::Event::as_ref)). Returns `true` when it is the configured sentinel: the session stops
-    /// with [`Stopped::Done`] and the caller SHOULD stop reading.
+    /// [`Event::as_ref`](crate::sse::Event::as_ref)). Returns `true` when the configured
+    /// [`Signals`] call it a signal, and the caller MUST stop reading: an end stops the session
+    /// with [`Stopped::Done`]; a server error ends the connection: drop it and report
+    /// [`on_error`](Reconnect::on_error), which reconnects if the policy allows (the event
+    /// itself is the caller's to report). Any other event counts as delivered, for
+    /// [`Config::resend_before_first_event`].
     pub fn on_event(&mut self, event: EventRef<'_>) -> bool {
-        let hit = self
-            .config
-            .sentinel
-            .as_ref()
-            .is_some_and(|s| s.matches(event));
-        if hit && matches!(self.state, State::Open | State::InFlight) {
-            self.state = State::Stopped(Stopped::Done);
+        let signal = self.config.signals.as_ref().and_then(|s| s.signal(event));
+        if matches!(self.state, State::Open | State::InFlight) {
+            match signal {
+                Some(Signal::End) => self.state = State::Stopped(Stopped::Done),
+                Some(Signal::Error) => self.state = State::Ending,
+                None => self.delivered = true,
+            }
         }
-        hit
+        signal.is_some()
     }
 
-    /// The body ended without a network error ("reestablish the connection"). `state` is what
-    /// the body left: pass the session's decoder.
-    pub fn on_body_end<'a>(&mut self, state: impl Into<StreamState<'a>>) {
-        if self.state == State::Open {
-            self.broken(Some(state.into()));
-        }
-    }
-
-    /// The connection failed: before the response (connect, TLS, …) or while reading the body.
-    /// `state` is what the body left, if any: pass the session's decoder.
-    pub fn on_error<'a>(&mut self, state: impl Into<StreamState<'a>>) {
-        if matches!(self.state, State::InFlight | State::Open) {
-            self.broken(Some(state.into()));
+    /// The body ended at `now` without a network error ("reestablish the connection").
+    /// `state` is what the body left: pass the session's decoder.
+    pub fn on_body_end<'a>(&mut self, state: impl Into<StreamState<'a>>, now: Duration) {
+        if matches!(self.state, State::Open | State::Ending) {
+            self.broken(Some(state.into()), now, None);
         }
     }
 
-    /// The wait asked for by [`Action::Wait`] is over: the next [`poll`](Reconnect::poll) says
-    /// to connect.
-    pub fn on_timeout(&mut self) {
-        if let State::Waiting(_) = self.state {
-            self.state = State::Ready;
+    /// The connection failed at `now`: before the response (connect, TLS, …) or while
+    /// reading the body, or the machine ended it (the watchdog, a server error event). `state`
+    /// is what the body left, if any: pass the session's decoder.
+    pub fn on_error<'a>(&mut self, state: impl Into<StreamState<'a>>, now: Duration) {
+        if matches!(self.state, State::InFlight | State::Open | State::Ending) {
+            self.broken(Some(state.into()), now, None);
         }
     }
 
@@ -718,9 +909,16 @@ impl<J: FnMut(Duration) -> Duration> Reconnect<J> {
         }
     }
 
+    /// Whether the original request may be sent again: idempotent, allowed by `resend`, or by
+    /// `resend_before_first_event` while no event was delivered.
+    fn may_resend(&self) -> bool {
+        let c = &self.config;
+        c.resend || c.method.is_idempotent() || (c.resend_before_first_event && !self.delivered)
+    }
+
     /// The stream broke (body end, network error, or a caller's `Retry`): choose the next
     /// request and the delay, or stop.
-    fn broken(&mut self, state: Option<StreamState<'_>>) {
+    fn broken(&mut self, state: Option<StreamState<'_>>, now: Duration, wait: Option<Duration>) {
         if let Some(s) = state {
             if *self.last_event_id != *s.last_event_id {
                 self.last_event_id = Str::from(s.last_event_id);
@@ -748,10 +946,16 @@ impl<J: FnMut(Duration) -> Duration> Reconnect<J> {
             return;
         }
         self.request = next;
-        let delay = self.delay();
+        let delay = match wait {
+            Some(server) => server,
+            None => {
+                let d = self.delay();
+                (self.jitter)(d)
+            }
+        };
         self.in_row += 1;
         self.reconnects = self.reconnects.saturating_add(1);
-        self.state = State::Waiting((self.jitter)(delay));
+        self.state = State::Waiting(now.checked_add(delay).unwrap_or(Duration::MAX));
     }
 
     /// The request that continues the stream, if any may be sent. Decided afresh at every
@@ -759,7 +963,7 @@ impl<J: FnMut(Duration) -> Duration> Reconnect<J> {
     /// send, since a `GET` without `Last-Event-ID` would open another stream (in MCP, the
     /// session's standalone one), not continue this one.
     fn next_request(&self) -> Option<Request> {
-        let resend = self.config.may_resend();
+        let resend = self.may_resend();
         match self.config.resumption {
             Resumption::EventSource | Resumption::Mcp2026_07_28 => {
                 resend.then_some(Request::Original)
@@ -835,4 +1039,96 @@ fn id_header(id: &str) -> Result<Option<&str>, UnsentId> {
         }),
         None => Ok(Some(id)),
     }
+}
+
+/// A `Retry-After` field value as a wait (RFC 9110 §10.2.3): delay-seconds, or an HTTP date
+/// (§5.6.7, all three forms) less `unix_now`. `None` when it is neither.
+fn retry_after(value: &[u8], unix_now: Duration) -> Option<Duration> {
+    let v = value.trim_ascii();
+    if !v.is_empty() && v.iter().all(u8::is_ascii_digit) {
+        let secs = v.iter().try_fold(0u64, |n, &b| {
+            n.checked_mul(10)?.checked_add(u64::from(b - b'0'))
+        });
+        return Some(Duration::from_secs(secs.unwrap_or(u64::MAX)));
+    }
+    let at = http_date(core::str::from_utf8(v).ok()?, unix_now)?;
+    Some(Duration::from_secs(at).saturating_sub(unix_now))
+}
+
+/// An HTTP date (IMF-fixdate, obsolete RFC 850 or asctime form) as seconds since the Unix
+/// epoch. A two-digit RFC 850 year more than 50 years ahead of `unix_now` is in the past
+/// century (RFC 9110 §5.6.7).
+fn http_date(s: &str, unix_now: Duration) -> Option<u64> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = |m: &str| MONTHS.iter().position(|x| *x == m).map(|i| i as u64 + 1);
+    let num = |t: &str, max_len: usize| -> Option<u64> {
+        (!t.is_empty() && t.len() <= max_len && t.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| t.parse().ok())?
+    };
+    let mut parts = s.split(' ').filter(|t| !t.is_empty());
+    let weekday = parts.next()?;
+    let (year, mon, day, time) = if let Some(name) = weekday.strip_suffix(',') {
+        let first = parts.next()?;
+        if name.len() == 3 {
+            // IMF-fixdate: `Sun, 06 Nov 1994 08:49:37 GMT`.
+            let (mon, year) = (parts.next()?, parts.next()?);
+            (
+                num(year, 4).filter(|_| year.len() == 4)?,
+                month(mon)?,
+                num(first, 2)?,
+                parts.next()?,
+            )
+        } else {
+            // RFC 850: `Sunday, 06-Nov-94 08:49:37 GMT`.
+            let mut dmy = first.split('-');
+            let (d, m, y) = (dmy.next()?, dmy.next()?, dmy.next()?);
+            let yy = num(y, 2).filter(|_| y.len() == 2)?;
+            let now_year = 1970 + unix_now.as_secs() / 31_556_952;
+            let mut year = now_year / 100 * 100 + yy;
+            if year > now_year + 50 {
+                year -= 100;
+            }
+            (year, month(m)?, num(d, 2)?, parts.next()?)
+        }
+    } else {
+        // asctime: `Sun Nov  6 08:49:37 1994`.
+        let (mon, day, time, year) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() {
+            return None;
+        }
+        return civil(num(year, 4)?, month(mon)?, num(day, 2)?, time);
+    };
+    if parts.next()? != "GMT" || parts.next().is_some() {
+        return None;
+    }
+    civil(year, mon, day, time)
+}
+
+/// Seconds since the Unix epoch of a proleptic Gregorian date and an `HH:MM:SS` time (days
+/// from civil: Howard Hinnant's algorithm).
+fn civil(year: u64, month: u64, day: u64, time: &str) -> Option<u64> {
+    let mut hms = time.split(':');
+    let mut field = |max: u64| -> Option<u64> {
+        let t = hms.next()?;
+        (t.len() == 2 && t.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| t.parse().ok())?
+            .filter(|v| *v <= max)
+    };
+    let (h, m, sec) = (field(23)?, field(59)?, field(60)?);
+    if hms.next().is_some() || !(1..=31).contains(&day) || year < 1970 {
+        return None;
+    }
+    let (y, mo) = if month <= 2 {
+        (year - 1, month + 9)
+    } else {
+        (year, month - 3)
+    };
+    let era = y / 400;
+    let yoe = y % 400;
+    let doy = (153 * mo + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = (era * 146_097 + doe).checked_sub(719_468)?;
+    Some(days * 86_400 + h * 3_600 + m * 60 + sec)
 }

@@ -601,3 +601,44 @@ fn a_chunked_event_stream_through_both_codecs() {
         assert_eq!(sse.decoder().last_event_id(), "2");
     }
 }
+
+/// Issue 25 through the codec: an event dropped for a limit keeps its `id`, read in pieces of
+/// every size up to `MAX_READ`.
+#[test]
+fn a_dropped_event_keeps_its_id_through_the_codec() {
+    let long = "x".repeat(200);
+    let mut third = b"id: 1\ndata: a\n\n".to_vec();
+    for _ in 0..10 {
+        third.extend_from_slice(b"data: yyyyyyyyyy\n");
+    }
+    third.extend_from_slice(b"id: 2\n\ndata: c\n\n");
+    let cases = [
+        format!("id: 1\ndata: a\n\ndata: {long}\nid: 2\n\ndata: c\n\n").into_bytes(),
+        format!("id: 1\ndata: a\n\nid: 2\ndata: {long}\n\ndata: c\n\n").into_bytes(),
+        third,
+    ];
+    let mut limits = Limits::default();
+    limits.max_line_len = 64;
+    limits.max_event_size = 64;
+    for body in &cases {
+        for max in 1..=MAX_READ {
+            let codec = SseCodec::from(sse::Decoder::with_limits(limits));
+            let items = read_all(Trickle::new(body, max), codec);
+            let shape: Vec<String> = items
+                .iter()
+                .map(|i| match i {
+                    Ok(Ok(Item::Event(e))) => format!("{}@{}", e.data(), e.id()),
+                    Ok(Ok(Item::Control(c))) => format!("control@{}", c.as_ref().id()),
+                    Ok(Ok(_)) => "other".into(),
+                    Ok(Err(_)) => "error".into(),
+                    Err(e) => format!("{e}"),
+                })
+                .collect();
+            assert_eq!(
+                shape,
+                ["a@1", "error", "control@2", "c@2"],
+                "reads of {max}"
+            );
+        }
+    }
+}

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use proptest::prelude::*;
-use sse_wire::outcome::Sentinel;
+use sse_wire::outcome::{Sentinel, Signals};
 use sse_wire::reconnect::{
     Action, Config, Connect, Method, Reconnect, Request, Resumption, Stopped, StreamState,
     UnsentId, Verdict,
@@ -15,6 +15,15 @@ use sse_wire::reconnect::{
 use sse_wire::sse::{BytesDecoder, Event, Item};
 
 const ES: Option<&[u8]> = Some(b"text/event-stream");
+
+/// The caller's clock for the tests that do not look at time: every input at the origin, so a
+/// deadline is the delay itself.
+const T0: Duration = Duration::ZERO;
+
+/// Milliseconds on the caller's clock.
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
 
 /// The default configuration, changed by `set`.
 fn configured(set: impl FnOnce(&mut Config)) -> Config {
@@ -59,13 +68,14 @@ fn connect<J: FnMut(Duration) -> Duration>(session: &mut Reconnect<J>) -> Connec
     }
 }
 
+/// The wait after a break at [`T0`]: its deadline (so its length), slept out.
 fn wait<J: FnMut(Duration) -> Duration>(session: &mut Reconnect<J>) -> Duration {
-    match session.poll() {
-        Some(Action::Wait(d)) => {
-            session.on_timeout();
+    match (session.poll(), session.poll_timeout()) {
+        (None, Some(d)) => {
+            assert!(!session.handle_timeout(d));
             d
         }
-        other => panic!("expected Wait, got {other:?}"),
+        other => panic!("expected a wait, got {other:?}"),
     }
 }
 
@@ -79,10 +89,10 @@ fn stopped<J: FnMut(Duration) -> Duration>(session: &mut Reconnect<J>) -> Stoppe
 /// One connection that opens, carries `body` and ends cleanly.
 fn open_and_end(session: &mut Reconnect, decoder: &mut BytesDecoder, body: &[u8]) {
     decoder.reset();
-    session.on_response(Verdict::of(200, ES));
+    session.on_response(Verdict::of(200, ES), T0);
     assert_eq!(ready_state(session), "OPEN");
     feed(session, decoder, body);
-    session.on_body_end(&*decoder);
+    session.on_body_end(&*decoder, T0);
 }
 
 #[test]
@@ -119,19 +129,25 @@ fn wpt_eventsource_reconnect_body_end_reconnects() {
 fn default_reconnection_time_is_three_seconds() {
     let mut s = Reconnect::new(Config::new());
     let _ = connect(&mut s);
-    s.on_error(StreamState {
-        last_event_id: "",
-        retry: None,
-    });
+    s.on_error(
+        StreamState {
+            last_event_id: "",
+            retry: None,
+        },
+        T0,
+    );
     assert_eq!(wait(&mut s), Duration::from_secs(3));
     let mut s = Reconnect::new(configured(|c| {
         c.reconnection_time = Duration::from_millis(10)
     }));
     let _ = connect(&mut s);
-    s.on_error(StreamState {
-        last_event_id: "",
-        retry: None,
-    });
+    s.on_error(
+        StreamState {
+            last_event_id: "",
+            retry: None,
+        },
+        T0,
+    );
     assert_eq!(wait(&mut s), Duration::from_millis(10));
 }
 
@@ -147,7 +163,7 @@ fn wpt_eventsource_close_204_after_reconnects_stops() {
     open_and_end(&mut s, &mut d, b"data: 2\n\n");
     let _ = wait(&mut s);
     let _ = connect(&mut s);
-    s.on_response(Verdict::of(204, None));
+    s.on_response(Verdict::of(204, None), T0);
     assert_eq!(ready_state(&s), "CLOSED");
     assert_eq!(stopped(&mut s), Stopped::NoContent);
     assert_eq!(stopped(&mut s), Stopped::NoContent, "Stop is sticky");
@@ -160,7 +176,7 @@ fn wpt_request_status_error_statuses_close_without_reconnecting() {
     for status in [204, 205, 210, 299, 404, 410, 503] {
         let mut s = Reconnect::new(Config::new());
         let _ = connect(&mut s);
-        s.on_response(Verdict::of(status, ES));
+        s.on_response(Verdict::of(status, ES), T0);
         let want = if status == 204 {
             Stopped::NoContent
         } else {
@@ -172,15 +188,21 @@ fn wpt_request_status_error_statuses_close_without_reconnecting() {
         assert_eq!(stopped(&mut s), want, "{status}");
         assert_eq!(ready_state(&s), "CLOSED");
         // Nothing that follows revives it.
-        s.on_body_end(StreamState {
-            last_event_id: "1",
-            retry: None,
-        });
-        s.on_error(StreamState {
-            last_event_id: "1",
-            retry: None,
-        });
-        s.on_timeout();
+        s.on_body_end(
+            StreamState {
+                last_event_id: "1",
+                retry: None,
+            },
+            T0,
+        );
+        s.on_error(
+            StreamState {
+                last_event_id: "1",
+                retry: None,
+            },
+            T0,
+        );
+        assert!(!s.handle_timeout(Duration::MAX));
         assert_eq!(stopped(&mut s), want, "{status}");
         assert_eq!(s.reconnects(), 0);
     }
@@ -204,7 +226,7 @@ fn wpt_format_mime_cases() {
     for (ct, opens) in cases {
         let mut s = Reconnect::new(Config::new());
         let _ = connect(&mut s);
-        s.on_response(Verdict::of(200, ct));
+        s.on_response(Verdict::of(200, ct), T0);
         if opens {
             assert_eq!(ready_state(&s), "OPEN", "{ct:?}");
             assert_eq!(s.poll(), None);
@@ -229,10 +251,10 @@ fn caller_verdict_overrides_the_standard_check() {
         c.reconnection_time = Duration::from_millis(5)
     }));
     let _ = connect(&mut s);
-    s.on_response(Verdict::Retry);
+    s.on_response(Verdict::Retry, T0);
     assert_eq!(wait(&mut s), Duration::from_millis(5));
     assert_eq!(connect(&mut s).attempt, 1);
-    s.on_response(Verdict::Open);
+    s.on_response(Verdict::Open, T0);
     assert_eq!(ready_state(&s), "OPEN");
     assert_eq!(s.attempts_in_row(), 0, "an open resets the count");
 }
@@ -321,9 +343,9 @@ fn network_error_mid_body_reconnects_with_the_state_so_far() {
     let mut s = Reconnect::new(Config::new());
     let mut d = BytesDecoder::new();
     let _ = connect(&mut s);
-    s.on_response(Verdict::of(200, ES));
+    s.on_response(Verdict::of(200, ES), T0);
     feed(&mut s, &mut d, b"retry: 40\nid: 3\ndata: a\n\n");
-    s.on_error(&d);
+    s.on_error(&d, T0);
     assert_eq!(wait(&mut s), Duration::from_millis(40));
     assert_eq!(connect(&mut s).last_event_id.as_deref(), Some("3"));
 }
@@ -336,31 +358,37 @@ fn post_is_never_resent_by_default() {
     let mut s = Reconnect::new(post.clone());
     let mut d = BytesDecoder::new();
     let _ = connect(&mut s);
-    s.on_response(Verdict::of(200, ES));
+    s.on_response(Verdict::of(200, ES), T0);
     feed(
         &mut s,
         &mut d,
         b"id: 1\ndata: {\"answer\":42}\n\ndata: [DONE]\n\n",
     );
-    s.on_body_end(&d);
+    s.on_body_end(&d, T0);
     assert_eq!(stopped(&mut s), Stopped::NotResendable);
 
     let mut s = Reconnect::new(post.clone());
     let _ = connect(&mut s);
-    s.on_error(StreamState {
-        last_event_id: "",
-        retry: None,
-    });
+    s.on_error(
+        StreamState {
+            last_event_id: "",
+            retry: None,
+        },
+        T0,
+    );
     assert_eq!(stopped(&mut s), Stopped::NotResendable);
 
     let mut s = Reconnect::new(configured(|c| {
         c.method = Method::Other { idempotent: false }
     }));
     let _ = connect(&mut s);
-    s.on_error(StreamState {
-        last_event_id: "",
-        retry: None,
-    });
+    s.on_error(
+        StreamState {
+            last_event_id: "",
+            retry: None,
+        },
+        T0,
+    );
     assert_eq!(stopped(&mut s), Stopped::NotResendable);
 
     // Opted in: re-sent as the original request.
@@ -368,10 +396,13 @@ fn post_is_never_resent_by_default() {
     post.resend = true;
     let mut s = Reconnect::new(post);
     let _ = connect(&mut s);
-    s.on_error(StreamState {
-        last_event_id: "",
-        retry: None,
-    });
+    s.on_error(
+        StreamState {
+            last_event_id: "",
+            retry: None,
+        },
+        T0,
+    );
     let _ = wait(&mut s);
     assert_eq!(connect(&mut s).request, Request::Original);
 }
@@ -379,10 +410,10 @@ fn post_is_never_resent_by_default() {
 /// A sentinel event ends the session without reconnecting; what follows is ignored.
 #[test]
 fn sentinel_stops_the_session() {
-    let mut s = Reconnect::new(configured(|c| c.sentinel = Some(Sentinel::openai())));
+    let mut s = Reconnect::new(configured(|c| c.signals = Some(Signals::openai_chat())));
     let mut d = BytesDecoder::new();
     let _ = connect(&mut s);
-    s.on_response(Verdict::of(200, ES));
+    s.on_response(Verdict::of(200, ES), T0);
     let events = feed(
         &mut s,
         &mut d,
@@ -390,7 +421,7 @@ fn sentinel_stops_the_session() {
     );
     assert_eq!(events.len(), 2, "reading stopped at the sentinel");
     assert_eq!(stopped(&mut s), Stopped::Done);
-    s.on_body_end(&d);
+    s.on_body_end(&d, T0);
     assert_eq!(stopped(&mut s), Stopped::Done);
 
     // Without a sentinel configured, the same body reconnects.
@@ -404,10 +435,12 @@ fn sentinel_stops_the_session() {
 /// Anthropic's sentinel is an event type, matched through the borrowed path too.
 #[test]
 fn sentinel_by_event_type_through_event_ref() {
-    let mut s = Reconnect::new(configured(|c| c.sentinel = Some(Sentinel::anthropic())));
+    let mut s = Reconnect::new(configured(|c| {
+        c.signals = Some(Signals::anthropic_messages())
+    }));
     let mut d = BytesDecoder::new();
     let _ = connect(&mut s);
-    s.on_response(Verdict::of(200, ES));
+    s.on_response(Verdict::of(200, ES), T0);
     d.push(Bytes::from_static(b"event: message_stop\ndata: {}\n\n"));
     let Some(Ok(sse_wire::sse::ItemRef::Event(e))) = d.next_ref() else {
         panic!()
@@ -430,7 +463,7 @@ fn backoff_multiplies_caps_and_resets_after_open() {
     let _ = connect(&mut s);
     let mut delays = Vec::new();
     for _ in 0..5 {
-        s.on_error(&d);
+        s.on_error(&d, T0);
         delays.push(wait(&mut s).as_millis());
         let _ = connect(&mut s);
     }
@@ -456,7 +489,7 @@ fn server_retry_is_the_base_and_a_floor_over_the_cap() {
     let mut delays = vec![wait(&mut s).as_millis()];
     for _ in 0..3 {
         let _ = connect(&mut s);
-        s.on_error(&d);
+        s.on_error(&d, T0);
         delays.push(wait(&mut s).as_millis());
     }
     assert_eq!(delays, [100, 300, 500, 500]);
@@ -466,10 +499,13 @@ fn server_retry_is_the_base_and_a_floor_over_the_cap() {
         c.backoff_cap = Duration::from_millis(50);
     }));
     let _ = connect(&mut s);
-    s.on_error(StreamState {
-        last_event_id: "",
-        retry: Some(Duration::from_millis(800)),
-    });
+    s.on_error(
+        StreamState {
+            last_event_id: "",
+            retry: Some(Duration::from_millis(800)),
+        },
+        T0,
+    );
     assert_eq!(wait(&mut s).as_millis(), 800, "cap below retry: retry wins");
 }
 
@@ -480,18 +516,24 @@ fn attempt_counter_increments_and_max_attempts_stops() {
     let mut s = Reconnect::new(configured(|c| c.max_attempts = Some(3)));
     let _ = connect(&mut s);
     for n in 1..=3 {
-        s.on_error(StreamState {
-            last_event_id: "",
-            retry: None,
-        });
+        s.on_error(
+            StreamState {
+                last_event_id: "",
+                retry: None,
+            },
+            T0,
+        );
         let _ = wait(&mut s);
         let c = connect(&mut s);
         assert_eq!((c.attempt, s.attempts_in_row()), (n, n));
     }
-    s.on_error(StreamState {
-        last_event_id: "",
-        retry: None,
-    });
+    s.on_error(
+        StreamState {
+            last_event_id: "",
+            retry: None,
+        },
+        T0,
+    );
     assert_eq!(
         stopped(&mut s),
         Stopped::AttemptsExhausted { reconnects: 3 }
@@ -511,10 +553,13 @@ fn attempt_counter_increments_and_max_attempts_stops() {
     // `max_attempts(0)`: never reconnect.
     let mut s = Reconnect::new(configured(|c| c.max_attempts = Some(0)));
     let _ = connect(&mut s);
-    s.on_error(StreamState {
-        last_event_id: "",
-        retry: None,
-    });
+    s.on_error(
+        StreamState {
+            last_event_id: "",
+            retry: None,
+        },
+        T0,
+    );
     assert_eq!(
         stopped(&mut s),
         Stopped::AttemptsExhausted { reconnects: 0 }
@@ -535,7 +580,9 @@ fn max_reconnects_bounds_an_open_and_close_loop() {
     loop {
         open_and_end(&mut s, &mut d, b"data: x\n\n");
         match s.poll() {
-            Some(Action::Wait(_)) => s.on_timeout(),
+            None => {
+                let _ = wait(&mut s);
+            }
             Some(Action::Stop(stop)) => {
                 assert_eq!(stop, Stopped::AttemptsExhausted { reconnects: 4 });
                 break;
@@ -566,10 +613,13 @@ fn jitter_is_applied_last() {
         let _ = connect(&mut s);
         let mut out = Vec::new();
         for _ in 0..3 {
-            s.on_error(StreamState {
-                last_event_id: "",
-                retry: None,
-            });
+            s.on_error(
+                StreamState {
+                    last_event_id: "",
+                    retry: None,
+                },
+                T0,
+            );
             out.push(wait(&mut s).as_millis());
             let _ = connect(&mut s);
         }
@@ -673,10 +723,13 @@ fn mcp_2025_11_25_no_id_no_resume() {
     config.resend = true;
     let mut s = Reconnect::new(config);
     let _ = connect(&mut s);
-    s.on_error(StreamState {
-        last_event_id: "",
-        retry: None,
-    });
+    s.on_error(
+        StreamState {
+            last_event_id: "",
+            retry: None,
+        },
+        T0,
+    );
     let _ = wait(&mut s);
     assert_eq!(connect(&mut s).request, Request::Original);
 
@@ -723,13 +776,16 @@ fn mcp_2026_07_28_no_resumption() {
     // Cancelling: close while the stream is open.
     let mut s = Reconnect::new(config);
     let _ = connect(&mut s);
-    s.on_response(Verdict::of(200, ES));
+    s.on_response(Verdict::of(200, ES), T0);
     s.close();
     assert_eq!(stopped(&mut s), Stopped::Closed);
-    s.on_body_end(StreamState {
-        last_event_id: "",
-        retry: None,
-    });
+    s.on_body_end(
+        StreamState {
+            last_event_id: "",
+            retry: None,
+        },
+        T0,
+    );
     assert_eq!(stopped(&mut s), Stopped::Closed);
 }
 
@@ -772,25 +828,29 @@ fn close_from_every_state() {
     let mut b = Reconnect::new(Config::new());
     let _ = connect(&mut b);
     b.close();
-    b.on_response(Verdict::of(200, ES));
+    b.on_response(Verdict::of(200, ES), T0);
     assert_eq!(stopped(&mut b), Stopped::Closed);
 
     let mut c = Reconnect::new(Config::new());
     let _ = connect(&mut c);
-    c.on_error(StreamState {
-        last_event_id: "",
-        retry: None,
-    });
-    assert!(matches!(c.poll(), Some(Action::Wait(_))));
+    c.on_error(
+        StreamState {
+            last_event_id: "",
+            retry: None,
+        },
+        T0,
+    );
+    assert_eq!((c.poll(), c.poll_timeout()), (None, Some(ms(3000))));
     c.close();
-    c.on_timeout();
+    assert_eq!(c.poll_timeout(), None);
+    assert!(!c.handle_timeout(ms(3000)));
     assert_eq!(stopped(&mut c), Stopped::Closed);
     assert_eq!(ready_state(&c), "CLOSED");
 
     // A stop that came first is kept.
     let mut d = Reconnect::new(Config::new());
     let _ = connect(&mut d);
-    d.on_response(Verdict::of(404, ES));
+    d.on_response(Verdict::of(404, ES), T0);
     d.close();
     assert!(matches!(
         stopped(&mut d),
@@ -810,21 +870,27 @@ fn seeded_last_event_id_goes_out_first() {
 #[test]
 fn out_of_order_inputs_are_ignored() {
     let mut s = Reconnect::new(Config::new());
-    s.on_response(Verdict::of(200, ES));
-    s.on_body_end(StreamState {
-        last_event_id: "x",
-        retry: None,
-    });
-    s.on_timeout();
+    s.on_response(Verdict::of(200, ES), T0);
+    s.on_body_end(
+        StreamState {
+            last_event_id: "x",
+            retry: None,
+        },
+        T0,
+    );
+    assert!(!s.handle_timeout(Duration::MAX));
     let c = connect(&mut s);
     assert_eq!(c.last_event_id.as_deref(), None);
-    s.on_body_end(StreamState {
-        last_event_id: "x",
-        retry: None,
-    }); // no response yet: ignored
+    s.on_body_end(
+        StreamState {
+            last_event_id: "x",
+            retry: None,
+        },
+        T0,
+    ); // no response yet: ignored
     assert_eq!(s.poll(), None);
-    s.on_response(Verdict::of(200, ES));
-    s.on_response(Verdict::of(404, ES)); // not awaited: ignored
+    s.on_response(Verdict::of(200, ES), T0);
+    s.on_response(Verdict::of(404, ES), T0); // not awaited: ignored
     assert_eq!(ready_state(&s), "OPEN");
 }
 
@@ -900,7 +966,7 @@ fn config() -> impl Strategy<Value = Config> {
             c.resumption = res;
             c.resend = resend;
             c.reconnection_time = Duration::from_millis(base);
-            c.sentinel = Some(Sentinel::openai());
+            c.signals = Some(Sentinel::openai().into());
             if let Some((f, cap)) = backoff {
                 c.backoff_factor = f;
                 c.backoff_cap = Duration::from_millis(cap);
@@ -929,8 +995,9 @@ proptest! {
         for i in inputs {
             match i {
                 Input::Poll => match s.poll() {
-                    Some(Action::Wait(d)) => {
-                        if let Some(r) = s.retry() {
+                    None => {
+                        // Every break happens at T0: a deadline is the delay.
+                        if let (Some(d), Some(r)) = (s.poll_timeout(), s.retry()) {
                             prop_assert!(d >= r, "{d:?} < retry {r:?}");
                         }
                     }
@@ -951,14 +1018,13 @@ proptest! {
                             prop_assert!(!id.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f));
                         }
                     }
-                    None => {}
                 },
-                Input::Response(status, ct) => s.on_response(Verdict::of(status, cts[usize::from(ct)])),
-                Input::BodyEnd(id, r) => s.on_body_end(StreamState { last_event_id: ids[usize::from(id)], retry: r.map(|ms| Duration::from_millis(ms.into())) }),
-                Input::Error(id, r) => s.on_error(StreamState { last_event_id: ids[usize::from(id)], retry: r.map(|ms| Duration::from_millis(ms.into())) }),
-                Input::Timeout => s.on_timeout(),
+                Input::Response(status, ct) => s.on_response(Verdict::of(status, cts[usize::from(ct)]), T0),
+                Input::BodyEnd(id, r) => s.on_body_end(StreamState { last_event_id: ids[usize::from(id)], retry: r.map(|ms| Duration::from_millis(ms.into())) }, T0),
+                Input::Error(id, r) => s.on_error(StreamState { last_event_id: ids[usize::from(id)], retry: r.map(|ms| Duration::from_millis(ms.into())) }, T0),
+                Input::Timeout => { let _ = s.handle_timeout(Duration::MAX); }
                 Input::Close => s.close(),
-                Input::Retry => s.on_response(Verdict::Retry),
+                Input::Retry => s.on_response(Verdict::Retry, T0),
                 Input::Sentinel => { let _ = s.on_event(done.as_ref()); }
             }
             if stop.is_some() {
@@ -969,4 +1035,297 @@ proptest! {
         let expect: Vec<u32> = (0..dispatched.len() as u32).collect();
         prop_assert_eq!(dispatched, expect);
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deadlines, the watchdog, in-band signals, Retry-After and re-sending before the first event
+// (issue 25).
+// ---------------------------------------------------------------------------------------------
+
+/// A session whose first request opened a stream at `at`.
+fn opened(config: Config, at: Duration) -> Reconnect {
+    let mut s = Reconnect::new(config);
+    let _ = connect(&mut s);
+    s.on_response(Verdict::of(200, ES), at);
+    s
+}
+
+/// quinn-proto's rule: a deadline out, time in. A caller woken early (a spurious wake, another
+/// `select!` branch) that asks again gets the same deadline, and connecting waits for it.
+#[test]
+fn an_early_wake_neither_connects_nor_extends_the_wait() {
+    let mut s = opened(Config::new(), ms(1_000));
+    s.on_body_end(
+        StreamState {
+            last_event_id: "3",
+            retry: Some(ms(2_000)),
+        },
+        ms(10_000),
+    );
+    assert_eq!((s.poll(), s.poll_timeout()), (None, Some(ms(12_000))));
+    for early in [ms(10_001), ms(11_000), ms(11_999)] {
+        assert!(!s.handle_timeout(early));
+        assert_eq!(
+            (s.poll(), s.poll_timeout()),
+            (None, Some(ms(12_000))),
+            "{early:?}"
+        );
+    }
+    assert!(!s.handle_timeout(ms(12_500))); // late is fine
+    assert_eq!(connect(&mut s).last_event_id.as_deref(), Some("3"));
+    assert_eq!(
+        s.poll_timeout(),
+        None,
+        "nothing to wait for while in flight"
+    );
+}
+
+/// A stream that goes silent without closing is declared dead after `idle_timeout` without a
+/// byte; any bytes (a comment included) reset the window; the caller reports `on_error` and the
+/// machine reconnects with `Last-Event-ID`.
+#[test]
+fn the_watchdog_declares_a_silent_stream_dead() {
+    let config = configured(|c| c.idle_timeout = Some(ms(30_000)));
+    let mut s = opened(config, ms(0));
+    assert_eq!(s.poll_timeout(), Some(ms(30_000)));
+    s.on_bytes(ms(20_000)); // `: keep-alive`
+    assert_eq!(s.poll_timeout(), Some(ms(50_000)));
+    assert!(
+        !s.handle_timeout(ms(30_000)),
+        "the old deadline no longer holds"
+    );
+    assert!(!s.handle_timeout(ms(49_999)));
+    assert!(s.is_open());
+    assert!(s.handle_timeout(ms(50_000)), "silent for 30 s");
+    assert!(!s.is_open());
+    assert_eq!(
+        s.poll(),
+        None,
+        "the caller reports the dead connection first"
+    );
+    s.on_error(
+        StreamState {
+            last_event_id: "7",
+            retry: None,
+        },
+        ms(50_010),
+    );
+    assert_eq!(s.poll_timeout(), Some(ms(53_010)));
+    assert!(!s.handle_timeout(ms(53_010)));
+    assert_eq!(connect(&mut s).last_event_id.as_deref(), Some("7"));
+}
+
+/// No watchdog unless asked for: an `EventSource` waits forever.
+#[test]
+fn no_watchdog_by_default() {
+    let mut s = opened(Config::new(), ms(0));
+    assert_eq!(s.poll_timeout(), None);
+    assert!(!s.handle_timeout(Duration::MAX));
+    assert!(s.is_open());
+}
+
+/// With `idle_heartbeats`, the window is that many times the longest silence seen so far
+/// between two pieces (langgraphjs PR #2529 sizes it from the heartbeat cadence), never less
+/// than `idle_timeout`, and it carries over to the next connection.
+#[test]
+fn the_watchdog_window_follows_the_heartbeat_cadence() {
+    let config = configured(|c| {
+        c.idle_timeout = Some(ms(10_000));
+        c.idle_heartbeats = 2;
+    });
+    let mut s = opened(config, ms(0));
+    s.on_bytes(ms(1_000));
+    assert_eq!(
+        s.poll_timeout(),
+        Some(ms(11_000)),
+        "2 x 1 s is below the floor"
+    );
+    s.on_bytes(ms(16_000)); // a 15 s heartbeat
+    assert_eq!(s.poll_timeout(), Some(ms(46_000)));
+    assert!(
+        !s.handle_timeout(ms(26_000)),
+        "10 s of silence is within the cadence"
+    );
+    s.on_body_end(
+        StreamState {
+            last_event_id: "",
+            retry: None,
+        },
+        ms(17_000),
+    );
+    assert!(!s.handle_timeout(ms(20_000)));
+    let _ = connect(&mut s);
+    s.on_response(Verdict::of(200, ES), ms(21_000));
+    assert_eq!(s.poll_timeout(), Some(ms(51_000)));
+}
+
+/// An in-band server error (Anthropic's `event: error`) ends the connection as a network
+/// error: a GET stream reconnects with its last event ID; the end event stops the session.
+#[test]
+fn a_server_error_event_breaks_the_connection() {
+    let config = configured(|c| c.signals = Some(Signals::anthropic_messages()));
+    let mut s = opened(config, T0);
+    let mut d = BytesDecoder::new();
+    let events = feed(
+        &mut s,
+        &mut d,
+        b"id: 4\nevent: ping\ndata: {}\n\nevent: error\ndata: {\"type\":\"error\"}\n\ndata: after\n\n",
+    );
+    assert_eq!(events.len(), 2, "reading stopped at the error event");
+    assert!(!s.is_open());
+    assert_eq!(s.stopped(), None, "an error is not the end");
+    s.on_error(&d, T0);
+    assert_eq!(wait(&mut s), ms(3_000));
+    assert_eq!(connect(&mut s).last_event_id.as_deref(), Some("4"));
+    s.on_response(Verdict::of(200, ES), T0);
+    feed(&mut s, &mut d, b"event: message_stop\ndata: {}\n\n");
+    assert_eq!(stopped(&mut s), Stopped::Done);
+}
+
+/// A POST hit by an in-band error is not re-sent by default.
+#[test]
+fn a_server_error_on_a_post_stops_it() {
+    let config = configured(|c| {
+        c.method = Method::Post;
+        c.signals = Some(Signals::openai_chat());
+    });
+    let mut s = opened(config, T0);
+    let mut d = BytesDecoder::new();
+    feed(
+        &mut s,
+        &mut d,
+        b"data: {\"error\":{\"message\":\"boom\"}}\n\n",
+    );
+    s.on_error(&d, T0);
+    assert_eq!(stopped(&mut s), Stopped::NotResendable);
+}
+
+/// The LLM SDKs' policy, opted into: a POST is re-sent while no event has arrived (a refused
+/// connection, a 200 that broke before its first delta, an error event before any content),
+/// never after one (it would duplicate the answer).
+#[test]
+fn a_post_is_re_sent_only_before_its_first_event() {
+    let config = configured(|c| {
+        c.method = Method::Post;
+        c.resend_before_first_event = true;
+        c.signals = Some(Signals::anthropic_messages());
+    });
+    let mut s = Reconnect::new(config);
+    let mut d = BytesDecoder::new();
+    let _ = connect(&mut s);
+    s.on_error(&d, T0); // refused
+    let _ = wait(&mut s);
+    assert_eq!(connect(&mut s).request, Request::Original);
+    s.on_response(Verdict::of(200, ES), T0);
+    feed(
+        &mut s,
+        &mut d,
+        b"event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\"}}\n\n",
+    );
+    s.on_error(&d, T0); // overloaded before any content: re-sent
+    let _ = wait(&mut s);
+    assert_eq!(connect(&mut s).request, Request::Original);
+    s.on_response(Verdict::of(200, ES), T0);
+    feed(&mut s, &mut d, b"event: content_block_delta\ndata: {}\n\n");
+    s.on_error(&d, T0); // broke after a delta: not re-sent
+    assert_eq!(stopped(&mut s), Stopped::NotResendable);
+    // Without the opt-in, the first failure already stops it.
+    let mut s = Reconnect::new(configured(|c| c.method = Method::Post));
+    let _ = connect(&mut s);
+    s.on_error(&d, T0);
+    assert_eq!(stopped(&mut s), Stopped::NotResendable);
+}
+
+/// Opted in (`retry_statuses`), a 429 or 503 reconnects after its `Retry-After` instead of the
+/// backoff; without it the session fails as an `EventSource` does (HTML §9.2.3).
+#[test]
+fn retry_after_sets_the_wait_when_opted_in() {
+    let now_utc = Duration::from_secs(784_111_717); // Sun, 06 Nov 1994 08:48:37 GMT
+    let retrying = configured(|c| {
+        c.retry_statuses = true;
+        c.backoff_factor = 2;
+    });
+    let mut s = Reconnect::new(retrying.clone());
+    let _ = connect(&mut s);
+    s.on_response(
+        Verdict::of(503, None).with_retry_after(b"120", now_utc),
+        ms(1_000),
+    );
+    assert_eq!(s.poll_timeout(), Some(ms(121_000)));
+    assert!(!s.handle_timeout(ms(121_000)));
+    let _ = connect(&mut s);
+    let date = b"Sun, 06 Nov 1994 08:49:37 GMT";
+    s.on_response(
+        Verdict::of(429, ES).with_retry_after(date, now_utc),
+        ms(200_000),
+    );
+    assert_eq!(
+        s.poll_timeout(),
+        Some(ms(260_000)),
+        "an HTTP date, 60 s ahead"
+    );
+    assert!(!s.handle_timeout(ms(260_000)));
+    let _ = connect(&mut s);
+    // No Retry-After: the backoff (third attempt in a row: 3 s x 2 x 2).
+    s.on_response(Verdict::of(500, None), ms(300_000));
+    assert_eq!(s.poll_timeout(), Some(ms(312_000)));
+    assert!(!s.handle_timeout(ms(312_000)));
+    let _ = connect(&mut s);
+    // A status that is not retried still fails.
+    s.on_response(
+        Verdict::of(404, None).with_retry_after(b"1", now_utc),
+        ms(400_000),
+    );
+    assert!(matches!(
+        stopped(&mut s),
+        Stopped::Failed { status: 404, .. }
+    ));
+
+    // Without the opt-in, Retry-After is not read.
+    let mut s = Reconnect::new(Config::new());
+    let _ = connect(&mut s);
+    s.on_response(Verdict::of(503, None).with_retry_after(b"1", now_utc), T0);
+    assert!(matches!(
+        stopped(&mut s),
+        Stopped::Failed { status: 503, .. }
+    ));
+}
+
+/// RFC 9110 §10.2.3 / §5.6.7: delay-seconds and the three HTTP-date forms; anything else is
+/// no Retry-After.
+#[test]
+fn retry_after_forms() {
+    let now = Duration::from_secs(784_111_777); // Sun, 06 Nov 1994 08:49:37 GMT
+    let read = |v: &[u8]| match Verdict::of(503, None).with_retry_after(v, now) {
+        Verdict::Fail { retry_after, .. } => retry_after,
+        other => panic!("{other:?}"),
+    };
+    let secs = |n| Some(Duration::from_secs(n));
+    assert_eq!(read(b"0"), secs(0));
+    assert_eq!(read(b" 30 "), secs(30));
+    assert_eq!(read(b"Sun, 06 Nov 1994 08:50:37 GMT"), secs(60));
+    assert_eq!(read(b"Sunday, 06-Nov-94 08:50:37 GMT"), secs(60));
+    assert_eq!(read(b"Sun Nov  6 08:50:37 1994"), secs(60));
+    assert_eq!(read(b"Thu, 01 Dec 1994 16:00:00 GMT"), secs(2_185_823));
+    assert_eq!(
+        read(b"Sun, 06 Nov 1994 08:49:00 GMT"),
+        secs(0),
+        "a date in the past"
+    );
+    for bad in [
+        &b""[..],
+        b"-1",
+        b"1.5",
+        b"soon",
+        b"Sun, 06 Nov 1994 25:00:00 GMT",
+        b"Sun, 06 Foo 1994 08:49:37 GMT",
+        b"Sun, 06 Nov 1994 08:49:37 UTC",
+    ] {
+        assert_eq!(read(bad), None, "{:?}", String::from_utf8_lossy(bad));
+    }
+    // Only a failing verdict carries it.
+    assert_eq!(
+        Verdict::of(200, ES).with_retry_after(b"5", now),
+        Verdict::Open
+    );
 }

@@ -404,11 +404,12 @@ mod end_to_end {
             assert!(round < 1000, "no progress");
             let connect = match session.poll() {
                 Some(Action::Connect(c)) => c,
-                Some(Action::Wait(d)) => {
-                    // The server's `retry: 0` once the client has read it, the default before.
+                None => {
+                    // The server's `retry: 0` once the client has read it, the default before
+                    // (every input at time 0: the deadline is the wait).
                     let want = decoder.decoder().retry().unwrap_or(Duration::from_secs(3));
-                    assert_eq!(d, want);
-                    session.on_timeout();
+                    assert_eq!(session.poll_timeout(), Some(want));
+                    let _ = session.handle_timeout(want);
                     continue;
                 }
                 other => panic!("{other:?}"),
@@ -427,14 +428,14 @@ mod end_to_end {
             }
             let cut = cuts.get(round).map_or(body.len(), |c| 1 + c % body.len());
             decoder.reset();
-            session.on_response(Verdict::of(200, Some(b"text/event-stream")));
+            session.on_response(Verdict::of(200, Some(b"text/event-stream")), Duration::ZERO);
             decoder.push(Bytes::copy_from_slice(&body[..cut]));
             for item in &mut decoder {
                 if let Item::Event(e) = item.unwrap() {
                     got.push(e.data().to_owned());
                 }
             }
-            session.on_body_end(&decoder);
+            session.on_body_end(&decoder, Duration::ZERO);
         }
         got
     }

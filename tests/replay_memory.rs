@@ -195,15 +195,16 @@ fn a_reconnect_session_is_small() {
         let Some(Action::Connect(_)) = session.poll() else {
             panic!()
         };
-        session.on_response(Verdict::of(200, Some(b"text/event-stream")));
+        session.on_response(Verdict::of(200, Some(b"text/event-stream")), Duration::ZERO);
         decoder.push(Bytes::from_static(
             b"retry: 1000\nid: req7-12\ndata: token\n\n",
         ));
         for item in &mut decoder {
             item.unwrap();
         }
-        session.on_body_end(&decoder);
-        assert_eq!(session.poll(), Some(Action::Wait(Duration::from_secs(1))));
+        session.on_body_end(&decoder, Duration::ZERO);
+        assert_eq!(session.poll(), None);
+        assert_eq!(session.poll_timeout(), Some(Duration::from_secs(1)));
         (session, decoder)
     });
     println!(

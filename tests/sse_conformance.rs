@@ -1246,10 +1246,10 @@ fn event_too_large() {
     );
 }
 
-// Documented: "the event being decoded when a limit was exceeded is discarded whole": its `id`
-// does not become the last event ID.
+// Documented on `DecodeError`: the dropped event's data goes, its `id` still becomes the last
+// event ID (issue 25), through the `Control` item after the error.
 #[test]
-fn limit_error_discards_the_whole_event_including_its_id() {
+fn limit_error_drops_the_event_but_commits_its_id() {
     let decoder = limited(24, 1 << 20);
     let input = format!(
         "id: 1\ndata: a\n\nid: 2\ndata: {}\n\ndata: b\n\n",
@@ -1264,10 +1264,16 @@ fn limit_error_discards_the_whole_event_including_its_id() {
                 limit: Limit::LineLen,
                 offset: 15 + 6 + 24
             }),
-            Ok(ev("message", "b", "1", None)),
+            Ok(RefItem::Control {
+                id: "2".into(),
+                retry: None,
+                id_set: true,
+                retry_set: false
+            }),
+            Ok(ev("message", "b", "2", None)),
         ]
     );
-    assert_eq!(run.last_event_id, "1");
+    assert_eq!(run.last_event_id, "2");
 }
 
 // Documented: "on error nothing is consumed and calling again with the same buffer continues",

@@ -206,3 +206,98 @@ fn limit_corners() {
     // cost the next event too: that unterminated `t` would no longer be reported by finish().
     check_limited(&limited(5, 32), b":\xff\x18\xff\xff\xff\nt");
 }
+
+/// Issue 25: an event dropped for a limit keeps its `id`, wherever the `id` stands in the block
+/// (after the oversized line, before it, after an event that grew too large). Otherwise a
+/// client that reconnects sends the id before the dropped event, the server replays the event
+/// that can never fit, and the client drops it again, forever. Each case must give `a@1`, the
+/// error, the `Control` item of the dropped block's `id` (at its blank line, so after the
+/// error), then `c@2`, and a last event ID of `2`: whole, cut at every byte and in one-byte
+/// pieces, through every path of `PATHS` (borrowed `decode`, `decode_buf`, `BytesDecoder` as an
+/// iterator and through `next_ref`), and the same as the limited reference.
+pub fn dropped_event_cases() -> Vec<Vec<u8>> {
+    let long = "x".repeat(200);
+    let mut third = b"id: 1\ndata: a\n\n".to_vec();
+    for _ in 0..10 {
+        third.extend_from_slice(b"data: yyyyyyyyyy\n");
+    }
+    third.extend_from_slice(b"id: 2\n\ndata: c\n\n");
+    vec![
+        format!("id: 1\ndata: a\n\ndata: {long}\nid: 2\n\ndata: c\n\n").into_bytes(),
+        format!("id: 1\ndata: a\n\nid: 2\ndata: {long}\n\ndata: c\n\n").into_bytes(),
+        third,
+    ]
+}
+
+#[test]
+fn a_dropped_event_keeps_its_id_on_every_path() {
+    use sse_wire_testkit::sse::{control, ev};
+    let mut limits = Limits::default();
+    limits.max_line_len = 64;
+    limits.max_event_size = 64;
+    let decoder = Decoder::with_limits(limits);
+    for input in dropped_event_cases() {
+        let run = check_limited(&decoder, &input);
+        let items: Vec<_> = run
+            .items
+            .iter()
+            .map(|i| i.as_ref().map_err(|_| ()))
+            .collect();
+        assert_eq!(
+            items,
+            [
+                Ok(&ev("message", "a", "1", None)),
+                Err(()),
+                Ok(&control("2", None, true, false)),
+                Ok(&ev("message", "c", "2", None)),
+            ],
+            "{}",
+            show(&input)
+        );
+        assert_eq!(run.last_event_id, "2", "{}", show(&input));
+    }
+}
+
+/// The rule for every field of a dropped block: `id` and `retry` take effect (before or after
+/// the error line), `event` and `data` do not; an `id` line that is itself over the line limit
+/// is lost; a block that ends with the stream commits nothing.
+#[test]
+fn every_field_of_a_dropped_block() {
+    use sse_wire_testkit::sse::{control, ev};
+    let mut limits = Limits::default();
+    limits.max_line_len = 16;
+    limits.max_event_size = 16;
+    let decoder = Decoder::with_limits(limits);
+    let long = "x".repeat(20);
+    let input = format!(
+        "retry: 5\nevent: big\ndata: {long}\nretry: 7\nid: 9\nevent: other\ndata: z\n\ndata: next\n\n"
+    );
+    let ok = |run: &sse_wire_testkit::sse::Run| -> Vec<_> {
+        run.items
+            .iter()
+            .filter_map(|i| i.as_ref().ok().cloned())
+            .collect()
+    };
+    let run = check_limited(&decoder, input.as_bytes());
+    assert_eq!(
+        ok(&run),
+        [
+            control("9", Some(7), true, true),
+            ev("message", "next", "9", Some(7))
+        ]
+    );
+    // An id line over the line limit in the dropped block: lost; the earlier one stands.
+    let input = format!("id: 3\ndata: {long}\nid: {long}\n\ndata: next\n\n");
+    let run = check_limited(&decoder, input.as_bytes());
+    assert_eq!(
+        ok(&run),
+        [
+            control("3", None, true, false),
+            ev("message", "next", "3", None)
+        ]
+    );
+    // The stream ends inside the dropped block: nothing is committed.
+    let input = format!("id: 1\ndata: a\n\ndata: {long}\nid: 2\n");
+    let run = check_limited(&decoder, input.as_bytes());
+    assert_eq!(run.last_event_id, "1");
+}

@@ -14,7 +14,7 @@ use bytes::{Bytes, BytesMut};
 use futures::executor::block_on;
 use futures::stream::{self, Stream, StreamExt, TryStreamExt};
 use sse_wire::chunked;
-use sse_wire::outcome::{Outcome, Sentinel, Tracker};
+use sse_wire::outcome::{Outcome, Sentinel, Signals};
 use sse_wire::sse::{
     BytesDecoder, Decoder, EncodeError, Encoder, Event, Item, Limits, OutEvent, Truncated,
 };
@@ -377,10 +377,10 @@ fn until_openai_sentinel_at_every_cut() {
     for pieces in cuttings(&body) {
         let mut events = Script::<()>::ok(pieces)
             .sse_events()
-            .until(Sentinel::openai());
+            .until(Signals::openai_chat());
         let got: Vec<_> = block_on((&mut events).collect());
         assert_eq!(data_of(got), want);
-        assert_eq!(events.outcome(), Some(&Outcome::Sentinel));
+        assert!(matches!(events.outcome(), Some(Outcome::Sentinel(e)) if e.data() == "[DONE]"));
         assert!(block_on(events.next()).is_none());
     }
 }
@@ -395,13 +395,13 @@ fn nothing_is_read_after_the_sentinel() {
     ];
     let script = Script::new(steps);
     let taken = script.taken.clone();
-    let mut events = script.sse_events().until(Sentinel::openai());
+    let mut events = script.sse_events().until(Signals::openai_chat());
     let got: Vec<_> = block_on((&mut events).collect());
     assert_eq!(data_of(got), ["a"]);
     assert_eq!(taken.get(), 2);
     assert!(block_on(events.next()).is_none());
     assert_eq!(taken.get(), 2);
-    assert_eq!(events.into_parts().1, Some(Outcome::Sentinel));
+    assert!(matches!(events.into_parts().1, Some(Outcome::Sentinel(_))));
 }
 
 #[test]
@@ -412,16 +412,18 @@ fn until_anthropic_event_type() {
     for pieces in cuttings(&body) {
         let mut events = Script::<()>::ok(pieces)
             .sse_events()
-            .until(Sentinel::anthropic());
+            .until(Signals::anthropic_messages());
         let got: Vec<_> = block_on((&mut events).collect());
         let types: Vec<_> = got
             .iter()
             .map(|e| e.as_ref().unwrap().event_type().to_owned())
             .collect();
         assert_eq!(types, ["message_start", "ping", "content_block_delta"]);
-        assert_eq!(events.outcome(), Some(&Outcome::Sentinel));
+        assert!(
+            matches!(events.outcome(), Some(Outcome::Sentinel(e)) if e.event_type() == "message_stop")
+        );
     }
-    // Either marker.
+    // Either marker, through the hidden `Sentinel` kept for sse-inspect.
     let mut either = Sentinel::openai();
     either.event_type = Some("message_stop".into());
     let s = Script::<()>::ok([Bytes::from_static(b"event: message_stop\ndata: x\n\n")]);
@@ -438,7 +440,7 @@ fn without_the_sentinel_the_end_is_clean_but_cut() {
     for pieces in cuttings(&body) {
         let mut events = Script::<()>::ok(pieces)
             .sse_events()
-            .until(Sentinel::openai());
+            .until(Signals::openai_chat());
         let got: Vec<_> = block_on((&mut events).collect());
         assert_eq!(got.len(), 52);
         let outcome = events.into_parts().1.unwrap();
@@ -456,7 +458,7 @@ fn cut_inside_an_event_is_truncated() {
         let pieces = cut(&body.slice(..end), &[end / 2]);
         let mut events = Script::<()>::ok(pieces)
             .sse_events()
-            .until(Sentinel::openai());
+            .until(Signals::openai_chat());
         let _: Vec<_> = block_on((&mut events).collect());
         assert!(
             matches!(events.outcome(), Some(Outcome::Truncated(_))),
@@ -469,7 +471,9 @@ fn cut_inside_an_event_is_truncated() {
 #[test]
 fn transport_error_outcome() {
     let steps = [Ok(Bytes::from_static(b"data: a\n\n")), Err("reset")];
-    let mut events = Script::new(steps).sse_events().until(Sentinel::openai());
+    let mut events = Script::new(steps)
+        .sse_events()
+        .until(Signals::openai_chat());
     let got: Vec<_> = block_on((&mut events).collect());
     assert_eq!(data_of(got), ["a"]);
     let (inner, outcome) = events.into_parts();
@@ -488,39 +492,40 @@ fn limit_errors_pass_through_until() {
     let s = Script::<()>::ok([Bytes::from_static(
         b"data: toolong\n\ndata: ok\n\ndata: [DONE]\n\n",
     )]);
-    let mut events = EventStream::<_>::with_decoder(s, decoder).until(Sentinel::openai());
+    let mut events = EventStream::<_>::with_decoder(s, decoder).until(Signals::openai_chat());
     let got: Vec<_> = block_on((&mut events).collect());
     assert!(
         matches!(&got[..], [Err(_), Ok(e)] if e.data() == "ok"),
         "{got:?}"
     );
-    assert_eq!(events.outcome(), Some(&Outcome::Sentinel));
+    assert!(matches!(events.outcome(), Some(Outcome::Sentinel(_))));
 }
 
-/// The plain loop gives the same outcomes as the stream adapter.
+/// The plain loop (`Signals::judge`, then `Outcome::from(finish())`) gives the same outcomes as
+/// the stream adapter.
 #[test]
-fn tracker_in_a_plain_loop() {
+fn judge_in_a_plain_loop() {
     fn plain(pieces: &[Bytes]) -> (Vec<String>, Outcome<()>) {
+        let signals = Signals::openai_chat();
         let mut decoder = BytesDecoder::new();
-        let mut tracker = Tracker::new(Sentinel::openai());
         let mut data = Vec::new();
-        'body: for piece in pieces {
+        for piece in pieces {
             decoder.push(piece.clone());
             while let Some(item) = decoder.next_ref() {
                 if let Ok(sse_wire::sse::ItemRef::Event(event)) = item {
-                    if tracker.observe(event) {
-                        break 'body;
+                    if let Some(end) = signals.judge(event) {
+                        return (data, end);
                     }
                     data.push(event.data().to_owned());
                 }
             }
         }
-        (data, tracker.finish(decoder.finish()))
+        (data, Outcome::from(decoder.finish()))
     }
     fn streamed(pieces: &[Bytes]) -> (Vec<String>, Outcome<()>) {
         let mut events = Script::ok(pieces.to_vec())
             .sse_events()
-            .until(Sentinel::openai());
+            .until(Signals::openai_chat());
         let got = block_on((&mut events).collect::<Vec<_>>());
         (data_of(got), events.into_parts().1.unwrap())
     }
@@ -535,7 +540,7 @@ fn tracker_in_a_plain_loop() {
             assert_eq!(plain, streamed, "end {end}");
         }
     }
-    assert_eq!(plain(std::slice::from_ref(&full)).1, Outcome::Sentinel);
+    assert!(plain(std::slice::from_ref(&full)).1.is_complete());
     assert_eq!(plain(&[full.slice(..CHAT.len() - 14)]).1, Outcome::Clean);
     assert!(matches!(
         plain(&[full.slice(..1000)]).1,
@@ -868,4 +873,45 @@ async fn keep_alive_recipe() {
     ];
     assert_eq!(timed, want);
     assert_eq!(start.elapsed().as_secs(), 50);
+}
+
+/// Issue 25 through the `Stream` adapter: an event dropped for a limit keeps its `id` (the
+/// three cases of `tests/sse_limits.rs`), at every cut into pieces.
+#[test]
+fn a_dropped_event_keeps_its_id_through_the_stream_adapter() {
+    let long = "x".repeat(200);
+    let mut third = b"id: 1\ndata: a\n\n".to_vec();
+    for _ in 0..10 {
+        third.extend_from_slice(b"data: yyyyyyyyyy\n");
+    }
+    third.extend_from_slice(b"id: 2\n\ndata: c\n\n");
+    let cases = [
+        format!("id: 1\ndata: a\n\ndata: {long}\nid: 2\n\ndata: c\n\n").into_bytes(),
+        format!("id: 1\ndata: a\n\nid: 2\ndata: {long}\n\ndata: c\n\n").into_bytes(),
+        third,
+    ];
+    let mut limits = Limits::default();
+    limits.max_line_len = 64;
+    limits.max_event_size = 64;
+    for case in cases {
+        let body = Bytes::from(case);
+        for pieces in cuttings(&body) {
+            let decoder = BytesDecoder::from(Decoder::with_limits(limits));
+            let mut items: EventStream<_, Item> =
+                EventStream::with_decoder(Script::<()>::ok(pieces), decoder);
+            let got: Vec<_> = block_on((&mut items).collect());
+            let shape: Vec<String> = got
+                .iter()
+                .map(|i| match i {
+                    Ok(Item::Event(e)) => format!("{}@{}", e.data(), e.id()),
+                    Ok(Item::Control(c)) => format!("control@{}", c.as_ref().id()),
+                    Ok(_) => "other".into(),
+                    Err(SseError::Limit(_)) => "error".into(),
+                    Err(e) => format!("{e:?}"),
+                })
+                .collect();
+            assert_eq!(shape, ["a@1", "error", "control@2", "c@2"]);
+            assert_eq!(items.decoder().decoder().last_event_id(), "2");
+        }
+    }
 }

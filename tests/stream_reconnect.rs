@@ -9,7 +9,7 @@ use std::time::Duration;
 use futures::executor::block_on;
 use futures::future;
 use futures::stream::{self, Stream, StreamExt};
-use sse_wire::outcome::Sentinel;
+use sse_wire::outcome::Signals;
 use sse_wire::reconnect::{Config, Method, Reconnect, Request, Resumption, Stopped, Verdict};
 use sse_wire::sse::{BytesDecoder, Decoder, Limits};
 use sse_wire::stream::{reconnecting, Opened, SseError};
@@ -43,6 +43,9 @@ fn run(
     let answers = Rc::new(RefCell::new(VecDeque::from(answers)));
     let log = Rc::new(RefCell::new(Log::default()));
     let (connect_log, sleep_log) = (log.clone(), log.clone());
+    // A virtual clock: each sleep moves it on by its length.
+    let clock = Rc::new(std::cell::Cell::new(Duration::ZERO));
+    let (sleep_clock, now_clock) = (clock.clone(), clock.clone());
     let events = reconnecting(
         session,
         decoder,
@@ -70,8 +73,10 @@ fn run(
         },
         move |delay| {
             sleep_log.borrow_mut().sleeps.push(delay);
+            sleep_clock.set(sleep_clock.get() + delay);
             future::ready(())
         },
+        move || now_clock.get(),
     );
     let mut events = Box::pin(events);
     let mut items = Vec::new();
@@ -126,7 +131,7 @@ fn a_cut_body_and_a_failed_request_are_reported_and_not_final() {
         Answer::Response(200, SSE, vec!["id: 2\ndata: b\n\n"], true),
         Answer::Response(200, SSE, vec!["data: [DONE]\n\n"], false),
     ];
-    let session = Reconnect::new(configured(|c| c.sentinel = Some(Sentinel::openai())));
+    let session = Reconnect::new(configured(|c| c.signals = Some(Signals::openai_chat())));
     let (items, stopped, log) = run(session, BytesDecoder::new(), answers);
     assert_eq!(items.len(), 5, "{items:?}");
     assert_eq!(items[0], Ok("a".to_owned()));
@@ -199,7 +204,7 @@ fn a_response_that_is_not_an_event_stream_fails_without_reconnecting() {
         stopped,
         Some(Stopped::Failed {
             status: 200,
-            event_stream: false
+            event_stream: false,
         })
     );
     assert_eq!(log.requests.len(), 1);
@@ -232,6 +237,7 @@ fn close_ends_the_stream_at_once() {
             future::ready(Ok::<_, &str>(Opened { verdict, body }))
         },
         |_| future::ready(()),
+        || Duration::ZERO,
     ));
     let waker = futures::task::noop_waker();
     let mut cx = std::task::Context::from_waker(&waker);
@@ -243,4 +249,110 @@ fn close_ends_the_stream_at_once() {
         std::task::Poll::Ready(None)
     ));
     assert_eq!(events.session().stopped(), Some(Stopped::Closed));
+}
+
+/// A timer that fires early (a wake at half the time asked for, plus 1 ms) does not extend the
+/// wait: the adapter sleeps again for the rest of the deadline only, and connects at it.
+#[test]
+fn an_early_timer_is_re_armed_for_the_rest_of_the_deadline() {
+    let clock = Rc::new(std::cell::Cell::new(Duration::ZERO));
+    let (sleep_clock, now_clock, connect_clock) = (clock.clone(), clock.clone(), clock.clone());
+    let sleeps = Rc::new(RefCell::new(Vec::new()));
+    let connects = Rc::new(RefCell::new(Vec::new()));
+    let (sleep_log, connect_log) = (sleeps.clone(), connects.clone());
+    let mut bodies = VecDeque::from(["retry: 1000\ndata: a\n\n", "data: [DONE]\n\n"]);
+    let events = reconnecting(
+        Reconnect::new(configured(|c| c.signals = Some(Signals::openai_chat()))),
+        BytesDecoder::new(),
+        move |_: &sse_wire::reconnect::Connect| {
+            connect_log.borrow_mut().push(connect_clock.get());
+            let body: Body = stream::iter(vec![Ok(bodies.pop_front().unwrap())]);
+            future::ready(Ok::<_, &str>(Opened {
+                verdict: Verdict::of(200, Some(SSE.as_bytes())),
+                body,
+            }))
+        },
+        move |delay: Duration| {
+            sleep_log.borrow_mut().push(delay);
+            sleep_clock.set(sleep_clock.get() + delay / 2 + Duration::from_millis(1));
+            future::ready(())
+        },
+        move || now_clock.get(),
+    );
+    let got: Vec<_> = block_on(events.map(|e| e.unwrap().data().to_owned()).collect());
+    assert_eq!(got, ["a"]);
+    let connects = connects.borrow();
+    assert_eq!(connects.len(), 2);
+    // The body ended at 0: the deadline is 1000 ms, and no sleep asked for more than the rest.
+    let deadline = Duration::from_millis(1000);
+    assert!(connects[1] >= deadline && connects[1] <= deadline + Duration::from_millis(1));
+    let sleeps = sleeps.borrow();
+    assert_eq!(sleeps[0], deadline);
+    assert!(sleeps.windows(2).all(|w| w[1] < w[0]), "{sleeps:?}");
+}
+
+/// The watchdog through the adapter: a body that stops sending (and never ends) is dropped
+/// after `idle_timeout` of silence; the session reconnects with `Last-Event-ID`. A body
+/// dropped inside an event says so (`Truncated`).
+#[test]
+fn the_watchdog_drops_a_silent_body_and_resumes() {
+    let clock = Rc::new(std::cell::Cell::new(Duration::ZERO));
+    let (sleep_clock, now_clock) = (clock.clone(), clock.clone());
+    let requests = Rc::new(RefCell::new(Vec::new()));
+    let log = requests.clone();
+    let mut bodies = VecDeque::from(["id: 1\ndata: a\n\nid: 2\ndata: hal", "data: [DONE]\n\n"]);
+    let config = configured(|c| {
+        c.idle_timeout = Some(Duration::from_secs(30));
+        c.signals = Some(Signals::openai_chat());
+    });
+    let events = reconnecting(
+        Reconnect::new(config),
+        BytesDecoder::new(),
+        move |c: &sse_wire::reconnect::Connect| {
+            log.borrow_mut()
+                .push(c.last_event_id.as_deref().map(str::to_owned));
+            let first = bodies.pop_front().unwrap();
+            // A piece, then nothing, forever (the socket stays open).
+            let body = stream::iter(vec![Ok::<_, &str>(first)]).chain(stream::pending());
+            future::ready(Ok::<_, &str>(Opened {
+                verdict: Verdict::of(200, Some(SSE.as_bytes())),
+                body,
+            }))
+        },
+        move |delay: Duration| {
+            sleep_clock.set(sleep_clock.get() + delay);
+            future::ready(())
+        },
+        move || now_clock.get(),
+    );
+    let got: Vec<_> = block_on(events.take(5).collect());
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[0].as_ref().unwrap().data(), "a");
+    assert!(matches!(got[1], Err(SseError::Truncated(_))), "{got:?}");
+    assert_eq!(*requests.borrow(), [None, Some("1".to_owned())]);
+    // 30 s of silence, then the 3 s reconnection time.
+    assert_eq!(clock.get(), Duration::from_secs(33));
+}
+
+/// An in-band server error event is yielded (the caller sees what the server said) and ends
+/// the connection; a POST is not re-sent after it.
+#[test]
+fn a_server_error_event_is_yielded_and_a_post_is_not_re_sent() {
+    let answers = vec![Answer::Response(
+        200,
+        SSE,
+        vec![
+            "data: {\"choices\":[]}\n\ndata: {\"error\":{\"message\":\"boom\"}}\n\ndata: after\n\n",
+        ],
+        false,
+    )];
+    let config = configured(|c| {
+        c.method = Method::Post;
+        c.signals = Some(Signals::openai_chat());
+    });
+    let (items, stopped, log) = run(Reconnect::new(config), BytesDecoder::new(), answers);
+    assert_eq!(items.len(), 2, "{items:?}");
+    assert!(items[1].as_ref().unwrap().contains("boom"));
+    assert_eq!(stopped, Some(Stopped::NotResendable));
+    assert_eq!(log.requests.len(), 1);
 }

@@ -9,8 +9,15 @@
 //!   `Request::Original` once, and a `Request::Resume` only happens for such a request under
 //!   MCP 2025-11-25 and always carries a `Last-Event-ID` (a resuming `GET` without one is not a
 //!   resume: in MCP it opens the session's standalone stream);
-//! * without jitter, every `Wait(d)` is at least the decoder's `retry()` when the server sent
-//!   one, and with the default backoff (none) exactly it or the configured reconnection time;
+//! * time only moves forward (each step advances a virtual clock); every wait is a deadline
+//!   counted from the input that broke the stream: without jitter at least the decoder's
+//!   `retry()` when the server sent one, with the default backoff (none) exactly it or the
+//!   configured reconnection time, and exactly the `Retry-After` of a retried status;
+//! * an early `handle_timeout(now)` (before `poll_timeout()`) changes nothing: the same
+//!   deadline, no `Connect`; the watchdog fires only on an open stream with `idle_timeout`, at
+//!   or after a deadline that is at least `idle_timeout` past the last bytes;
+//! * with `resend_before_first_event`, a non-idempotent request is re-sent only while no
+//!   content event has been shown to the machine;
 //! * `Connect::last_event_id` is never empty, is the decoder's last event ID when that can go
 //!   out in a header (no C0 control but HTAB, no DEL) and the policy sends one, and `None`
 //!   otherwise, with `unsent_id` saying why;
@@ -18,8 +25,8 @@
 //!   nor the reconnections `max_reconnects`.
 //!
 //! Input: decoded with `arbitrary` (`Case` below). With `drive` set, the harness polls after
-//! every step and times out every wait, as a caller's loop does; otherwise polls and timeouts
-//! are steps of their own, in any order. Body pieces come from a vocabulary of SSE
+//! every step and sleeps out every wait, as a caller's loop does; otherwise polls, timeouts
+//! and clock steps are steps of their own, in any order. Body pieces come from a vocabulary of SSE
 //! lines (ids with and without control bytes, empty ids, valid and bogus `retry`, data, the
 //! sentinel, blank lines) and raw bytes.
 #![no_main]
@@ -29,7 +36,7 @@ use std::time::Duration;
 use arbitrary::Arbitrary;
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
-use sse_wire::outcome::Sentinel;
+use sse_wire::outcome::Signals;
 use sse_wire::reconnect::{
     Action, Config, Method, Reconnect, Request, Resumption, Stopped, UnsentId, Verdict,
 };
@@ -45,6 +52,12 @@ struct Case {
     max_attempts: Option<u8>,
     max_reconnects: Option<u8>,
     sentinel: bool,
+    /// Re-send a POST only before the first event.
+    before_first: bool,
+    /// Retry 408, 429 and 5xx.
+    retry_statuses: bool,
+    /// The watchdog's window in milliseconds, and the heartbeat factor.
+    idle: Option<(u16, u8)>,
     reconnection_ms: u16,
     /// Halve every delay (then the `retry` floor is not checked).
     jitter: bool,
@@ -57,11 +70,15 @@ struct Case {
 #[derive(Arbitrary, Debug)]
 enum Step {
     Poll,
-    Response { status: u8, content_type: u8 },
+    /// The clock moves on by this many milliseconds.
+    Tick(u16),
+    Response { status: u8, content_type: u8, retry_after: Option<u16> },
     Body(Vec<Piece>),
     BodyEnd,
     Error,
     Timeout,
+    /// `handle_timeout` at the deadline exactly, and any dead connection reported.
+    Deadline,
     Close,
     Retry,
 }
@@ -80,7 +97,7 @@ enum Piece {
     Raw(Vec<u8>),
 }
 
-const STATUSES: [u16; 8] = [200, 204, 301, 404, 503, 200, 500, 405];
+const STATUSES: [u16; 8] = [200, 204, 429, 404, 503, 200, 500, 408];
 const CONTENT_TYPES: [Option<&[u8]>; 5] = [
     Some(b"text/event-stream"),
     Some(b"Text/Event-Stream; charset=utf-8"),
@@ -134,7 +151,13 @@ fn config(case: &Case) -> Config {
     c.max_attempts = case.max_attempts.map(|n| u32::from(n % 8));
     c.max_reconnects = case.max_reconnects.map(|n| u32::from(n % 12));
     if case.sentinel {
-        c.sentinel = Some(Sentinel::openai());
+        c.signals = Some(Signals::openai_chat());
+    }
+    c.resend_before_first_event = case.before_first;
+    c.retry_statuses = case.retry_statuses;
+    if let Some((ms, factor)) = case.idle {
+        c.idle_timeout = Some(Duration::from_millis(ms.into()));
+        c.idle_heartbeats = u32::from(factor % 4);
     }
     c
 }
@@ -146,6 +169,17 @@ struct Checker {
     stop: Option<Stopped>,
     connects: u32,
     originals: u32,
+    /// The virtual clock.
+    now: Duration,
+    /// When the stream last broke, and the `Retry-After` it carried, for the wait check.
+    broke: Option<(Duration, Option<Duration>)>,
+    /// A content event was shown to the machine.
+    delivered: bool,
+}
+
+/// Whether the session waits before its next attempt.
+fn waiting<F>(s: &Reconnect<F>) -> bool {
+    !s.is_open() && s.stopped().is_none() && s.poll_timeout().is_some()
 }
 
 impl Checker {
@@ -163,12 +197,17 @@ impl Checker {
                 }
                 self.stop = Some(*why);
             }
-            Some(Action::Wait(d)) => {
-                let d = *d;
-                assert!(self.stop.is_none(), "Wait after {:?}", self.stop);
+            None if !session.is_open() && session.poll_timeout().is_some() => {
+                // A wait: its deadline, counted from the break.
+                let deadline = session.poll_timeout().unwrap();
+                assert!(self.stop.is_none(), "a wait after {:?}", self.stop);
+                let (at, server) = self.broke.expect("a wait without a break");
+                let d = deadline.checked_sub(at).expect("a deadline before the break");
                 let retry = decoder.decoder().retry();
                 assert_eq!(session.retry(), retry, "the machine's retry");
-                if !self.jitter {
+                if let Some(server) = server {
+                    assert_eq!(d, server, "Retry-After sets the wait");
+                } else if !self.jitter {
                     if let Some(r) = retry {
                         assert!(d >= r, "{d:?} < the server's retry {r:?}");
                     }
@@ -185,8 +224,15 @@ impl Checker {
                 match c.request {
                     Request::Original => {
                         self.originals += 1;
-                        if !(config.resend || config.method.is_idempotent()) {
+                        let before_first = config.resend_before_first_event && !self.delivered;
+                        if !(config.resend || config.method.is_idempotent() || before_first) {
                             assert!(self.originals <= 1, "a non-resendable request re-sent");
+                        }
+                        if self.originals > 1 && self.delivered {
+                            assert!(
+                                config.resend || config.method.is_idempotent(),
+                                "a POST re-sent after its first event"
+                            );
                         }
                     }
                     Request::Resume => {
@@ -222,6 +268,39 @@ impl Checker {
         action
     }
 
+    /// `handle_timeout(now)`, with the checks: an early call changes nothing; the watchdog
+    /// fires only when it may. A dead connection is reported with `on_error`, as the caller
+    /// must.
+    fn timeout<F: FnMut(Duration) -> Duration>(
+        &mut self,
+        session: &mut Reconnect<F>,
+        decoder: &BytesDecoder,
+        now: Duration,
+    ) {
+        let before = session.poll_timeout();
+        let open = session.is_open();
+        let dead = session.handle_timeout(now);
+        match before {
+            Some(deadline) if now < deadline => {
+                assert!(!dead, "the watchdog fired early");
+                assert_eq!(session.poll_timeout(), before, "an early wake moved the deadline");
+                assert_eq!(session.is_open(), open);
+            }
+            Some(deadline) => {
+                if dead {
+                    assert!(open, "a dead connection that was not open");
+                    let idle = self.config.idle_timeout.expect("a watchdog without idle_timeout");
+                    assert!(deadline >= idle, "a window shorter than idle_timeout");
+                    session.on_error(decoder, now);
+                    if waiting(session) {
+                        self.broke = Some((now, None));
+                    }
+                }
+            }
+            None => assert!(!dead, "the watchdog fired without a deadline"),
+        }
+    }
+
     /// What must hold after every step.
     fn after_step<F: FnMut(Duration) -> Duration>(&self, session: &Reconnect<F>) {
         if let Some(why) = self.stop {
@@ -248,6 +327,9 @@ fn run<F: FnMut(Duration) -> Duration>(case: &Case, mut session: Reconnect<F>) {
         stop: None,
         connects: 0,
         originals: 0,
+        now: Duration::ZERO,
+        broke: None,
+        delivered: false,
     };
     let mut decoder = BytesDecoder::new();
     for step in &case.steps {
@@ -255,40 +337,89 @@ fn run<F: FnMut(Duration) -> Duration>(case: &Case, mut session: Reconnect<F>) {
             Step::Poll => {
                 let _ = check.poll(&mut session, &mut decoder);
             }
+            Step::Tick(ms) => check.now += Duration::from_millis((*ms).into()),
             Step::Response {
                 status,
                 content_type,
+                retry_after,
             } => {
                 let status = STATUSES[usize::from(status % 8)];
                 let ct = CONTENT_TYPES[usize::from(content_type % 5)];
-                session.on_response(Verdict::of(status, ct));
+                let mut verdict = Verdict::of(status, ct);
+                let mut server = None;
+                if let Some(secs) = retry_after {
+                    verdict = verdict.with_retry_after(secs.to_string().as_bytes(), check.now);
+                    server = Some(Duration::from_secs((*secs).into()));
+                }
+                let retried = check.config.retry_statuses
+                    && matches!(status, 408 | 429 | 500..=599)
+                    && !matches!(verdict, Verdict::Open);
+                let was = waiting(&session);
+                session.on_response(verdict, check.now);
+                if !was && waiting(&session) {
+                    assert!(retried, "{status} reconnected without retry_statuses");
+                    check.broke = Some((check.now, server));
+                }
             }
             Step::Body(pieces) => {
                 // Bytes only arrive on an open stream.
                 if session.is_open() {
+                    session.on_bytes(check.now);
                     decoder.push(Bytes::from(body(pieces)));
                     for item in (&mut decoder).take(10_000) {
                         if let Ok(Item::Event(e)) = item {
                             if session.on_event(e.as_ref()) {
-                                assert_eq!(session.stopped(), Some(Stopped::Done));
+                                if session.stopped() != Some(Stopped::Done) {
+                                    // A server error: the caller drops the connection.
+                                    session.on_error(&decoder, check.now);
+                                    if waiting(&session) {
+                                        check.broke = Some((check.now, None));
+                                    }
+                                }
                                 break;
                             }
+                            check.delivered = true;
                         }
                     }
                 }
             }
-            Step::BodyEnd => session.on_body_end(&decoder),
-            Step::Error => session.on_error(&decoder),
-            Step::Timeout => session.on_timeout(),
+            Step::BodyEnd | Step::Error | Step::Retry => {
+                let was = waiting(&session);
+                match step {
+                    Step::BodyEnd => session.on_body_end(&decoder, check.now),
+                    Step::Error => session.on_error(&decoder, check.now),
+                    _ => session.on_response(Verdict::Retry, check.now),
+                }
+                if !was && waiting(&session) {
+                    check.broke = Some((check.now, None));
+                }
+            }
+            Step::Timeout => {
+                let now = check.now;
+                check.timeout(&mut session, &decoder, now);
+            }
+            Step::Deadline => {
+                if let Some(deadline) = session.poll_timeout() {
+                    check.now = check.now.max(deadline);
+                    let now = check.now;
+                    check.timeout(&mut session, &decoder, now);
+                }
+            }
             Step::Close => session.close(),
-            Step::Retry => session.on_response(Verdict::Retry),
         }
         check.after_step(&session);
         if case.drive {
             // The usual loop: poll after every input, sleep out every wait.
             for _ in 0..4 {
                 match check.poll(&mut session, &mut decoder) {
-                    Some(Action::Wait(_)) => session.on_timeout(),
+                    None if !session.is_open() => match session.poll_timeout() {
+                        Some(deadline) => {
+                            check.now = check.now.max(deadline);
+                            let now = check.now;
+                            check.timeout(&mut session, &decoder, now);
+                        }
+                        None => break,
+                    },
                     Some(Action::Connect(_)) | None | Some(Action::Stop(_)) => break,
                 }
                 check.after_step(&session);

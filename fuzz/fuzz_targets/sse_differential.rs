@@ -9,6 +9,10 @@
 //! the rest are small), bit 7 = split the data into two streams with a reconnection
 //! (`finish()`) between them; the second is compared with the reference started from the
 //! first's last event ID, retry and end offset (the decoder's offsets keep counting).
+//!
+//! The reference models the rule for an event dropped for a limit (issue 25): its `id` and
+//! `retry` still take effect, wherever they stand in the block, with the `Control` item of its
+//! blank line after the error; `corpus/sse_differential/issue25-*` seeds the three cases.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -18,7 +18,7 @@ use futures_util::StreamExt;
 use reqwest::header::HeaderMap;
 use sse_wire::sse::BytesDecoder;
 // reconnect::*: Config, Connect, Method, Reconnect, Request, Resumption, Stopped, Verdict.
-use sse_wire::{outcome::Sentinel, reconnect::*, stream::reconnecting, stream::Opened};
+use sse_wire::{outcome::Signals, reconnect::*, stream::reconnecting, stream::Opened};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
@@ -28,7 +28,7 @@ async fn main() {
     config.method = if post { Method::Post } else { Method::Get };
     // A POST is never re-sent: its stream is resumed with a GET (MCP 2025-11-25's rule).
     config.resumption = Resumption::Mcp2025_11_25;
-    config.sentinel = Some(Sentinel::openai());
+    config.signals = Some(Signals::openai_chat());
     let session = Reconnect::new(config);
     let client = reqwest::Client::new();
     let connect = |c: &Connect| {
@@ -49,7 +49,10 @@ async fn main() {
         }
     };
     let decoder = BytesDecoder::new(); // one for the whole session
-    let mut events = Box::pin(reconnecting(session, decoder, connect, tokio::time::sleep));
+    let start = std::time::Instant::now(); // the session's clock: time since `start`
+    let now = move || start.elapsed();
+    let events = reconnecting(session, decoder, connect, tokio::time::sleep, now);
+    let mut events = Box::pin(events);
     while let Some(event) = events.next().await {
         match event {
             Ok(event) => print!("{}", token(event.data())),

@@ -13,7 +13,7 @@ use futures_util::StreamExt;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 use sse_wire::http::{insert_request_headers, is_event_stream};
-use sse_wire::outcome::{Outcome, Sentinel};
+use sse_wire::outcome::{Outcome, Signals};
 use sse_wire::stream::SseStreamExt;
 
 const URL: &str = "http://127.0.0.1:8080/v1/chat/completions";
@@ -31,7 +31,7 @@ async fn main() {
         Err(e) => fail(format!("the request failed: {e}")),
     };
     let body = response.bytes_stream();
-    let mut events = body.sse_events().until(Sentinel::openai());
+    let mut events = body.sse_events().until(Signals::openai_chat());
     while let Some(event) = events.next().await {
         match event {
             Ok(event) => print!("{}", token(event.data())),
@@ -40,7 +40,7 @@ async fn main() {
     }
     println!();
     match events.outcome() {
-        Some(Outcome::Sentinel) => {} // complete
+        Some(Outcome::Sentinel(_)) => {} // complete
         Some(cut_or_failed) => fail(cut_or_failed.to_string()),
         None => unreachable!("the loop read the stream to its end"),
     }

@@ -41,16 +41,25 @@ fn machine(first: &'static [u8]) -> Decision {
     let Some(Action::Connect(_)) = session.poll() else {
         panic!("the first request")
     };
-    session.on_response(Verdict::of(200, Some(b"text/event-stream")));
+    // The machine's clock: the body ends at `end`; the wait is its deadline less `end`.
+    let end = Duration::from_secs(100);
+    session.on_response(Verdict::of(200, Some(b"text/event-stream")), Duration::ZERO);
     decoder.push(Bytes::from_static(first));
     for item in &mut decoder {
         item.expect("within the limits");
     }
-    session.on_body_end(&decoder);
-    let Some(Action::Wait(wait)) = session.poll() else {
+    session.on_body_end(&decoder, end);
+    let (None, Some(deadline)) = (session.poll(), session.poll_timeout()) else {
         panic!("a wait after the body ended")
     };
-    session.on_timeout();
+    let wait = deadline - end;
+    // An early wake (half the wait) neither connects nor moves the deadline.
+    assert!(!session.handle_timeout(end + wait / 2));
+    assert_eq!(
+        (session.poll(), session.poll_timeout()),
+        (None, Some(deadline))
+    );
+    assert!(!session.handle_timeout(deadline));
     decoder.reset();
     let Some(Action::Connect(next)) = session.poll() else {
         panic!("a reconnection")

@@ -29,7 +29,7 @@ use futures_util::{Stream, StreamExt, TryStreamExt};
 use http_body_util::{BodyDataStream, Empty};
 use hyper_util::rt::TokioIo;
 use redis_server::RedisServer;
-use sse_wire::outcome::Sentinel;
+use sse_wire::outcome::Signals;
 use sse_wire::reconnect::{Config, Connect, Reconnect, Stopped, Verdict};
 use sse_wire::sse::BytesDecoder;
 use sse_wire::stream::{reconnecting, Opened};
@@ -240,7 +240,7 @@ async fn client(n: usize, addrs: [SocketAddr; 2]) -> Seen {
     config.backoff_factor = 2;
     config.backoff_cap = Duration::from_secs(1);
     config.max_attempts = Some(300);
-    config.sentinel = Some(Sentinel::openai());
+    config.signals = Some(Signals::openai_chat());
     let connect = {
         let scope = scope.clone();
         move |c: &Connect| {
@@ -264,6 +264,10 @@ async fn client(n: usize, addrs: [SocketAddr; 2]) -> Seen {
         BytesDecoder::new(),
         connect,
         tokio::time::sleep,
+        {
+            let start = std::time::Instant::now();
+            move || start.elapsed()
+        },
     );
     let mut events = Box::pin(events);
     let mut seen = Seen::default();

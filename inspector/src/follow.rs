@@ -201,13 +201,16 @@ pub fn follow(
     if fo.resume_get {
         config.resumption = Resumption::Mcp2025_11_25;
     }
-    config.sentinel = match &opts.sentinel {
+    config.signals = match &opts.sentinel {
         SentinelCheck::None => None,
-        SentinelCheck::Required(s) => Some(s.clone()),
-        SentinelCheck::Auto => Some(Sentinel {
-            data: Some("[DONE]".into()),
-            event_type: Some("message_stop".into()),
-        }),
+        SentinelCheck::Required(s) => Some(s.clone().into()),
+        SentinelCheck::Auto => Some(
+            Sentinel {
+                data: Some("[DONE]".into()),
+                event_type: Some("message_stop".into()),
+            }
+            .into(),
+        ),
     };
     let started = Instant::now();
     let deadline = started + req.timeout;
@@ -231,6 +234,19 @@ pub fn follow(
         }
         let action = match session.poll() {
             Some(action) => action,
+            // A wait before the next attempt: until the session's deadline (on the clock
+            // `started.elapsed()`).
+            None if session.poll_timeout().is_some() => {
+                let at = session.poll_timeout().unwrap_or_default();
+                let d = at.saturating_sub(started.elapsed());
+                let until = Instant::now() + d;
+                while Instant::now() < until.min(deadline) && !req_stopped(req) {
+                    std::thread::sleep(Duration::from_millis(20).min(until - Instant::now()));
+                }
+                waited = Some(d);
+                let _ = session.handle_timeout(at.max(started.elapsed()));
+                continue;
+            }
             // Nothing in flight can be left once a read has returned: end the session rather
             // than spin.
             None => {
@@ -240,14 +256,6 @@ pub fn follow(
         };
         match action {
             Action::Stop(why) => break why,
-            Action::Wait(d) => {
-                let until = Instant::now() + d;
-                while Instant::now() < until.min(deadline) && !req_stopped(req) {
-                    std::thread::sleep(Duration::from_millis(20).min(until - Instant::now()));
-                }
-                waited = Some(d);
-                session.on_timeout();
-            }
             Action::Connect(c) => {
                 let resume = c.request == reconnect::Request::Resume;
                 let mut this = req.clone();
@@ -299,7 +307,10 @@ pub fn follow(
                                 Seen::Head { info, .. } => {
                                     head = true;
                                     let ct = info.header("content-type").map(str::as_bytes);
-                                    session.on_response(Verdict::of(info.status, ct));
+                                    session.on_response(
+                                        Verdict::of(info.status, ct),
+                                        started.elapsed(),
+                                    );
                                 }
                                 Seen::Record { record, .. } => {
                                     if let Item::Event(e) = &record.item {
@@ -316,7 +327,7 @@ pub fn follow(
                     Err(e) => {
                         conn.error = Some(e.to_string());
                         conn.end = format!("failed: {e}");
-                        session.on_error(&decoder);
+                        session.on_error(&decoder, started.elapsed());
                     }
                     Ok((live, head)) => {
                         decoder = live.decoder;
@@ -330,9 +341,9 @@ pub fn follow(
                             session.close();
                         } else if !head {
                             conn.end = "no HTTP response head".into();
-                            session.on_error(&decoder);
+                            session.on_error(&decoder, started.elapsed());
                         } else {
-                            session.on_body_end(&decoder);
+                            session.on_body_end(&decoder, started.elapsed());
                         }
                         describe(&mut conn, &live.report, &mut seen_ids, session.stopped());
                         conn.report = Some(live.report);

@@ -88,8 +88,9 @@ pub(crate) struct Engine {
     cr_pending: bool,
     /// True until the first bytes of the stream have been checked for a BOM.
     at_start: bool,
-    /// After a limit error: lines are discarded until the next blank line (or, with
-    /// `skip_line`, until the end of the current line).
+    /// After a limit error: the event is dropped until the next blank line (or, with
+    /// `skip_line`, only the current line is). Its `id` and `retry` lines still take effect
+    /// (see [`Engine::skipped_line`]); its other lines are discarded.
     skipping: bool,
     /// While skipping: only the current line is skipped (an oversized comment outside any event,
     /// which costs only itself).
@@ -266,9 +267,14 @@ impl Engine {
     fn check_partial_line(&mut self, buf: &[u8]) -> Result<Option<Raw>, DecodeError> {
         let len = self.scan - self.pos;
         if self.skipping {
-            // Nothing of a skipped line is needed: release it as it streams by.
-            self.skipped_part |= len > 0;
-            self.pos = self.scan;
+            if self.skip_line || self.skipped_part || len > self.limits.max_line_len {
+                // Nothing of this line is needed (the oversized line itself, or one that
+                // could not be held anyway): release it as it streams by.
+                self.skipped_part |= len > 0;
+                self.pos = self.scan;
+            }
+            // Otherwise a line of a dropped event waits for its end, as any line does: it may
+            // be an `id` or `retry` line, which still takes effect.
             return Ok(None);
         }
         if len > self.limits.max_line_len {
@@ -287,7 +293,7 @@ impl Engine {
     fn line_too_long(&mut self, buf: &[u8], start: usize, whole: bool) -> DecodeError {
         let offset = offset_past(self.base, start, self.limits.max_line_len);
         if !self.skip_line_only(buf, start) {
-            self.abandon_event();
+            self.abandon_event(buf);
         } else if !whole {
             self.skipping = true;
             self.skip_line = true;
@@ -305,10 +311,53 @@ impl Engine {
         self.fields == 0 && buf.get(start) == Some(&b':')
     }
 
-    /// Drops the pending event after a limit error and skips to the next blank line.
-    fn abandon_event(&mut self) {
+    /// Drops the pending event after a limit error and skips to the next blank line. Its `id`
+    /// and `retry` are kept: they take effect at that blank line as for a block without data
+    /// (a `Control` item), wherever they stand in the block; its data and type go. The `id`
+    /// is copied out of the buffer, which is released while skipping. Error path only.
+    #[cold]
+    fn abandon_event(&mut self, buf: &[u8]) {
         self.skipping = true;
-        self.reset_event();
+        detach(&mut self.id, &mut self.id_buf, buf);
+        self.fields = 0;
+        self.data = Span::None;
+        self.data_len = 0;
+        self.event_type = Span::None;
+    }
+
+    /// A complete line of an event dropped for a limit (`skipping`, not `skip_line`): the
+    /// blank line that ends it commits its `id` and `retry` (a `Control` item); an `id` or
+    /// `retry` line that was held whole takes effect; anything else is discarded.
+    #[cold]
+    fn skipped_line(&mut self, buf: &[u8], start: usize, end: usize) -> Option<Raw> {
+        let line = &buf[start..end];
+        if line.is_empty() {
+            self.skipping = false;
+            return self.dispatch();
+        }
+        if line.len() > self.limits.max_line_len {
+            return None;
+        }
+        let (name, value) = match memchr::memchr(b':', line) {
+            Some(c) => (&line[..c], start + c + 1),
+            None => (line, end),
+        };
+        let value = value + usize::from(value < end && buf[value] == b' ');
+        match name {
+            b"id" if memchr::memchr(0, &buf[value..end]).is_none() => {
+                self.id_buf.clear();
+                push_lossy(&mut self.id_buf, &buf[value..end]);
+                self.id = Span::Owned;
+            }
+            b"retry" => {
+                if let Some(ms) = parse_retry(&buf[value..end]) {
+                    self.retry = Some(Duration::from_millis(ms));
+                    self.retry_set = true;
+                }
+            }
+            _ => {}
+        }
+        None
     }
 
     fn reset_event(&mut self) {
@@ -326,13 +375,18 @@ impl Engine {
     fn line(&mut self, buf: &[u8], start: usize, end: usize) -> Result<Option<Raw>, DecodeError> {
         let line = &buf[start..end];
         if self.skipping {
-            // The end of the skipped line, or (skipping an event) the blank line that ends it.
-            if self.skip_line || (line.is_empty() && !self.skipped_part) {
+            if self.skip_line {
+                // The end of the one line skipped.
                 self.skipping = false;
                 self.skip_line = false;
+                self.skipped_part = false;
+                return Ok(None);
             }
-            self.skipped_part = false;
-            return Ok(None);
+            if core::mem::take(&mut self.skipped_part) {
+                // The end of a line released as it streamed by.
+                return Ok(None);
+            }
+            return Ok(self.skipped_line(buf, start, end));
         }
         // WHATWG SSE, "Interpreting": "If the line is empty (a blank line): Dispatch the event".
         let Some(&first) = line.first() else {
@@ -423,7 +477,7 @@ impl Engine {
         if total - 1 > self.limits.max_event_size {
             let within = self.limits.max_event_size.saturating_sub(self.data_len);
             let offset = offset_past(self.base, value, within);
-            self.abandon_event();
+            self.abandon_event(buf);
             return Err(DecodeError::LimitExceeded {
                 limit: Limit::EventSize,
                 offset,
@@ -537,7 +591,13 @@ impl Engine {
             } else {
                 self.data_len.saturating_sub(1)
             },
-            partial_line: self.scan - self.pos,
+            // A line of a dropped event is held to the end (it may be its `id`), but the error
+            // already said the event was lost.
+            partial_line: if self.skipping {
+                0
+            } else {
+                self.scan - self.pos
+            },
         };
         self.reset_event();
         self.base += self.scan as u64;

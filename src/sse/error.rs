@@ -2,9 +2,13 @@ use thiserror::Error;
 
 /// Why [`Decoder`](super::Decoder) could not go on with the current event.
 ///
-/// The decoder itself stays usable: the event being decoded when a limit was exceeded is
-/// discarded whole, and decoding resumes after the next blank line. Items decoded before the
-/// error have already been returned. Offsets count bytes from the start of the stream (a leading
+/// The decoder itself stays usable: the data and event type of the event being decoded when a
+/// limit was exceeded are discarded, and decoding resumes after the next blank line. The
+/// event's `id` and `retry` fields still take effect, wherever they stand in it, as for a block
+/// without data: the blank line that ends it commits the `id` and yields the `Control` item
+/// such a block yields (after this error), so that a client that reconnects does not ask for
+/// the dropped event again, forever (a field line of it that is itself over `max_line_len` is
+/// lost). Items decoded before the error have already been returned. Offsets count bytes from the start of the stream (a leading
 /// BOM included).
 ///
 /// ```

@@ -275,7 +275,7 @@ impl Event {
 
     /// The borrowed view, for what the views alone offer ([`id_field`](EventRef::id_field),
     /// [`retry_field`](EventRef::retry_field)) and the consumers that take views
-    /// ([`Sentinel::matches`](crate::outcome::Sentinel::matches),
+    /// ([`Signals::judge`](crate::outcome::Signals::judge),
     /// [`OutEvent::from`](super::OutEvent)).
     #[must_use]
     pub fn as_ref(&self) -> EventRef<'_> {

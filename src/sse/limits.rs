@@ -3,8 +3,9 @@
 ///
 /// Both limits count raw input bytes. Exceeding one returns a
 /// [`DecodeError::LimitExceeded`](super::DecodeError::LimitExceeded) naming the field
-/// ([`Limit`](super::Limit)); the event in progress is discarded and decoding resumes after the
-/// next blank line.
+/// ([`Limit`](super::Limit)); the event in progress is dropped (its `id` and `retry` still take
+/// effect: see [`DecodeError`](super::DecodeError)) and decoding resumes after the next blank
+/// line.
 ///
 /// ```
 /// use sse_wire::sse::{Decoder, Limits};

@@ -9,25 +9,26 @@
 //!   `ReaderStream`. Its [`SseError`] tells a transport error, a limit error (the oversized event
 //!   is skipped, the stream goes on) and a body cut inside an event apart. From
 //!   [`SseStreamExt::sse_items`], it yields comments and id/retry-only blocks too, for relays.
-//! * [`Until`] (from [`EventStream::until`]): ends at a [`Sentinel`] such as `data: [DONE]` and
-//!   says how the stream ended ([`Outcome`]): complete, cut, or failed.
+//! * [`Until`] (from [`EventStream::until`]): ends at an API's end or error event ([`Signals`]:
+//!   `data: [DONE]`, `message_stop`, `event: error`) and says how the stream ended
+//!   ([`Outcome`]): complete, a server error, cut, or failed.
 //! * [`ChunkedBody`] (from [`ChunkedStreamExt::chunked_body`]): body bytes out of a stream of
 //!   raw HTTP/1.1 chunked bytes.
 //! * [`EncodeStream`] (from [`encode_events`]): a stream of events to send becomes a stream of
 //!   [`Bytes`](bytes::Bytes), one per event, usable as an `axum` or `hyper` response body.
 #![cfg_attr(
     feature = "reconnect",
-    doc = "* [`Reconnecting`] (from [`reconnecting`], with the `reconnect` feature): an `EventSource` for any runtime: the [`reconnect::Reconnect`](crate::reconnect::Reconnect) machine driven with the caller's HTTP client and timer, yielding the events of every connection."
+    doc = "* [`Reconnecting`] (from [`reconnecting`], with the `reconnect` feature): an `EventSource` for any runtime: the [`reconnect::Reconnect`](crate::reconnect::Reconnect) machine driven with the caller's HTTP client, timer and clock, yielding the events of every connection."
 )]
 //!
-//! [`Sentinel`]: crate::outcome::Sentinel
+//! [`Signals`]: crate::outcome::Signals
 //! [`Outcome`]: crate::outcome::Outcome
 //!
 //! # An LLM client
 //!
 //! ```
 //! use futures::{executor::block_on, stream, StreamExt};
-//! use sse_wire::outcome::{Outcome, Sentinel};
+//! use sse_wire::outcome::{Outcome, Signals};
 //! use sse_wire::stream::SseStreamExt;
 //!
 //! // Stands in for `response.bytes_stream()`.
@@ -35,7 +36,7 @@
 //!     Ok::<_, std::io::Error>("data: {\"content\":\"Hel\"}\n\ndata: {\"cont"),
 //!     Ok("ent\":\"lo\"}\n\n: keep-alive\n\ndata: [DONE]\n\n"),
 //! ]);
-//! let mut events = body.sse_events().until(Sentinel::openai());
+//! let mut events = body.sse_events().until(Signals::openai_chat());
 //! let mut chunks = Vec::new();
 //! block_on(async {
 //!     while let Some(event) = events.next().await {
@@ -47,7 +48,8 @@
 //! });
 //! assert_eq!(chunks, [r#"{"content":"Hel"}"#, r#"{"content":"lo"}"#]);
 //! match events.outcome() {
-//!     Some(Outcome::Sentinel) => {} // complete
+//!     Some(Outcome::Sentinel(_)) => {} // complete
+//!     Some(Outcome::ServerError(e)) => panic!("the server failed: {}", e.data()),
 //!     Some(Outcome::Clean | Outcome::Truncated(_)) => panic!("the answer was cut"),
 //!     Some(Outcome::Transport(e)) => panic!("reading the answer failed: {e}"),
 //!     _ => unreachable!("the stream has ended"),

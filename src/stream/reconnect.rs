@@ -1,5 +1,5 @@
 //! An `EventSource` as a [`Stream`]: a [`Reconnect`] session driven with the caller's HTTP
-//! client and timer.
+//! client, timer and clock.
 
 use core::future::Future;
 use core::pin::Pin;
@@ -33,7 +33,8 @@ pin_project! {
         Idle,
         Waiting { #[pin] sleep: W },
         Connecting { #[pin] response: F },
-        Reading { #[pin] body: B },
+        // `timer`: the watchdog's sleep, armed for the deadline as it stood when armed.
+        Reading { #[pin] body: B, #[pin] timer: Option<W> },
         Stopped,
     }
 }
@@ -42,35 +43,48 @@ pin_project! {
     /// The events of a long-lived stream across connections: see [`reconnecting`].
     #[must_use = "streams do nothing unless polled"]
     #[cfg_attr(docsrs, doc(cfg(all(feature = "stream", feature = "reconnect"))))]
-    pub struct Reconnecting<C, S, F, W, B, J = fn(Duration) -> Duration> {
+    pub struct Reconnecting<C, S, N, F, W, B, J = fn(Duration) -> Duration> {
         session: Reconnect<J>,
         decoder: BytesDecoder,
         connect: C,
         sleep: S,
+        now: N,
         #[pin]
         state: State<F, W, B>,
     }
 }
 
-/// Drives `session` with the caller's HTTP client (`connect`) and timer (`sleep`), and yields
-/// the events of every connection, in order, as `decoder` reads them (`BytesDecoder::new()`,
-/// or one made with other [`Limits`](crate::sse::Limits)): an `EventSource` for any runtime
-/// and any client.
+/// Drives `session` with the caller's HTTP client (`connect`), timer (`sleep`) and monotonic
+/// clock (`now`), and yields the events of every connection, in order, as `decoder` reads
+/// them (`BytesDecoder::new()`, or one made with other [`Limits`](crate::sse::Limits)): an
+/// `EventSource` for any runtime and any client.
 ///
 /// * `connect(&Connect)` sends the request [`Connect`] describes (the original one, or the `GET`
 ///   that resumes it, with [`Connect::last_event_id`] as `Last-Event-ID`:
 ///   `Connect::insert_headers` fills the headers with the `http` feature) and resolves to the response as [`Opened`], or to the transport's error.
 /// * `sleep(delay)` resolves after `delay` (`tokio::time::sleep`, a WASM timer, ...).
+/// * `now()` is the time on a monotonic clock, as a [`Duration`] since any origin (with `std`:
+///   `move || start.elapsed()` for an `Instant` taken once). The session's deadlines
+///   ([`Reconnect::poll_timeout`]) are on this clock; each sleep lasts until the deadline, and a
+///   timer that fires early is simply re-armed for the rest, so no wait is ever extended.
+///
+/// With [`Config::idle_timeout`](crate::reconnect::Config::idle_timeout), a sleep runs beside
+/// the body as the watchdog: a body that receives no byte (comments count) until the deadline
+/// is dropped and the session reconnects, with `Last-Event-ID`.
 ///
 /// The one decoder reads every body, so the last event ID and the reconnection time carry over,
 /// and a broken connection's half event is dropped. The stream yields:
 ///
 /// * `Ok(event)` for every dispatched event (comments and blocks that only set `id` or `retry`
 ///   are absorbed; a configured sentinel is not yielded: it ends the session);
+/// * `Ok(event)` for an event the configured [`Signals`](crate::outcome::Signals) call a server
+///   error, too: it is the last of its connection, and the session reconnects only if its
+///   policy allows re-sending the request (a `POST` by default is not: the stream ends);
 /// * `Err(SseError::Limit(_))` for an event over the decoder's limits, skipped;
 /// * `Err(SseError::Transport(_))` when a request or a body failed, and `Err(SseError::Truncated(_))`
-///   when a body ended inside an event: here **neither is final**, the session reconnects after
-///   them if its policy allows, as an `EventSource` fires `error` and reconnects.
+///   when a body ended (or the watchdog dropped it) inside an event: here **neither is final**,
+///   the session reconnects after them if its policy allows, as an `EventSource` fires `error`
+///   and reconnects. A body the watchdog dropped between two events yields nothing.
 ///
 /// The stream ends (`None`) when the session stops; [`session`](Reconnecting::session)`()`
 /// [`.stopped()`](Reconnect::stopped) says why
@@ -79,9 +93,9 @@ pin_project! {
 ///
 /// ```
 /// use std::collections::VecDeque;
-/// use std::time::Duration;
+/// use std::time::{Duration, Instant};
 /// use futures::{executor::block_on, future, stream, StreamExt};
-/// use sse_wire::outcome::Sentinel;
+/// use sse_wire::outcome::Signals;
 /// use sse_wire::reconnect::{Config, Reconnect, Stopped, Verdict};
 /// use sse_wire::sse::BytesDecoder;
 /// use sse_wire::stream::{reconnecting, Opened, SseError};
@@ -93,7 +107,7 @@ pin_project! {
 /// ]);
 /// let mut sent = Vec::new();
 /// let mut config = Config::new();
-/// config.sentinel = Some(Sentinel::openai());
+/// config.signals = Some(Signals::openai_chat());
 /// let session = Reconnect::new(config);
 /// let events = reconnecting(
 ///     session,
@@ -105,6 +119,7 @@ pin_project! {
 ///         future::ready(Ok(Opened { verdict, body }))
 ///     },
 ///     |_delay: Duration| future::ready(()), // tokio::time::sleep
+///     { let start = Instant::now(); move || start.elapsed() },
 /// );
 /// let mut events = Box::pin(events);
 /// let mut text = String::new();
@@ -123,16 +138,18 @@ pin_project! {
 /// assert_eq!(sent, [None, Some("1".to_owned())]);
 /// ```
 #[cfg_attr(docsrs, doc(cfg(all(feature = "stream", feature = "reconnect"))))]
-pub fn reconnecting<C, S, F, W, B, T, E, J>(
+pub fn reconnecting<C, S, N, F, W, B, T, E, J>(
     session: Reconnect<J>,
     decoder: BytesDecoder,
     connect: C,
     sleep: S,
-) -> Reconnecting<C, S, F, W, B, J>
+    now: N,
+) -> Reconnecting<C, S, N, F, W, B, J>
 where
     C: FnMut(&Connect) -> F,
     F: Future<Output = Result<Opened<B>, E>>,
     S: FnMut(Duration) -> W,
+    N: FnMut() -> Duration,
     W: Future<Output = ()>,
     B: Stream<Item = Result<T, E>>,
     T: Into<Bytes>,
@@ -143,11 +160,12 @@ where
         decoder,
         connect,
         sleep,
+        now,
         state: State::Idle,
     }
 }
 
-impl<C, S, F, W, B, J: FnMut(Duration) -> Duration> Reconnecting<C, S, F, W, B, J> {
+impl<C, S, N, F, W, B, J: FnMut(Duration) -> Duration> Reconnecting<C, S, N, F, W, B, J> {
     /// The session: its last event ID, reconnection time, attempts, and why it stopped
     /// ([`Reconnect::stopped`]; `None` while it runs).
     #[must_use]
@@ -165,11 +183,12 @@ impl<C, S, F, W, B, J: FnMut(Duration) -> Duration> Reconnecting<C, S, F, W, B, 
     }
 }
 
-impl<C, S, F, W, B, T, E, J> Stream for Reconnecting<C, S, F, W, B, J>
+impl<C, S, N, F, W, B, T, E, J> Stream for Reconnecting<C, S, N, F, W, B, J>
 where
     C: FnMut(&Connect) -> F,
     F: Future<Output = Result<Opened<B>, E>>,
     S: FnMut(Duration) -> W,
+    N: FnMut() -> Duration,
     W: Future<Output = ()>,
     B: Stream<Item = Result<T, E>>,
     T: Into<Bytes>,
@@ -190,48 +209,71 @@ where
                         let response = (this.connect)(&request);
                         this.state.set(State::Connecting { response });
                     }
-                    Some(Action::Wait(delay)) => {
-                        let sleep = (this.sleep)(delay);
-                        this.state.set(State::Waiting { sleep });
-                    }
-                    Some(Action::Stop(_)) | None => {
+                    Some(Action::Stop(_)) => {
                         this.state.set(State::Stopped);
                         return Poll::Ready(None);
                     }
+                    None => match this.session.poll_timeout() {
+                        // A wait: sleep until its deadline (again, for the rest, after an
+                        // early wake).
+                        Some(deadline) => {
+                            let sleep = (this.sleep)(deadline.saturating_sub((this.now)()));
+                            this.state.set(State::Waiting { sleep });
+                        }
+                        // Nothing in flight and nothing to wait for: not a state the machine
+                        // leaves Idle in, but never spin on it.
+                        None => {
+                            this.state.set(State::Stopped);
+                            return Poll::Ready(None);
+                        }
+                    },
                 },
                 StateProj::Waiting { sleep } => {
                     if sleep.poll(cx).is_pending() {
                         return Poll::Pending;
                     }
-                    this.session.on_timeout();
+                    let _ = this.session.handle_timeout((this.now)());
                     this.state.set(State::Idle);
                 }
                 StateProj::Connecting { response } => match response.poll(cx) {
                     Poll::Pending => return Poll::Pending,
                     Poll::Ready(Ok(opened)) => {
-                        this.session.on_response(opened.verdict);
-                        if opened.verdict == Verdict::Open {
-                            this.state.set(State::Reading { body: opened.body });
+                        this.session.on_response(opened.verdict, (this.now)());
+                        if this.session.is_open() {
+                            this.state.set(State::Reading {
+                                body: opened.body,
+                                timer: None,
+                            });
                         } else {
                             this.state.set(State::Idle);
                         }
                     }
                     Poll::Ready(Err(e)) => {
-                        this.session.on_error(&*this.decoder);
+                        this.session.on_error(&*this.decoder, (this.now)());
                         this.state.set(State::Idle);
                         return Poll::Ready(Some(Err(SseError::Transport(e))));
                     }
                 },
-                StateProj::Reading { mut body } => {
+                StateProj::Reading {
+                    mut body,
+                    mut timer,
+                } => {
                     // Everything received comes out before the body is polled again.
                     if let Some(item) = this.decoder.next() {
                         match item {
                             Ok(Item::Event(event)) => {
-                                if this.session.on_event(event.as_ref()) {
-                                    // The sentinel: the session is done; drop the body.
+                                if !this.session.on_event(event.as_ref()) {
+                                    return Poll::Ready(Some(Ok(event)));
+                                }
+                                if this.session.stopped().is_some() {
+                                    // The end event: the session is done; drop the body.
                                     this.state.set(State::Idle);
                                     continue;
                                 }
+                                // A server error: the connection is over; the event is the
+                                // caller's to see.
+                                this.session.on_error(&*this.decoder, (this.now)());
+                                this.state.set(State::Idle);
                                 return Poll::Ready(Some(Ok(event)));
                             }
                             Ok(_) => continue,
@@ -239,20 +281,52 @@ where
                         }
                     }
                     match body.as_mut().poll_next(cx) {
-                        Poll::Pending => return Poll::Pending,
-                        Poll::Ready(Some(Ok(piece))) => this.decoder.push(piece.into()),
+                        Poll::Pending => {}
+                        Poll::Ready(Some(Ok(piece))) => {
+                            this.session.on_bytes((this.now)());
+                            this.decoder.push(piece.into());
+                            continue;
+                        }
                         Poll::Ready(Some(Err(e))) => {
-                            this.session.on_error(&*this.decoder);
+                            this.session.on_error(&*this.decoder, (this.now)());
                             this.state.set(State::Idle);
                             return Poll::Ready(Some(Err(SseError::Transport(e))));
                         }
                         Poll::Ready(None) => {
                             let end = this.decoder.finish();
-                            this.session.on_body_end(&*this.decoder);
+                            this.session.on_body_end(&*this.decoder, (this.now)());
                             this.state.set(State::Idle);
                             if let Err(cut) = end {
                                 return Poll::Ready(Some(Err(SseError::Truncated(cut))));
                             }
+                            continue;
+                        }
+                    }
+                    // The body is pending: the watchdog, if on, runs beside it. Its sleep is
+                    // armed for the deadline of the moment; bytes that arrive meanwhile move
+                    // the deadline, and the sleep is re-armed for the rest when it fires.
+                    let Some(deadline) = this.session.poll_timeout() else {
+                        return Poll::Pending;
+                    };
+                    if timer.is_none() {
+                        let sleep = (this.sleep)(deadline.saturating_sub((this.now)()));
+                        timer.set(Some(sleep));
+                    }
+                    let fired = timer
+                        .as_mut()
+                        .as_pin_mut()
+                        .is_some_and(|t| t.poll(cx).is_ready());
+                    if !fired {
+                        return Poll::Pending;
+                    }
+                    timer.set(None);
+                    if this.session.handle_timeout((this.now)()) {
+                        // Silent for too long: drop the connection, reconnect.
+                        let end = this.decoder.finish();
+                        this.session.on_error(&*this.decoder, (this.now)());
+                        this.state.set(State::Idle);
+                        if let Err(cut) = end {
+                            return Poll::Ready(Some(Err(SseError::Truncated(cut))));
                         }
                     }
                 }

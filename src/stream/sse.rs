@@ -9,7 +9,7 @@ use futures_core::Stream;
 use pin_project_lite::pin_project;
 use thiserror::Error;
 
-use crate::outcome::{Outcome, Sentinel};
+use crate::outcome::{Outcome, Signal, Signals};
 use crate::sse::{BytesDecoder, DecodeError, Event, Item, Truncated};
 
 /// Why an [`EventStream`] yielded an error. `E` is the transport's error type.
@@ -192,15 +192,16 @@ impl<S, T> EventStream<S, T> {
 }
 
 impl<S> EventStream<S> {
-    /// Ends the stream at the first event `sentinel` matches, without yielding it, and records
-    /// how the stream ended; see [`Until`].
-    pub fn until<B, E>(self, sentinel: Sentinel) -> Until<S, E>
+    /// Ends the stream at the first end or error event of `signals` (an API's preset:
+    /// [`Signals::openai_chat`], …), without yielding it, and records how the stream ended;
+    /// see [`Until`].
+    pub fn until<B, E>(self, signals: impl Into<Signals>) -> Until<S, E>
     where
         S: Stream<Item = Result<B, E>>,
     {
         Until {
             events: self,
-            sentinel,
+            signals: signals.into(),
             outcome: None,
         }
     }
@@ -259,14 +260,16 @@ where
 }
 
 pin_project! {
-    /// An [`EventStream`] that ends at a [`Sentinel`] and records how the stream ended; see
-    /// [`EventStream::until`] and the [module docs](super#an-llm-client).
+    /// An [`EventStream`] that ends at an end or error event of its [`Signals`] and records
+    /// how the stream ended; see [`EventStream::until`] and the
+    /// [module docs](super#an-llm-client).
     ///
-    /// It yields the events before the sentinel, and the limit errors
+    /// It yields the events before the signal, and the limit errors
     /// ([`DecodeError`]: the event was skipped, the stream goes on). Everything that ends the
     /// stream is recorded instead of yielded, and read with [`outcome`](Until::outcome) once
-    /// the stream returned `None`: the sentinel ([`Outcome::Sentinel`]; it is not yielded, and
-    /// nothing more is read from the inner stream), a clean end of the body without it
+    /// the stream returned `None`: the end event ([`Outcome::Sentinel`]) or a server error
+    /// event ([`Outcome::ServerError`]), each carrying the event, which is not yielded (nothing
+    /// more is read from the inner stream); a clean end of the body without either
     /// ([`Outcome::Clean`]), a body cut inside an event ([`Outcome::Truncated`]), or a
     /// transport error ([`Outcome::Transport`]).
     #[derive(Debug)]
@@ -275,7 +278,7 @@ pin_project! {
     pub struct Until<S, E> {
         #[pin]
         events: EventStream<S>,
-        sentinel: Sentinel,
+        signals: Signals,
         outcome: Option<Outcome<E>>,
     }
 }
@@ -288,7 +291,7 @@ impl<S, E> Until<S, E> {
     }
 
     /// The event stream and the outcome. The event stream may hold the pieces after the
-    /// sentinel, undecoded; a later poll of it reads on from there.
+    /// end or error event, undecoded; a later poll of it reads on from there.
     pub fn into_parts(self) -> (EventStream<S>, Option<Outcome<E>>) {
         (self.events, self.outcome)
     }
@@ -308,10 +311,11 @@ where
         }
         let end = match this.events.poll_next(cx) {
             Poll::Pending => return Poll::Pending,
-            Poll::Ready(Some(Ok(event))) if this.sentinel.matches(event.as_ref()) => {
-                Outcome::Sentinel
-            }
-            Poll::Ready(Some(Ok(event))) => return Poll::Ready(Some(Ok(event))),
+            Poll::Ready(Some(Ok(event))) => match this.signals.signal(event.as_ref()) {
+                None => return Poll::Ready(Some(Ok(event))),
+                Some(Signal::End) => Outcome::Sentinel(event),
+                Some(Signal::Error) => Outcome::ServerError(event),
+            },
             Poll::Ready(Some(Err(SseError::Limit(e)))) => return Poll::Ready(Some(Err(e))),
             Poll::Ready(Some(Err(SseError::Transport(e)))) => Outcome::Transport(e),
             Poll::Ready(Some(Err(SseError::Truncated(t)))) => Outcome::Truncated(t),

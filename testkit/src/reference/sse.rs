@@ -314,10 +314,15 @@ fn ascii_digits_to_u64(value: &str) -> Option<u64> {
 // * an event whose data (the `data` values joined with LF, raw) would pass `max_event_size` is
 //   `LimitExceeded { limit: EventSize }` at the offset of the first byte past the limit (the start of the value when
 //   that byte is the LF joining it to the previous line), and costs that event;
-// * an event that a limit cost is dropped: its pending fields are forgotten (an `id` line in it
-//   is not committed; a `retry` line before the error has already taken effect), and every line
-//   after the error up to and including the next blank line is passed over unread (that blank
-//   line dispatches nothing);
+// * an event that a limit cost is dropped: its data and event type are forgotten, and the lines
+//   after the error up to the next blank line are passed over, but its `id` and `retry` fields
+//   still take effect, wherever they stand in the block (before or after the error), as if the
+//   block had had no data: a `retry` line when it is read, an `id` line when that blank line
+//   commits it, which then yields the `Control` item a block without data yields (after the
+//   error item, since it comes at the blank line). Without that, a client resumes from the id
+//   before the dropped event, and the server replays the event that can never fit, forever. A
+//   line of the dropped block that is itself over `max_line_len` is lost whole (no error: the
+//   block already reported one); comments in it are not reported;
 // * an unterminated last line over `max_line_len` is an error too (the decoder cannot hold it),
 //   except one or two bytes of a BOM that the stream ends before completing;
 // * a stream that ends while an event is being dropped, or with an oversized last line, has
@@ -430,7 +435,38 @@ pub fn reference_limited_from(
     for &(at, line) in &lines {
         if dropping {
             if line.is_empty() {
+                // The dropped block ends: its id and retry take effect, as a block without data.
                 dropping = false;
+                last_event_id_string = last_event_id_buffer.clone();
+                if id_set || retry_set {
+                    items.push(Ok(RefItem::Control {
+                        id: last_event_id_string.clone(),
+                        retry: reconnection_time,
+                        id_set,
+                        retry_set,
+                    }));
+                }
+                id_set = false;
+                retry_set = false;
+            } else if line.len() <= limits.max_line_len {
+                let (name, value) = match line.iter().position(|&b| b == b':') {
+                    Some(c) if line.get(c + 1) == Some(&b' ') => (&line[..c], &line[c + 2..]),
+                    Some(c) => (&line[..c], &line[c + 1..]),
+                    None => (line, &line[line.len()..]),
+                };
+                match name {
+                    b"id" if !value.contains(&0) => {
+                        last_event_id_buffer = lossy(value);
+                        id_set = true;
+                    }
+                    b"retry" => {
+                        if let Some(ms) = ascii_digits(value) {
+                            reconnection_time = Some(Duration::from_millis(ms));
+                            retry_set = true;
+                        }
+                    }
+                    _ => {}
+                }
             }
             continue;
         }
@@ -528,14 +564,11 @@ pub fn reference_limited_from(
             }
         }
         if let Some(e) = error {
-            // The event this line belongs to is dropped.
+            // The event this line belongs to is dropped; its id and retry are kept.
             items.push(Err(e));
             data.clear();
             event_type.clear();
-            last_event_id_buffer = last_event_id_string.clone();
             fields = 0;
-            id_set = false;
-            retry_set = false;
             dropping = true;
         }
     }
