@@ -814,7 +814,9 @@ mod tests {
             stream.chunks(1).collect(),
             stream.chunks(7).collect()
         ];
-        for at in 0..=stream.len() {
+        // Under Miri (a thousand times slower) every 61st two-way cut, not every one.
+        let step = if cfg!(miri) { 61 } else { 1 };
+        for at in (0..=stream.len()).step_by(step) {
             let (a, b) = stream.split_at(at);
             all.push(alloc::vec![a, b]);
         }
