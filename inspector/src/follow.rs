@@ -5,12 +5,11 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sse_wire::outcome::Sentinel;
 use sse_wire::reconnect::{self, Action, Config, Method, Reconnect, Resumption, Stopped, Verdict};
 use sse_wire::sse::{Decoder, Item};
 
 use crate::fetch::{self, FetchError, Request, Seen, Target};
-use crate::{Options, ProblemKind, Report, SentinelCheck};
+use crate::{Options, ProblemKind, Report};
 
 /// The settings of [`follow`] (see [`sse_wire::reconnect::Config`], which they fill).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,7 +171,10 @@ fn stopped_text(why: Stopped) -> (String, bool) {
 /// live, as [`crate::inspect_url_live`] does, with one decoder kept for the session (so the
 /// last event ID carries over). `req.timeout` bounds the whole session, `req.stop` ends it.
 ///
-/// With [`SentinelCheck::Auto`], the session ends at `data: [DONE]` or a `message_stop` event.
+/// The machine's [`Config::signals`] are [`SentinelCheck::follow_signals`](crate::SentinelCheck::follow_signals): a named preset's,
+/// or with [`SentinelCheck::Auto`](crate::SentinelCheck::Auto) (no event has come yet to pick one by) every preset's end
+/// and error events. An end event stops the session; an error event ends the connection as a
+/// network error would (reconnecting only if the request may be re-sent).
 ///
 /// # Errors
 ///
@@ -201,17 +203,7 @@ pub fn follow(
     if fo.resume_get {
         config.resumption = Resumption::Mcp2025_11_25;
     }
-    config.signals = match &opts.sentinel {
-        SentinelCheck::None => None,
-        SentinelCheck::Required(s) => Some(s.clone().into()),
-        SentinelCheck::Auto => Some(
-            Sentinel {
-                data: Some("[DONE]".into()),
-                event_type: Some("message_stop".into()),
-            }
-            .into(),
-        ),
-    };
+    config.signals = opts.sentinel.follow_signals();
     let started = Instant::now();
     let deadline = started + req.timeout;
     let mut session = Reconnect::new(config);
@@ -404,6 +396,12 @@ fn describe(
         "the end marker arrived".into()
     } else if status != 200 {
         format!("status {status}")
+    } else if report
+        .problems
+        .iter()
+        .any(|p| p.kind == ProblemKind::ServerError)
+    {
+        "the server reported an error".into()
     } else if report
         .problems
         .iter()
