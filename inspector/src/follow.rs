@@ -211,6 +211,9 @@ pub fn follow(
     let mut connections: Vec<Connection> = Vec::new();
     let mut seen_ids: HashSet<String> = HashSet::new();
     let mut waited = None;
+    // When the last input that can start a wait (a response, a body end, an error) was given
+    // to the machine: the wait it chose counts from there.
+    let mut fed_at = Duration::ZERO;
     let (mut interrupted, mut timed_out) = (false, false);
     let why = loop {
         if req
@@ -231,11 +234,14 @@ pub fn follow(
             None if session.poll_timeout().is_some() => {
                 let at = session.poll_timeout().unwrap_or_default();
                 let d = at.saturating_sub(started.elapsed());
+                let chosen = at.saturating_sub(fed_at);
                 let until = Instant::now() + d;
                 while Instant::now() < until.min(deadline) && !req_stopped(req) {
                     std::thread::sleep(Duration::from_millis(20).min(until - Instant::now()));
                 }
-                waited = Some(d);
+                // The wait the machine chose (`retry`, backoff), not what was left of it after
+                // this loop's own bookkeeping.
+                waited = Some(chosen);
                 let _ = session.handle_timeout(at.max(started.elapsed()));
                 continue;
             }
@@ -299,10 +305,8 @@ pub fn follow(
                                 Seen::Head { info, .. } => {
                                     head = true;
                                     let ct = info.header("content-type").map(str::as_bytes);
-                                    session.on_response(
-                                        Verdict::of(info.status, ct),
-                                        started.elapsed(),
-                                    );
+                                    fed_at = started.elapsed();
+                                    session.on_response(Verdict::of(info.status, ct), fed_at);
                                 }
                                 Seen::Record { record, .. } => {
                                     if let Item::Event(e) = &record.item {
@@ -319,7 +323,10 @@ pub fn follow(
                     Err(e) => {
                         conn.error = Some(e.to_string());
                         conn.end = format!("failed: {e}");
-                        session.on_error(&decoder, started.elapsed());
+                        {
+                            fed_at = started.elapsed();
+                            session.on_error(&decoder, fed_at);
+                        }
                     }
                     Ok((live, head)) => {
                         decoder = live.decoder;
@@ -333,9 +340,15 @@ pub fn follow(
                             session.close();
                         } else if !head {
                             conn.end = "no HTTP response head".into();
-                            session.on_error(&decoder, started.elapsed());
+                            {
+                                fed_at = started.elapsed();
+                                session.on_error(&decoder, fed_at);
+                            }
                         } else {
-                            session.on_body_end(&decoder, started.elapsed());
+                            {
+                                fed_at = started.elapsed();
+                                session.on_body_end(&decoder, fed_at);
+                            }
                         }
                         describe(&mut conn, &live.report, &mut seen_ids, session.stopped());
                         conn.report = Some(live.report);
