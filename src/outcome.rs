@@ -58,58 +58,6 @@ use core::str::FromStr;
 use crate::sse::{Event, EventRef, Truncated};
 use crate::Str;
 
-/// An end marker: one event whose data is exactly a given text, or of a given event type.
-///
-/// Superseded by [`Signals`] (which also knows a stream's error events); kept, hidden, for
-/// `sse-inspect` until it moves to [`Signals::presets`]. `Signals::from(sentinel)` converts.
-#[doc(hidden)]
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Sentinel {
-    /// Matches an event whose data is exactly this text (whatever its type).
-    pub data: Option<Str>,
-    /// Matches an event of this type (whatever its data).
-    pub event_type: Option<Str>,
-}
-
-impl Sentinel {
-    /// `data: [DONE]`: [`Signals::openai_chat`]'s end marker.
-    #[must_use]
-    pub const fn openai() -> Self {
-        Sentinel {
-            data: Some(Str::from_static("[DONE]")),
-            event_type: None,
-        }
-    }
-
-    /// `message_stop`: [`Signals::anthropic_messages`]'s end marker.
-    #[must_use]
-    pub const fn anthropic() -> Self {
-        Sentinel {
-            data: None,
-            event_type: Some(Str::from_static("message_stop")),
-        }
-    }
-
-    /// Whether `event` is this end marker.
-    #[must_use]
-    pub fn matches(&self, event: EventRef<'_>) -> bool {
-        self.data.as_deref() == Some(event.data())
-            || self.event_type.as_deref() == Some(event.event_type())
-    }
-}
-
-impl From<Sentinel> for Signals {
-    fn from(s: Sentinel) -> Self {
-        Signals {
-            name: Str::new(),
-            end_data: s.data.into_iter().collect(),
-            end_types: s.event_type.into_iter().collect(),
-            error_types: Vec::new(),
-            error_key: None,
-        }
-    }
-}
-
 /// Which events of a stream are signals: the end of a complete answer, or a server error.
 /// Plain data, compared with each decoded event (so `data: [DONE]` and `data:[DONE]` are the
 /// same; a `[DONE]` sent as two `data` lines is not); every other event (`ping` included) is

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use proptest::prelude::*;
-use sse_wire::outcome::{Sentinel, Signals};
+use sse_wire::outcome::Signals;
 use sse_wire::reconnect::{
     Action, Config, Connect, Method, Reconnect, Request, Resumption, Stopped, StreamState,
     UnsentId, Verdict,
@@ -929,7 +929,7 @@ enum Input {
     Timeout,
     Close,
     Retry,
-    Sentinel,
+    End,
 }
 
 fn input() -> impl Strategy<Value = Input> {
@@ -941,7 +941,7 @@ fn input() -> impl Strategy<Value = Input> {
         2 => (0u8..4, prop::option::of(0u32..10_000)).prop_map(|(i, r)| Input::Error(i, r)),
         2 => Just(Input::Timeout),
         1 => Just(Input::Retry),
-        1 => Just(Input::Sentinel),
+        1 => Just(Input::End),
         1 => Just(Input::Close),
     ]
 }
@@ -966,7 +966,7 @@ fn config() -> impl Strategy<Value = Config> {
             c.resumption = res;
             c.resend = resend;
             c.reconnection_time = Duration::from_millis(base);
-            c.signals = Some(Sentinel::openai().into());
+            c.signals = Some(Signals::openai_chat());
             if let Some((f, cap)) = backoff {
                 c.backoff_factor = f;
                 c.backoff_cap = Duration::from_millis(cap);
@@ -1025,7 +1025,7 @@ proptest! {
                 Input::Timeout => { let _ = s.handle_timeout(Duration::MAX); }
                 Input::Close => s.close(),
                 Input::Retry => s.on_response(Verdict::Retry, T0),
-                Input::Sentinel => { let _ = s.on_event(done.as_ref()); }
+                Input::End => { let _ = s.on_event(done.as_ref()); }
             }
             if stop.is_some() {
                 prop_assert_eq!(ready_state(&s), "CLOSED");

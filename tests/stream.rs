@@ -14,7 +14,7 @@ use bytes::{Bytes, BytesMut};
 use futures::executor::block_on;
 use futures::stream::{self, Stream, StreamExt, TryStreamExt};
 use sse_wire::chunked;
-use sse_wire::outcome::{Outcome, Sentinel, Signals};
+use sse_wire::outcome::{Outcome, Signals};
 use sse_wire::sse::{
     BytesDecoder, Decoder, EncodeError, Encoder, Event, Item, Limits, OutEvent, Truncated,
 };
@@ -423,9 +423,10 @@ fn until_anthropic_event_type() {
             matches!(events.outcome(), Some(Outcome::Sentinel(e)) if e.event_type() == "message_stop")
         );
     }
-    // Either marker, through the hidden `Sentinel` kept for sse-inspect.
-    let mut either = Sentinel::openai();
-    either.event_type = Some("message_stop".into());
+    // Either marker, in a set of one's own.
+    let mut either = Signals::default();
+    either.end_data.push("[DONE]".into());
+    either.end_types.push("message_stop".into());
     let s = Script::<()>::ok([Bytes::from_static(b"event: message_stop\ndata: x\n\n")]);
     let mut events = s.sse_events().until(either);
     assert!(block_on((&mut events).collect::<Vec<_>>()).is_empty());

@@ -44,11 +44,22 @@ Input:
       --sse               read the input as an SSE body
 
 Checks:
-      --sentinel WHICH    the end marker required: openai (data: [DONE]), anthropic (an
-                          event of type message_stop), data:TEXT, event:TYPE, none, or
-                          auto (default): anthropic's if an event type starts with message_
-                          or content_block_, openai's if an event's data is [DONE] or a JSON
-                          object with a \"choices\" key, else none
+      --sentinel WHICH    the API whose end marker is required and whose in-band error
+                          events are reported (server-error):
+                            openai-chat (alias openai): end data: [DONE]; error: data
+                              that is a JSON object with an \"error\" key
+                            openai-responses: end an event of type response.completed or
+                              response.incomplete; error: type error or response.failed
+                            anthropic-messages (alias anthropic): end an event of type
+                              message_stop; error: type error
+                          or data:TEXT, event:TYPE (an end marker of your own, no error
+                          events), none, or auto (default): the first event that tells
+                          picks the preset: a type starting with response. is
+                          openai-responses', one starting with message_ or content_block_
+                          anthropic-messages', data [DONE] or a JSON object with a
+                          \"choices\" key openai-chat's; no such event, no check. With
+                          --follow, auto stops at any preset's end event and ends the
+                          connection at any preset's error event
       --max-line BYTES    report lines longer than this (default 65536)
       --limit-line BYTES  decode as a reader whose longest line is BYTES (default 8 MiB)
       --limit-event BYTES decode as a reader whose largest event data is BYTES (default 16 MiB)
@@ -230,7 +241,9 @@ fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Parsed
             "--sentinel" => {
                 let v = value("--sentinel")?;
                 a.opts.sentinel = SentinelCheck::parse(&v)
-                    .ok_or_else(|| format!("--sentinel: unknown marker {v:?}"))?;
+                    .ok_or_else(|| {
+                    format!("--sentinel: unknown marker {v:?} (auto, none, openai-chat, openai-responses, anthropic-messages, openai, anthropic, data:TEXT or event:TYPE)")
+                })?;
             }
             "--max-line" => {
                 let v = value("--max-line")?;

@@ -5,12 +5,11 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sse_wire::outcome::Sentinel;
 use sse_wire::reconnect::{self, Action, Config, Method, Reconnect, Resumption, Stopped, Verdict};
 use sse_wire::sse::{Decoder, Item};
 
 use crate::fetch::{self, FetchError, Request, Seen, Target};
-use crate::{Options, ProblemKind, Report, SentinelCheck};
+use crate::{Options, ProblemKind, Report};
 
 /// The settings of [`follow`] (see [`sse_wire::reconnect::Config`], which they fill).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,7 +171,10 @@ fn stopped_text(why: Stopped) -> (String, bool) {
 /// live, as [`crate::inspect_url_live`] does, with one decoder kept for the session (so the
 /// last event ID carries over). `req.timeout` bounds the whole session, `req.stop` ends it.
 ///
-/// With [`SentinelCheck::Auto`], the session ends at `data: [DONE]` or a `message_stop` event.
+/// The machine's [`Config::signals`] are [`SentinelCheck::follow_signals`](crate::SentinelCheck::follow_signals): a named preset's,
+/// or with [`SentinelCheck::Auto`](crate::SentinelCheck::Auto) (no event has come yet to pick one by) every preset's end
+/// and error events. An end event stops the session; an error event ends the connection as a
+/// network error would (reconnecting only if the request may be re-sent).
 ///
 /// # Errors
 ///
@@ -201,17 +203,7 @@ pub fn follow(
     if fo.resume_get {
         config.resumption = Resumption::Mcp2025_11_25;
     }
-    config.signals = match &opts.sentinel {
-        SentinelCheck::None => None,
-        SentinelCheck::Required(s) => Some(s.clone().into()),
-        SentinelCheck::Auto => Some(
-            Sentinel {
-                data: Some("[DONE]".into()),
-                event_type: Some("message_stop".into()),
-            }
-            .into(),
-        ),
-    };
+    config.signals = opts.sentinel.follow_signals();
     let started = Instant::now();
     let deadline = started + req.timeout;
     let mut session = Reconnect::new(config);
@@ -219,6 +211,9 @@ pub fn follow(
     let mut connections: Vec<Connection> = Vec::new();
     let mut seen_ids: HashSet<String> = HashSet::new();
     let mut waited = None;
+    // When the last input that can start a wait (a response, a body end, an error) was given
+    // to the machine: the wait it chose counts from there.
+    let mut fed_at = Duration::ZERO;
     let (mut interrupted, mut timed_out) = (false, false);
     let why = loop {
         if req
@@ -239,11 +234,14 @@ pub fn follow(
             None if session.poll_timeout().is_some() => {
                 let at = session.poll_timeout().unwrap_or_default();
                 let d = at.saturating_sub(started.elapsed());
+                let chosen = at.saturating_sub(fed_at);
                 let until = Instant::now() + d;
                 while Instant::now() < until.min(deadline) && !req_stopped(req) {
                     std::thread::sleep(Duration::from_millis(20).min(until - Instant::now()));
                 }
-                waited = Some(d);
+                // The wait the machine chose (`retry`, backoff), not what was left of it after
+                // this loop's own bookkeeping.
+                waited = Some(chosen);
                 let _ = session.handle_timeout(at.max(started.elapsed()));
                 continue;
             }
@@ -307,10 +305,8 @@ pub fn follow(
                                 Seen::Head { info, .. } => {
                                     head = true;
                                     let ct = info.header("content-type").map(str::as_bytes);
-                                    session.on_response(
-                                        Verdict::of(info.status, ct),
-                                        started.elapsed(),
-                                    );
+                                    fed_at = started.elapsed();
+                                    session.on_response(Verdict::of(info.status, ct), fed_at);
                                 }
                                 Seen::Record { record, .. } => {
                                     if let Item::Event(e) = &record.item {
@@ -327,7 +323,10 @@ pub fn follow(
                     Err(e) => {
                         conn.error = Some(e.to_string());
                         conn.end = format!("failed: {e}");
-                        session.on_error(&decoder, started.elapsed());
+                        {
+                            fed_at = started.elapsed();
+                            session.on_error(&decoder, fed_at);
+                        }
                     }
                     Ok((live, head)) => {
                         decoder = live.decoder;
@@ -341,9 +340,15 @@ pub fn follow(
                             session.close();
                         } else if !head {
                             conn.end = "no HTTP response head".into();
-                            session.on_error(&decoder, started.elapsed());
+                            {
+                                fed_at = started.elapsed();
+                                session.on_error(&decoder, fed_at);
+                            }
                         } else {
-                            session.on_body_end(&decoder, started.elapsed());
+                            {
+                                fed_at = started.elapsed();
+                                session.on_body_end(&decoder, fed_at);
+                            }
                         }
                         describe(&mut conn, &live.report, &mut seen_ids, session.stopped());
                         conn.report = Some(live.report);
@@ -404,6 +409,12 @@ fn describe(
         "the end marker arrived".into()
     } else if status != 200 {
         format!("status {status}")
+    } else if report
+        .problems
+        .iter()
+        .any(|p| p.kind == ProblemKind::ServerError)
+    {
+        "the server reported an error".into()
     } else if report
         .problems
         .iter()

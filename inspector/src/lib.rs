@@ -5,7 +5,7 @@
 //! [`inspect`] decodes it with `sse_wire`'s own decoders, so the events it reports are exactly
 //! the ones [`sse_wire::sse::Decoder`] dispatches, each with the byte offset where its block
 //! starts, and lists the [`Problem`]s a reader would hit: a stream cut inside an event, a
-//! missing end marker, invalid UTF-8, lone CR line ends, a BOM, oversize lines, ids that cannot
+//! missing end marker, an error the server reported inside the stream, invalid UTF-8, lone CR line ends, a BOM, oversize lines, ids that cannot
 //! be sent back as `Last-Event-ID`, ignored `retry` values, a wrong status or content type, and
 //! chunked framing errors.
 //!
@@ -42,7 +42,7 @@ mod tls;
 
 use std::time::Duration;
 
-use sse_wire::outcome::Sentinel;
+use sse_wire::outcome::{Outcome, Signals};
 use sse_wire::sse::{Decoder, Item, ItemRef, Limits};
 
 use crate::scan::Scanner;
@@ -67,45 +67,107 @@ pub enum InputKind {
     Http,
 }
 
-/// Which end marker the stream must carry (see [`sse_wire::outcome::Sentinel`]).
+/// Which API's signals the stream is checked against (see [`sse_wire::outcome::Signals`]):
+/// its end event must arrive ([`ProblemKind::MissingSentinel`]) and its error events are
+/// reported ([`ProblemKind::ServerError`]).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum SentinelCheck {
-    /// Guess from the events: a stream that looks like OpenAI's (an event's data is a JSON
-    /// object with a `choices` key) must end with `data: [DONE]`, one that looks like
-    /// Anthropic's (an event type starting with `message_` or `content_block_`) with a
-    /// `message_stop` event. Other streams are not checked.
+    /// Pick one of [`Signals::presets`] from the events (see [`SentinelCheck::pick`]); a
+    /// stream that looks like none of them is not checked.
     #[default]
     Auto,
-    /// Do not check for an end marker.
+    /// Do not check for an end marker or error events.
     None,
-    /// This marker must appear.
-    Required(Sentinel),
+    /// These signals: a preset, or an end marker of one's own.
+    Required(Signals),
 }
 
 impl SentinelCheck {
-    /// Parses `openai`, `anthropic`, `data:TEXT`, `event:TYPE`, `auto` or `none`.
+    /// Parses `auto`, `none`, a preset's name (`openai-chat`, `openai-responses`,
+    /// `anthropic-messages`; `openai` and `anthropic` are aliases of the first and last),
+    /// `data:TEXT` (an event with exactly this data ends the stream) or `event:TYPE` (an event
+    /// of this type does). The last two know no error event.
     pub fn parse(s: &str) -> Option<Self> {
+        let custom = |end_data: Option<&str>, end_type: Option<&str>| {
+            let mut signals = Signals::default();
+            signals.name = s.to_owned().into();
+            signals
+                .end_data
+                .extend(end_data.map(|d| d.to_owned().into()));
+            signals
+                .end_types
+                .extend(end_type.map(|t| t.to_owned().into()));
+            SentinelCheck::Required(signals)
+        };
         Some(match s {
             "auto" => SentinelCheck::Auto,
             "none" => SentinelCheck::None,
-            "openai" => SentinelCheck::Required(Sentinel::openai()),
-            "anthropic" => SentinelCheck::Required(Sentinel::anthropic()),
+            "openai" => SentinelCheck::Required(Signals::openai_chat()),
+            "anthropic" => SentinelCheck::Required(Signals::anthropic_messages()),
             _ => {
-                if let Some(text) = s.strip_prefix("data:") {
-                    SentinelCheck::Required(Sentinel {
-                        data: Some(text.to_owned().into()),
-                        event_type: None,
-                    })
+                if let Ok(preset) = s.parse::<Signals>() {
+                    SentinelCheck::Required(preset)
+                } else if let Some(text) = s.strip_prefix("data:") {
+                    custom(Some(text), None)
                 } else if let Some(ty) = s.strip_prefix("event:") {
-                    SentinelCheck::Required(Sentinel {
-                        data: None,
-                        event_type: Some(ty.to_owned().into()),
-                    })
+                    custom(None, Some(ty))
                 } else {
                     return None;
                 }
             }
         })
+    }
+
+    /// The preset [`Auto`](SentinelCheck::Auto) picks for a stream, from its first event that
+    /// tells: one whose type starts with `response.` is the OpenAI Responses API's
+    /// ([`Signals::openai_responses`]); one whose type starts with `message_` or
+    /// `content_block_`, Anthropic Messages' ([`Signals::anthropic_messages`]); one whose data
+    /// is `[DONE]` or a JSON object with a `choices` key, OpenAI Chat Completions'
+    /// ([`Signals::openai_chat`]). Other events (`ping`, `error`, plain text) tell nothing;
+    /// `None` when no event tells. Only the fields the presets judge by are looked at: the
+    /// event type and the data.
+    pub fn pick<'a>(events: impl IntoIterator<Item = &'a sse_wire::sse::Event>) -> Option<Signals> {
+        events.into_iter().find_map(|e| {
+            let ty = e.event_type();
+            if ty.starts_with("response.") {
+                Some(Signals::openai_responses())
+            } else if ty.starts_with("message_") || ty.starts_with("content_block_") {
+                Some(Signals::anthropic_messages())
+            } else if looks_like_openai_chat(e.data()) {
+                Some(Signals::openai_chat())
+            } else {
+                None
+            }
+        })
+    }
+
+    /// What `--follow` configures its reconnection machine with, before any event has come:
+    /// the chosen signals, or, for [`Auto`](SentinelCheck::Auto), every preset's end and error
+    /// events at once (the stream is not known yet).
+    pub fn follow_signals(&self) -> Option<Signals> {
+        match self {
+            SentinelCheck::None => None,
+            SentinelCheck::Required(s) => Some(s.clone()),
+            SentinelCheck::Auto => {
+                let mut any = Signals::default();
+                any.name = "auto".into();
+                for p in Signals::presets() {
+                    for (all, more) in [
+                        (&mut any.end_data, p.end_data),
+                        (&mut any.end_types, p.end_types),
+                        (&mut any.error_types, p.error_types),
+                    ] {
+                        for m in more {
+                            if !all.contains(&m) {
+                                all.push(m);
+                            }
+                        }
+                    }
+                    any.error_key = any.error_key.or(p.error_key);
+                }
+                Some(any)
+            }
+        }
     }
 }
 
@@ -118,7 +180,7 @@ pub struct Options {
     /// [`ProblemKind::LineTooLong`]. Default 65 536: Go's `bufio.Scanner` and readers built on
     /// it stop at 64 KiB. The decoder itself runs with `sse_wire`'s default limits.
     pub max_line: usize,
-    /// The end marker to require.
+    /// The end marker to require and the error events to report.
     pub sentinel: SentinelCheck,
     /// The limits the decoder runs with (default: `sse_wire`'s). Set them to see what a reader
     /// with smaller buffers gets: an event over a limit is dropped and reported as
@@ -174,6 +236,9 @@ pub enum ProblemKind {
     Truncated,
     /// The required end marker never arrived.
     MissingSentinel,
+    /// An event the API's signals call a server error (Anthropic's `event: error`, a Chat
+    /// Completions `data:` object with an `error` key, …).
+    ServerError,
     /// Bytes that are not UTF-8.
     InvalidUtf8,
     /// Lines ended by a CR without LF.
@@ -213,6 +278,7 @@ impl ProblemKind {
         match self {
             ProblemKind::Truncated => "truncated",
             ProblemKind::MissingSentinel => "missing-sentinel",
+            ProblemKind::ServerError => "server-error",
             ProblemKind::InvalidUtf8 => "invalid-utf8",
             ProblemKind::LoneCr => "lone-cr",
             ProblemKind::Bom => "bom",
@@ -232,9 +298,10 @@ impl ProblemKind {
     }
 
     /// Every kind, in the order of [`name`](Self::name)'s list.
-    pub const ALL: [ProblemKind; 17] = [
+    pub const ALL: [ProblemKind; 18] = [
         ProblemKind::Truncated,
         ProblemKind::MissingSentinel,
+        ProblemKind::ServerError,
         ProblemKind::InvalidUtf8,
         ProblemKind::LoneCr,
         ProblemKind::Bom,
@@ -260,6 +327,9 @@ impl ProblemKind {
             }
             ProblemKind::MissingSentinel => {
                 "The stream ended without its end marker, so a client cannot tell a complete answer from a cut one."
+            }
+            ProblemKind::ServerError => {
+                "The server failed mid-answer inside a 200 response: an LLM SDK raises it as an API error, and a reader that only checks the status takes the cut answer for a complete one."
             }
             ProblemKind::InvalidUtf8 => {
                 "EventSource replaces each invalid sequence with U+FFFD; some parsers stop the stream instead."
@@ -539,34 +609,27 @@ fn decoder_limit(e: sse_wire::sse::DecodeError) -> Problem {
     }
 }
 
-/// The sentinel to require, after [`SentinelCheck::Auto`] has looked at the events.
-fn required_sentinel(
-    records: &[Record],
-    check: &SentinelCheck,
-) -> Option<(Sentinel, &'static str)> {
+/// The signals to check, after [`SentinelCheck::Auto`] has looked at the events, and why.
+fn required_signals(records: &[Record], check: &SentinelCheck) -> Option<(Signals, &'static str)> {
     match check {
         SentinelCheck::None => None,
         SentinelCheck::Required(s) => Some((s.clone(), "required")),
         SentinelCheck::Auto => {
-            let mut events = records.iter().filter_map(|r| match &r.item {
+            let picked = SentinelCheck::pick(records.iter().filter_map(|r| match &r.item {
                 Item::Event(e) => Some(e),
                 _ => None,
-            });
-            events.find_map(|e| {
-                let ty = e.event_type();
-                if ty.starts_with("message_") || ty.starts_with("content_block_") {
-                    Some((Sentinel::anthropic(), "the stream looks like Anthropic's"))
-                } else if looks_like_openai(e.data()) {
-                    Some((Sentinel::openai(), "the stream looks like OpenAI's"))
-                } else {
-                    None
-                }
-            })
+            }))?;
+            let why = match &*picked.name {
+                "openai-chat" => "the stream looks like OpenAI's",
+                "openai-responses" => "the stream looks like the OpenAI Responses API's",
+                _ => "the stream looks like Anthropic's",
+            };
+            Some((picked, why))
         }
     }
 }
 
-fn looks_like_openai(data: &str) -> bool {
+fn looks_like_openai_chat(data: &str) -> bool {
     data == "[DONE]"
         || matches!(
             serde_json::from_str::<serde_json::Value>(data),
@@ -574,24 +637,58 @@ fn looks_like_openai(data: &str) -> bool {
         )
 }
 
+/// At most this many characters of an error event's data go into its problem's detail.
+const EXCERPT_CHARS: usize = 120;
+
 fn check_sentinel(
     records: &[Record],
     check: &SentinelCheck,
     body_len: u64,
     problems: &mut Vec<Problem>,
 ) {
-    let Some((sentinel, why)) = required_sentinel(records, check) else {
+    let Some((signals, why)) = required_signals(records, check) else {
         return;
     };
-    let seen = records
-        .iter()
-        .any(|r| matches!(&r.item, Item::Event(e) if sentinel.matches(e.as_ref())));
+    let mut seen = false;
+    for r in records {
+        let Item::Event(e) = &r.item else { continue };
+        match signals.judge::<()>(e.as_ref()) {
+            Some(Outcome::Sentinel(_)) => seen = true,
+            Some(Outcome::ServerError(_)) => {
+                let data = e.data();
+                let excerpt: String = data.chars().take(EXCERPT_CHARS).collect();
+                let more = if excerpt.len() < data.len() {
+                    "…"
+                } else {
+                    ""
+                };
+                problems.push(Problem {
+                    kind: ProblemKind::ServerError,
+                    offset: r.offset,
+                    place: Place::Body,
+                    detail: format!(
+                        "the server reported an error inside the stream (an {} error event, of type {:?}): data {excerpt:?}{more}",
+                        signals.name,
+                        e.event_type()
+                    ),
+                });
+            }
+            _ => {}
+        }
+    }
     if !seen {
-        let what = match (sentinel.data.as_deref(), sentinel.event_type.as_deref()) {
-            (Some(d), Some(t)) => format!("an event with data {d:?} or of type {t:?}"),
-            (Some(d), None) => format!("an event with data {d:?}"),
-            (None, Some(t)) => format!("an event of type {t:?}"),
-            (None, None) => "the end marker".to_owned(),
+        let quoted = |v: &[Str]| {
+            v.iter()
+                .map(|s| format!("{:?}", &**s))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        };
+        let (data, types) = (quoted(&signals.end_data), quoted(&signals.end_types));
+        let what = match (data.is_empty(), types.is_empty()) {
+            (false, false) => format!("an event with data {data} or of type {types}"),
+            (false, true) => format!("an event with data {data}"),
+            (true, false) => format!("an event of type {types}"),
+            (true, true) => "the end marker".to_owned(),
         };
         problems.push(Problem {
             kind: ProblemKind::MissingSentinel,

@@ -131,6 +131,12 @@ fn every_diagnostic_has_a_golden_file() {
             "missing-sentinel-anthropic.sse",
         ),
         (ProblemKind::MissingSentinel, "sentinel-data-missing.sse"),
+        (ProblemKind::ServerError, "server-error-anthropic.sse"),
+        (ProblemKind::ServerError, "server-error-openai-chat.sse"),
+        (
+            ProblemKind::ServerError,
+            "server-error-openai-responses.sse",
+        ),
         (ProblemKind::InvalidUtf8, "invalid-utf8.sse"),
         (ProblemKind::LoneCr, "lone-cr.sse"),
         (ProblemKind::LoneCr, "cr-at-end.sse"),
@@ -232,7 +238,9 @@ fn normalize_round_trips() {
             assert!(
                 clean.problems.iter().all(|p| matches!(
                     p.kind,
-                    ProblemKind::MissingSentinel | ProblemKind::IdControl
+                    ProblemKind::MissingSentinel
+                        | ProblemKind::ServerError
+                        | ProblemKind::IdControl
                 )),
                 "{name}: the clean stream has problems: {:?}",
                 clean.problems

@@ -507,6 +507,37 @@ fn follow_resumes_across_a_cut_with_last_event_id() {
 }
 
 #[test]
+fn follow_ends_a_connection_at_a_server_error_event() {
+    // Anthropic's overloaded error mid-answer, then the server closes. With auto, the machine
+    // knows every preset's error events: the connection ends as a network error would, and a
+    // POST is not re-sent.
+    let server = serve(
+        false,
+        vec![vec![
+            send("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n"),
+            send("event: message_start\ndata: {}\n\nevent: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\"}}\n\n"),
+        ]],
+    );
+    let url = server.url("http", "127.0.0.1", "/v1/messages");
+    let (stdout, stderr, status) = bin(&["--follow", "-d", "{}", "--timeout", "10", &url]);
+    assert_eq!(status, 1, "{stderr}\n{stdout}");
+    let lines = json_lines(&stdout);
+    let conn = lines.iter().find(|l| l["kind"] == "connection").unwrap();
+    assert_eq!(conn["end"], "the server reported an error", "{stdout}");
+    assert_eq!(
+        conn["problems"], 2,
+        "server-error and missing-sentinel: {stdout}"
+    );
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["connections"], 1);
+    assert!(
+        summary["stopped"].as_str().unwrap().contains("not re-sent"),
+        "{stdout}"
+    );
+    server.seen();
+}
+
+#[test]
 fn follow_reports_repeated_events_and_gives_up_after_the_attempt_limit() {
     let cut = || {
         vec![
