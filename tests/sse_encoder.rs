@@ -461,7 +461,7 @@ fn encoded_size_past_usize_max_is_an_error_on_32_bit_targets() {
     assert_eq!(dst.len(), 64, "nothing written");
     assert!(small.iter().all(|&b| b == 0));
     drop(lfs);
-    let lfs = Bytes::from(vec![b'\n'; 613_566_757]);
+    let lfs = Str::from("\n".repeat(613_566_757));
     assert_eq!(
         Encoder::new().frame(&OutEvent::new(), lfs).err(),
         Some(EncodeError::LengthOverflow)
