@@ -723,9 +723,13 @@ pub fn run_bytes_decoder(config: Config, data: &[u8], cuts: &[u8]) -> ChunkedRes
         assert!(dec.next().is_none());
         return Err(e);
     }
+    // `finish` readies the decoder for the next body, whose position starts at 0 again: read
+    // this body's first.
+    let position = dec.decoder().position() as usize;
     assert!(dec.finish().is_ok());
+    assert_eq!(dec.decoder().position(), 0);
     let rest = dec.take_remainder();
-    assert_eq!(dec.decoder().position() as usize + rest.len(), data.len());
+    assert_eq!(position + rest.len(), data.len());
     t.out.leftover = rest.to_vec();
     Ok(t.out)
 }
