@@ -72,7 +72,11 @@ enum Step {
     Poll,
     /// The clock moves on by this many milliseconds.
     Tick(u16),
-    Response { status: u8, content_type: u8, retry_after: Option<u16> },
+    Response {
+        status: u8,
+        content_type: u8,
+        retry_after: Option<u16>,
+    },
     Body(Vec<Piece>),
     BodyEnd,
     Error,
@@ -202,7 +206,9 @@ impl Checker {
                 let deadline = session.poll_timeout().unwrap();
                 assert!(self.stop.is_none(), "a wait after {:?}", self.stop);
                 let (at, server) = self.broke.expect("a wait without a break");
-                let d = deadline.checked_sub(at).expect("a deadline before the break");
+                let d = deadline
+                    .checked_sub(at)
+                    .expect("a deadline before the break");
                 let retry = decoder.decoder().retry();
                 assert_eq!(session.retry(), retry, "the machine's retry");
                 if let Some(server) = server {
@@ -283,13 +289,20 @@ impl Checker {
         match before {
             Some(deadline) if now < deadline => {
                 assert!(!dead, "the watchdog fired early");
-                assert_eq!(session.poll_timeout(), before, "an early wake moved the deadline");
+                assert_eq!(
+                    session.poll_timeout(),
+                    before,
+                    "an early wake moved the deadline"
+                );
                 assert_eq!(session.is_open(), open);
             }
             Some(deadline) => {
                 if dead {
                     assert!(open, "a dead connection that was not open");
-                    let idle = self.config.idle_timeout.expect("a watchdog without idle_timeout");
+                    let idle = self
+                        .config
+                        .idle_timeout
+                        .expect("a watchdog without idle_timeout");
                     assert!(deadline >= idle, "a window shorter than idle_timeout");
                     session.on_error(decoder, now);
                     if waiting(session) {
